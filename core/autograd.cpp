@@ -1,0 +1,128 @@
+// The backward pass: sort the recorded nodes, replay their closures in reverse, free the graph.
+#include "autograd.h"
+
+#include <cmath>
+#include <unordered_set>
+
+#include "grad.h"
+
+namespace microtorch {
+
+static thread_local bool grad_enabled = true;
+bool GradMode::is_enabled() { return grad_enabled; }
+void GradMode::set_enabled(bool on) { grad_enabled = on; }
+
+static thread_local bool anomaly_enabled = false;
+namespace autograd {
+DetectAnomalyGuard::DetectAnomalyGuard() : prev_(anomaly_enabled) { anomaly_enabled = true; }
+DetectAnomalyGuard::~DetectAnomalyGuard() { anomaly_enabled = prev_; }
+bool DetectAnomalyGuard::is_enabled() { return anomaly_enabled; }
+}  // namespace autograd
+
+bool needs_grad(const std::vector<Tensor>& inputs) {
+  if (!GradMode::is_enabled()) return false;
+  for (const Tensor& t : inputs)
+    if (t.defined() && t.requires_grad()) return true;
+  return false;
+}
+
+void record(Tensor& out, const char* op, std::vector<Tensor> inputs, BackwardFn backward) {
+  if (!needs_grad(inputs)) return;
+  auto node = std::make_shared<Node>();
+  node->op = op;
+  for (const Tensor& t : inputs) node->input_versions.push_back(t.defined() ? t.impl_ptr()->storage->version : 0);
+  node->inputs = std::move(inputs);
+  node->backward = std::move(backward);
+  out.impl_ptr()->requires_grad = true;
+  out.impl_ptr()->grad_fn = std::move(node);
+}
+
+Tensor& Tensor::requires_grad_(bool on) {
+  if (!on && !is_leaf())
+    throw std::runtime_error("requires_grad_(false): only a leaf can stop requiring grad; use detach()");
+  if (on && dtype() != kFloat32)
+    throw std::invalid_argument("requires_grad_: only float32 tensors can require grad, this one is " +
+                                dtype_name(dtype()));
+  impl().requires_grad = on;
+  return *this;
+}
+
+Tensor Tensor::grad() const {
+  const auto& g = impl().grad;
+  if (!is_leaf() || !g) return Tensor();
+  return g->to_dense(shape());
+}
+
+// Interior values in an order where each comes after every value computed from it (outputs first).
+// Holds each value alive (shared) while the graph is freed node by node.
+static std::vector<std::shared_ptr<TensorImpl>> topological_order(const std::shared_ptr<TensorImpl>& root) {
+  std::vector<std::shared_ptr<TensorImpl>> order;
+  std::unordered_set<TensorImpl*> seen{root.get()};
+  std::vector<std::pair<std::shared_ptr<TensorImpl>, size_t>> stack{{root, 0}};  // (value, next input to visit)
+  while (!stack.empty()) {
+    auto& [t, next] = stack.back();
+    const Node* node = t->grad_fn.get();
+    if (node && next < node->inputs.size()) {
+      const std::shared_ptr<TensorImpl>& in = node->inputs[next++].shared_impl();
+      if (in && in->grad_fn && seen.insert(in.get()).second) stack.push_back({in, 0});
+      continue;
+    }
+    if (t->grad_fn) order.push_back(t);  // a leaf root has nothing to replay
+    stack.pop_back();
+  }
+  return {order.rbegin(), order.rend()};
+}
+
+static void check_finite(const Node& node) {
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    const Tensor& in = node.inputs[i];
+    if (!in.defined() || !in.impl_ptr()->grad) continue;
+    Tensor g = in.impl_ptr()->grad->to_dense(in.shape());
+    const float* p = g.data_ptr<float>();
+    for (int64_t k = 0; k < g.numel(); ++k)
+      if (!std::isfinite(p[k]))
+        throw std::runtime_error("anomaly: the backward of '" + node.op + "' produced " +
+                                 (std::isnan(p[k]) ? "NaN" : "Inf") + " in the gradient of its input " +
+                                 std::to_string(i) + " at flat index " + std::to_string(k));
+  }
+}
+
+void Tensor::backward(const Tensor& grad_out) const {
+  if (!requires_grad())
+    throw std::runtime_error("backward: this tensor does not require grad and has no grad_fn");
+  Tensor seed = grad_out;
+  if (!seed.defined()) {
+    if (numel() != 1)
+      throw std::invalid_argument("backward: grad_out can be omitted only for a one-element tensor, got shape " +
+                                  shape_str(shape()));
+    seed = ones(shape());
+  } else if (seed.shape() != shape()) {
+    throw std::invalid_argument("backward: grad_out shape " + shape_str(seed.shape()) +
+                                " does not match the tensor's shape " + shape_str(shape()));
+  }
+  const auto order = topological_order(shared_impl());
+  for (const auto& t : order) {
+    const Node& node = *t->grad_fn;
+    if (!node.backward)
+      throw std::runtime_error("backward: the graph through '" + node.op +
+                               "' was already freed by an earlier backward; run the forward again");
+    for (size_t i = 0; i < node.inputs.size(); ++i)
+      if (node.inputs[i].defined() && node.inputs[i].impl_ptr()->storage->version != node.input_versions[i])
+        throw std::runtime_error("backward: input " + std::to_string(i) + " of '" + node.op +
+                                 "' was modified by an in-place operation after it was used; clone it first");
+  }
+  NoGradGuard no_grad;  // closures compute gradients with ordinary ops; nothing of that is recorded
+  accumulate_grad(*this, seed.detach());
+  for (const auto& t : order) {
+    Node& node = *t->grad_fn;
+    std::unique_ptr<Grad> g = std::move(t->grad);  // an interior gradient lives only until it is used
+    if (g) {
+      node.backward(g->to_dense(t->shape));
+      if (autograd::DetectAnomalyGuard::is_enabled()) check_finite(node);
+    }
+    node.backward = nullptr;  // free the saved tensors: a second backward through here throws
+    node.inputs.clear();
+  }
+}
+
+}  // namespace microtorch

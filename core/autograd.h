@@ -1,0 +1,61 @@
+// The tape. Each differentiable op calls record(): the result remembers a Node holding the op's
+// inputs and a backward closure, written right beside the op's forward. Tensor::backward() orders
+// the recorded nodes (a topological sort from the output) and replays them in reverse, each closure
+// adding its inputs' gradients with accumulate_grad (grad.h). The graph is freed as it is replayed.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "tensor.h"
+
+namespace microtorch {
+
+// Grad mode: one thread-local switch. NoGradGuard turns recording off for its scope.
+struct GradMode {
+  static bool is_enabled();
+  static void set_enabled(bool on);
+};
+class NoGradGuard {
+ public:
+  NoGradGuard() : prev_(GradMode::is_enabled()) { GradMode::set_enabled(false); }
+  ~NoGradGuard() { GradMode::set_enabled(prev_); }
+  NoGradGuard(const NoGradGuard&) = delete;
+  NoGradGuard& operator=(const NoGradGuard&) = delete;
+
+ private:
+  bool prev_;
+};
+
+using BackwardFn = std::function<void(const Tensor& dout)>;
+
+struct Node {
+  std::string op;                        // "mul", "embedding", ...: named in errors
+  std::vector<Tensor> inputs;            // the edges backward walks
+  std::vector<uint64_t> input_versions;  // storage versions when recorded
+  BackwardFn backward;                   // adds into the inputs' gradients; empty once freed
+};
+
+// True when `out` should be recorded: grad mode is on and some input requires grad.
+bool needs_grad(const std::vector<Tensor>& inputs);
+
+// Makes `out` the result of `op` on `inputs` with the given backward, if any input requires grad.
+void record(Tensor& out, const char* op, std::vector<Tensor> inputs, BackwardFn backward);
+
+namespace autograd {
+
+// Under this guard every backward closure's gradients are checked: a NaN or Inf names the op that made it.
+class DetectAnomalyGuard {
+ public:
+  DetectAnomalyGuard();
+  ~DetectAnomalyGuard();
+  DetectAnomalyGuard(const DetectAnomalyGuard&) = delete;
+  DetectAnomalyGuard& operator=(const DetectAnomalyGuard&) = delete;
+  static bool is_enabled();
+
+ private:
+  bool prev_;
+};
+
+}  // namespace autograd
+}  // namespace microtorch

@@ -1,0 +1,123 @@
+// + - * / with broadcasting, tensor-tensor and tensor-scalar, and neg. The values are computed by
+// xtensor expressions over the tensors' own storage; each gradient is summed back to its input's shape.
+#include <xtensor/xnoalias.hpp>
+
+#include "../autograd.h"
+#include "../grad.h"
+#include "../ops.h"
+#include "xt.h"
+
+namespace microtorch {
+using detail::as_xt;
+using detail::check_float;
+
+namespace detail {
+void check_float(const char* op, const Tensor& t) {
+  if (t.dtype() != kFloat32)
+    throw std::invalid_argument(std::string(op) + ": expected a float32 tensor, got " + dtype_name(t.dtype()) +
+                                " of shape " + shape_str(t.shape()));
+}
+}  // namespace detail
+
+// NumPy broadcasting: align shapes on the right; each pair of dims must be equal or contain a 1.
+static Shape broadcast_shape(const char* op, const Shape& a, const Shape& b) {
+  Shape out(std::max(a.size(), b.size()), 1);
+  for (size_t i = 0; i < out.size(); ++i) {
+    int64_t da = i < a.size() ? a[a.size() - 1 - i] : 1;
+    int64_t db = i < b.size() ? b[b.size() - 1 - i] : 1;
+    if (da != db && da != 1 && db != 1)
+      throw std::invalid_argument(std::string(op) + ": shapes " + shape_str(a) + " and " + shape_str(b) +
+                                  " cannot be broadcast together");
+    out[out.size() - 1 - i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+enum class Binary { Add, Sub, Mul, Div };
+
+// out = a (op) b, broadcast. Not recorded: the ops below record, and backward closures call it freely.
+static Tensor binary_values(Binary op, const char* name, const Tensor& a, const Tensor& b) {
+  check_float(name, a);
+  check_float(name, b);
+  Tensor out = empty(broadcast_shape(name, a.shape(), b.shape()));
+  auto xa = as_xt(a);
+  auto xb = as_xt(b);
+  auto xo = as_xt(out);
+  switch (op) {
+    case Binary::Add: xt::noalias(xo) = xa + xb; break;
+    case Binary::Sub: xt::noalias(xo) = xa - xb; break;
+    case Binary::Mul: xt::noalias(xo) = xa * xb; break;
+    case Binary::Div: xt::noalias(xo) = xa / xb; break;
+  }
+  return out;
+}
+
+// y = a + b. da += dy, db += dy (each summed to its shape).
+Tensor add(const Tensor& a, const Tensor& b) {
+  Tensor y = binary_values(Binary::Add, "add", a, b);
+  record(y, "add", {a, b}, [a, b](const Tensor& dy) {
+    accumulate_grad(a, sum_to(dy, a.shape()));
+    accumulate_grad(b, sum_to(dy, b.shape()));
+  });
+  return y;
+}
+
+// y = a - b. da += dy, db -= dy.
+Tensor sub(const Tensor& a, const Tensor& b) {
+  Tensor y = binary_values(Binary::Sub, "sub", a, b);
+  record(y, "sub", {a, b}, [a, b](const Tensor& dy) {
+    accumulate_grad(a, sum_to(dy, a.shape()));
+    if (b.requires_grad()) accumulate_grad(b, sum_to(neg(dy), b.shape()));
+  });
+  return y;
+}
+
+// y = a * b. da += dy * b, db += dy * a.
+Tensor mul(const Tensor& a, const Tensor& b) {
+  Tensor y = binary_values(Binary::Mul, "mul", a, b);
+  record(y, "mul", {a, b}, [a, b](const Tensor& dy) {
+    if (a.requires_grad()) accumulate_grad(a, sum_to(dy * b, a.shape()));
+    if (b.requires_grad()) accumulate_grad(b, sum_to(dy * a, b.shape()));
+  });
+  return y;
+}
+
+// y = a / b. da += dy / b, db -= dy * a / b^2.
+Tensor div(const Tensor& a, const Tensor& b) {
+  Tensor y = binary_values(Binary::Div, "div", a, b);
+  record(y, "div", {a, b}, [a, b](const Tensor& dy) {
+    if (a.requires_grad()) accumulate_grad(a, sum_to(dy / b, a.shape()));
+    if (b.requires_grad()) accumulate_grad(b, sum_to(neg(dy * a / (b * b)), b.shape()));
+  });
+  return y;
+}
+
+// y = -a. da -= dy.
+Tensor neg(const Tensor& a) {
+  check_float("neg", a);
+  Tensor y = empty(a.shape());
+  auto xa = as_xt(a);
+  auto xy = as_xt(y);
+  xt::noalias(xy) = -xa;
+  record(y, "neg", {a}, [a](const Tensor& dy) { accumulate_grad(a, neg(dy)); });
+  return y;
+}
+
+// With a scalar: the scalar is a 0-d constant that broadcasts and receives no gradient.
+static Tensor scalar(float s) { return full({}, s); }
+
+Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
+Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
+Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
+Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
+Tensor operator+(const Tensor& a, float s) { return add(a, scalar(s)); }
+Tensor operator-(const Tensor& a, float s) { return sub(a, scalar(s)); }
+Tensor operator*(const Tensor& a, float s) { return mul(a, scalar(s)); }
+Tensor operator/(const Tensor& a, float s) { return div(a, scalar(s)); }
+Tensor operator+(float s, const Tensor& a) { return add(scalar(s), a); }
+Tensor operator-(float s, const Tensor& a) { return sub(scalar(s), a); }
+Tensor operator*(float s, const Tensor& a) { return mul(scalar(s), a); }
+Tensor operator/(float s, const Tensor& a) { return div(scalar(s), a); }
+Tensor Tensor::operator-() const { return neg(*this); }
+
+}  // namespace microtorch

@@ -1,0 +1,67 @@
+// Elementwise tanh, relu, exp, log. Backward closures keep the output (detached: no cycle) or the input.
+#include <xtensor/xmath.hpp>
+#include <xtensor/xnoalias.hpp>
+
+#include "../autograd.h"
+#include "../grad.h"
+#include "../ops.h"
+#include "xt.h"
+
+namespace microtorch {
+using detail::as_xt;
+
+// y = tanh(a). da += dy * (1 - y^2).
+Tensor tanh(const Tensor& a) {
+  detail::check_float("tanh", a);
+  Tensor y = empty(a.shape());
+  auto xa = as_xt(a);
+  auto xy = as_xt(y);
+  xt::noalias(xy) = xt::tanh(xa);
+  record(y, "tanh", {a}, [a, y = y.detach()](const Tensor& dy) {
+    Tensor da = empty(a.shape());
+    auto xda = as_xt(da);
+    xt::noalias(xda) = as_xt(dy) * (1.0f - as_xt(y) * as_xt(y));
+    accumulate_grad(a, da);
+  });
+  return y;
+}
+
+// y = max(a, 0). da += dy where a > 0.
+Tensor relu(const Tensor& a) {
+  detail::check_float("relu", a);
+  Tensor y = empty(a.shape());
+  auto xa = as_xt(a);
+  auto xy = as_xt(y);
+  xt::noalias(xy) = xt::maximum(xa, 0.0f);
+  record(y, "relu", {a}, [a](const Tensor& dy) {
+    Tensor da = empty(a.shape());
+    auto xda = as_xt(da);
+    xt::noalias(xda) = xt::where(as_xt(a) > 0.0f, as_xt(dy), 0.0f);
+    accumulate_grad(a, da);
+  });
+  return y;
+}
+
+// y = exp(a). da += dy * y.
+Tensor exp(const Tensor& a) {
+  detail::check_float("exp", a);
+  Tensor y = empty(a.shape());
+  auto xa = as_xt(a);
+  auto xy = as_xt(y);
+  xt::noalias(xy) = xt::exp(xa);
+  record(y, "exp", {a}, [a, y = y.detach()](const Tensor& dy) { accumulate_grad(a, dy * y); });
+  return y;
+}
+
+// y = log(a). da += dy / a.
+Tensor log(const Tensor& a) {
+  detail::check_float("log", a);
+  Tensor y = empty(a.shape());
+  auto xa = as_xt(a);
+  auto xy = as_xt(y);
+  xt::noalias(xy) = xt::log(xa);
+  record(y, "log", {a}, [a](const Tensor& dy) { accumulate_grad(a, dy / a); });
+  return y;
+}
+
+}  // namespace microtorch

@@ -1,0 +1,14 @@
+// The one global random generator (seeded by manual_seed). randn, rand, randint and nn::init draw from it.
+#pragma once
+#include <cstdint>
+#include <random>
+
+namespace microtorch {
+
+// Draws from the global generator. Normals use Box-Muller on two uniforms, so a seed gives the same
+// numbers on every platform (std::normal_distribution does not promise that).
+double random_uniform();                 // [0, 1)
+double random_normal(double mean, double std);
+int64_t random_int(int64_t low, int64_t high);  // [low, high)
+
+}  // namespace microtorch
