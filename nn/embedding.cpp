@@ -1,0 +1,70 @@
+#include "embedding.h"
+
+#include <algorithm>
+
+#include "../core/autograd.h"
+#include "init.h"
+
+namespace microtorch::nn {
+
+EmbeddingOptions::EmbeddingOptions(int64_t num_embeddings, int64_t embedding_dim)
+    : num_embeddings_(num_embeddings), embedding_dim_(embedding_dim) {}
+
+functional::EmbeddingFuncOptions EmbeddingOptions::func_options() const {
+  return functional::EmbeddingFuncOptions()
+      .padding_idx(padding_idx_)
+      .max_norm(max_norm_)
+      .norm_type(norm_type_)
+      .scale_grad_by_freq(scale_grad_by_freq_)
+      .sparse(sparse_);
+}
+
+Embedding::Embedding(const EmbeddingOptions& o) : options(o) {
+  const int64_t V = o.num_embeddings(), C = o.embedding_dim();
+  if (V < 1 || C < 1)
+    throw std::invalid_argument("Embedding: num_embeddings and embedding_dim must be >= 1, got (" + std::to_string(V) +
+                                ", " + std::to_string(C) + ")");
+  if (o.padding_idx() && (*o.padding_idx() < -V || *o.padding_idx() >= V))
+    throw std::invalid_argument("Embedding: padding_idx " + std::to_string(*o.padding_idx()) + " must be within [-" +
+                                std::to_string(V) + ", " + std::to_string(V) + ") (num_embeddings " + std::to_string(V) + ")");
+  if (o.padding_idx() && *o.padding_idx() < 0) options.padding_idx(*o.padding_idx() + V);
+  if (o.max_norm() && !(*o.max_norm() > 0.0))
+    throw std::invalid_argument("Embedding: max_norm must be > 0, got " + std::to_string(*o.max_norm()));
+  if (o._weight().defined()) {
+    if (o._weight().shape() != Shape{V, C} || o._weight().dtype() != kFloat32)
+      throw std::invalid_argument("Embedding: _weight of shape " + shape_str(o._weight().shape()) +
+                                  " does not match (num_embeddings, embedding_dim) = " + shape_str({V, C}));
+    weight = o._weight().detach().requires_grad_(true);  // shares storage, as PyTorch's Parameter(_weight)
+  } else {
+    weight = empty({V, C}).requires_grad_(true);
+    reset();
+  }
+}
+
+void Embedding::reset() {
+  init::normal_(weight, 0.0, 1.0);
+  if (options.padding_idx()) {
+    NoGradGuard no_grad;
+    const int64_t C = options.embedding_dim();
+    std::fill_n(weight.data_ptr<float>() + *options.padding_idx() * C, C, 0.0f);
+  }
+}
+
+Embedding Embedding::from_pretrained(const Tensor& w, const EmbeddingFromPretrainedOptions& o) {
+  if (w.dim() != 2)
+    throw std::invalid_argument("Embedding::from_pretrained: embeddings are expected to be 2-dimensional, got shape " +
+                                shape_str(w.shape()));
+  Embedding emb(EmbeddingOptions(w.shape()[0], w.shape()[1])
+                    ._weight(w)
+                    .padding_idx(o.padding_idx())
+                    .max_norm(o.max_norm())
+                    .norm_type(o.norm_type())
+                    .scale_grad_by_freq(o.scale_grad_by_freq())
+                    .sparse(o.sparse()));
+  emb.weight.requires_grad_(!o.freeze());
+  return emb;
+}
+
+Tensor Embedding::forward(const Tensor& ids) { return functional::embedding(ids, weight, options.func_options()); }
+
+}  // namespace microtorch::nn

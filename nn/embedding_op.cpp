@@ -1,0 +1,99 @@
+// F::embedding: validate, renorm (max_norm), gather; backward scatters the output's gradient rows
+// into the looked-up rows of the weight's gradient (grad.h keeps them as rows when sparse).
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <unordered_map>
+
+#include "../core/autograd.h"
+#include "../core/grad.h"
+#include "functional.h"
+
+namespace microtorch::nn::functional {
+
+// The ids as int64, flattened, each checked against [0, V). Nothing is written before this returns.
+static std::vector<int64_t> checked_ids(const Tensor& ids, int64_t V) {
+  if (ids.dtype() != kInt64 && ids.dtype() != kInt32)
+    throw std::invalid_argument("embedding: ids must be int64 or int32, got " + dtype_name(ids.dtype()) +
+                                " (cast token ids to an integer type)");
+  std::vector<int64_t> flat(static_cast<size_t>(ids.numel()));
+  for (size_t i = 0; i < flat.size(); ++i) {
+    const int64_t id = ids.dtype() == kInt64 ? ids.data_ptr<int64_t>()[i] : ids.data_ptr<int32_t>()[i];
+    if (id < 0 || id >= V)
+      throw std::out_of_range("embedding: id " + std::to_string(id) + " at flat position " + std::to_string(i) +
+                              " is outside [0, " + std::to_string(V) + ") (the vocabulary has " + std::to_string(V) +
+                              " rows; negative ids do not wrap)");
+    flat[i] = id;
+  }
+  return flat;
+}
+
+// padding_idx in [-V, V) -> [0, V); -1 means none.
+static int64_t checked_padding(const std::optional<int64_t>& padding_idx, int64_t V) {
+  if (!padding_idx) return -1;
+  const int64_t p = *padding_idx;
+  if (p < -V || p >= V)
+    throw std::invalid_argument("embedding: padding_idx " + std::to_string(p) + " must be within [-" + std::to_string(V) +
+                                ", " + std::to_string(V) + ") for " + std::to_string(V) + " rows");
+  return p < 0 ? p + V : p;
+}
+
+// As torch.embedding_renorm_: each distinct looked-up row whose p-norm exceeds max_norm is scaled by
+// max_norm / (norm + 1e-7), in place, outside the tape.
+static void renorm_rows(const Tensor& weight, std::vector<int64_t> ids, double max_norm, double p) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  const int64_t C = weight.shape()[1];
+  float* w = weight.data_ptr<float>();
+  for (int64_t id : ids) {
+    float* row = w + id * C;  // seek to row id
+    double acc = 0.0;
+    for (int64_t j = 0; j < C; ++j) acc += p == 2.0 ? double(row[j]) * row[j] : std::pow(std::fabs(double(row[j])), p);
+    const float norm = static_cast<float>(p == 2.0 ? std::sqrt(acc) : std::pow(acc, 1.0 / p));  // a float norm, as ATen's
+    if (norm > max_norm) {
+      const float scale = static_cast<float>(max_norm / (static_cast<double>(norm) + 1e-7));
+      for (int64_t j = 0; j < C; ++j) row[j] *= scale;
+    }
+  }
+  if (!ids.empty()) weight.bump_version();
+}
+
+Tensor embedding(const Tensor& ids, const Tensor& weight, const EmbeddingFuncOptions& o) {
+  if (weight.dim() != 2 || weight.dtype() != kFloat32)
+    throw std::invalid_argument("embedding: weight must be a 2-D float32 (V, C) table, got " + dtype_name(weight.dtype()) +
+                                " of shape " + shape_str(weight.shape()));
+  const int64_t V = weight.shape()[0], C = weight.shape()[1];
+  const int64_t padding = checked_padding(o.padding_idx(), V);
+  if (o.max_norm() && !(*o.max_norm() > 0.0))
+    throw std::invalid_argument("embedding: max_norm must be > 0, got " + std::to_string(*o.max_norm()));
+  if (o.max_norm() && !(o.norm_type() > 0.0))
+    throw std::invalid_argument("embedding: norm_type must be > 0, got " + std::to_string(o.norm_type()));
+  std::vector<int64_t> flat = checked_ids(ids, V);
+
+  if (o.max_norm()) renorm_rows(weight, flat, *o.max_norm(), o.norm_type());
+
+  // out (n, C) <- rows of weight (V, C) picked by ids (n)
+  Shape out_shape = ids.shape();
+  out_shape.push_back(C);
+  Tensor out = empty(out_shape);
+  const float* w = weight.data_ptr<float>();
+  float* y = out.data_ptr<float>();
+  for (size_t i = 0; i < flat.size(); ++i) std::memcpy(y + i * C, w + flat[i] * C, sizeof(float) * C);
+
+  if (!needs_grad({weight})) return out;
+  std::vector<float> scale;  // 1/count per position, counts over the whole call (padding included)
+  if (o.scale_grad_by_freq()) {
+    std::unordered_map<int64_t, int64_t> count;
+    for (int64_t id : flat) ++count[id];
+    for (int64_t id : flat) scale.push_back(static_cast<float>(1.0 / static_cast<double>(count[id])));
+  }
+  if (padding >= 0) std::replace(flat.begin(), flat.end(), padding, int64_t{-1});  // -1: no gradient
+  const bool sparse = o.sparse();
+  const int64_t n = static_cast<int64_t>(flat.size());
+  record(out, "embedding", {weight}, [weight, flat = std::move(flat), scale = std::move(scale), sparse, n, C](const Tensor& dout) {
+    accumulate_grad_rows(weight, RowChunk{flat, dout.view({n, C}), scale}, sparse);
+  });
+  return out;
+}
+
+}  // namespace microtorch::nn::functional

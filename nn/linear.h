@@ -1,0 +1,35 @@
+// nn::Linear: y = x W^T + b with W (out, in), as PyTorch. Tie it to an embedding with
+//   head.weight = emb.weight;   // one Parameter: its gradient is the sum of both uses
+#pragma once
+#include "functional.h"
+#include "module.h"
+
+namespace microtorch::nn {
+
+struct LinearOptions {
+  LinearOptions(int64_t in_features, int64_t out_features) : in_(in_features), out_(out_features) {}
+  /// Learn an additive bias (default true).
+  LinearOptions& bias(bool v) { bias_ = v; return *this; }
+  int64_t in_features() const { return in_; }
+  int64_t out_features() const { return out_; }
+  bool bias() const { return bias_; }
+
+ private:
+  int64_t in_, out_;
+  bool bias_ = true;
+};
+
+class Linear : public Module {
+ public:
+  explicit Linear(const LinearOptions& options);
+  void reset();                          // PyTorch's default: U(-1/sqrt(in), 1/sqrt(in)) for weight and bias
+  Tensor forward(const Tensor& x) { return functional::linear(x, weight, bias); }  // (..., in) -> (..., out)
+  Tensor operator()(const Tensor& x) { return forward(x); }
+  NamedParameters named_parameters() const override;
+
+  LinearOptions options;
+  Tensor weight;  // (out, in)
+  Tensor bias;    // (out), undefined with .bias(false)
+};
+
+}  // namespace microtorch::nn

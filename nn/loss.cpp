@@ -1,0 +1,60 @@
+// F::cross_entropy: log-softmax and negative log-likelihood fused. The forward keeps only each row's
+// log-sum-exp (N floats); the backward rebuilds softmax - one_hot from the logits, with no (N, V) temporary.
+#include <cmath>
+
+#include "../core/autograd.h"
+#include "../core/grad.h"
+#include "functional.h"
+
+namespace microtorch::nn::functional {
+
+Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEntropyFuncOptions& o) {
+  if (logits.dim() != 2 || logits.dtype() != kFloat32)
+    throw std::invalid_argument("cross_entropy: logits must be float32 (N, V), got " + dtype_name(logits.dtype()) +
+                                " of shape " + shape_str(logits.shape()));
+  const int64_t N = logits.shape()[0], V = logits.shape()[1];
+  if (targets.dtype() != kInt64 || targets.dim() != 1 || targets.shape()[0] != N)
+    throw std::invalid_argument("cross_entropy: targets must be int64 of shape [" + std::to_string(N) + "], got " +
+                                dtype_name(targets.dtype()) + " of shape " + shape_str(targets.shape()));
+  const int64_t* t = targets.data_ptr<int64_t>();
+  const int64_t ignore = o.ignore_index();
+  int64_t count = 0;
+  for (int64_t n = 0; n < N; ++n) {
+    if (t[n] == ignore) continue;
+    if (t[n] < 0 || t[n] >= V)
+      throw std::invalid_argument("cross_entropy: target " + std::to_string(t[n]) + " at position " + std::to_string(n) +
+                                  " is outside [0, " + std::to_string(V) + ") and is not ignore_index " + std::to_string(ignore));
+    ++count;
+  }
+
+  std::vector<float> lse(static_cast<size_t>(N));  // log-sum-exp of each row
+  double total = 0.0;
+  for (int64_t n = 0; n < N; ++n) {
+    const float* x = logits.data_ptr<float>() + n * V;  // seek to row n
+    float mx = -INFINITY;
+    for (int64_t j = 0; j < V; ++j) mx = std::max(mx, x[j]);
+    double s = 0.0;
+    for (int64_t j = 0; j < V; ++j) s += std::exp(x[j] - mx);
+    lse[n] = mx + static_cast<float>(std::log(s));
+    if (t[n] != ignore) total += lse[n] - x[t[n]];
+  }
+  Tensor loss = full({}, static_cast<float>(total / static_cast<double>(count)));  // 0/0 = NaN, as PyTorch
+
+  record(loss, "cross_entropy", {logits}, [logits, targets, lse = std::move(lse), count, ignore, N, V](const Tensor& dloss) {
+    // dlogits[n, j] = dloss * (softmax[n, j] - [j == target]) / count; ignored rows get 0
+    const float scale = dloss.item<float>() / static_cast<float>(count);
+    const int64_t* t = targets.data_ptr<int64_t>();
+    Tensor dlogits = zeros(logits.shape());
+    for (int64_t n = 0; n < N; ++n) {
+      if (t[n] == ignore) continue;
+      const float* x = logits.data_ptr<float>() + n * V;
+      float* d = dlogits.data_ptr<float>() + n * V;
+      for (int64_t j = 0; j < V; ++j) d[j] = std::exp(x[j] - lse[n]) * scale;
+      d[t[n]] -= scale;
+    }
+    accumulate_grad(logits, dlogits);
+  });
+  return loss;
+}
+
+}  // namespace microtorch::nn::functional
