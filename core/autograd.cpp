@@ -112,7 +112,7 @@ void Tensor::backward(const Tensor& grad_out) const {
                                  "' was modified by an in-place operation after it was used; clone it first");
   }
   NoGradGuard no_grad;  // closures compute gradients with ordinary ops; nothing of that is recorded
-  accumulate_grad(*this, seed.detach());
+  accumulate_grad(*this, seed.detach().clone());  // a copy: gradients never alias the caller's tensor
   for (const auto& t : order) {
     Node& node = *t->grad_fn;
     std::unique_ptr<Grad> g = std::move(t->grad);  // an interior gradient lives only until it is used

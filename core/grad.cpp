@@ -73,7 +73,8 @@ CoalescedRows Grad::coalesce(int64_t C) const {
 void Grad::clear() {
   rows.clear();
   rows_live = false;
-  if (live && owned && !all_rows) {  // only scattered rows are nonzero: zero them, keep the buffer
+  if (!live) return;  // nothing dense to clear; a kept buffer is already zero
+  if (owned && !all_rows) {  // only scattered rows are nonzero: zero them, keep the buffer
     const int64_t C = dense.shape().back();
     float* d = dense.data_ptr<float>();
     for (int64_t id : touched) std::fill_n(d + id * C, C, 0.0f);
