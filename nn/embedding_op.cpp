@@ -38,6 +38,18 @@ static int64_t checked_padding(const std::optional<int64_t>& padding_idx, int64_
   return p < 0 ? p + V : p;
 }
 
+// The p-norm of a row, summed in double; p = inf is the largest magnitude.
+static double row_norm(const float* row, int64_t C, double p) {
+  double acc = 0.0;
+  for (int64_t j = 0; j < C; ++j) {
+    const double x = std::fabs(static_cast<double>(row[j]));
+    if (std::isinf(p)) acc = std::max(acc, x);
+    else acc += p == 2.0 ? x * x : p == 1.0 ? x : std::pow(x, p);
+  }
+  if (std::isinf(p) || p == 1.0) return acc;
+  return p == 2.0 ? std::sqrt(acc) : std::pow(acc, 1.0 / p);
+}
+
 // As torch.embedding_renorm_: each distinct looked-up row whose p-norm exceeds max_norm is scaled by
 // max_norm / (norm + 1e-7), in place, outside the tape.
 static void renorm_rows(const Tensor& weight, std::vector<int64_t> ids, double max_norm, double p) {
@@ -47,9 +59,7 @@ static void renorm_rows(const Tensor& weight, std::vector<int64_t> ids, double m
   float* w = weight.data_ptr<float>();
   for (int64_t id : ids) {
     float* row = w + id * C;  // seek to row id
-    double acc = 0.0;
-    for (int64_t j = 0; j < C; ++j) acc += p == 2.0 ? double(row[j]) * row[j] : std::pow(std::fabs(double(row[j])), p);
-    const float norm = static_cast<float>(p == 2.0 ? std::sqrt(acc) : std::pow(acc, 1.0 / p));  // a float norm, as ATen's
+    const float norm = static_cast<float>(row_norm(row, C, p));  // a float norm, as ATen's
     if (norm > max_norm) {
       const float scale = static_cast<float>(max_norm / (static_cast<double>(norm) + 1e-7));
       for (int64_t j = 0; j < C; ++j) row[j] *= scale;
