@@ -1,0 +1,51 @@
+// Test helpers: the reader for the PyTorch reference cases in $MICROTORCH_SHARED/conformance/NAME.txt
+// (format in that folder's README) and the comparisons the tests share (bit-exact and toleranced).
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include <microtorch/microtorch.h>
+
+namespace conformance {
+
+namespace mt = microtorch;
+
+// One `tensor NAME DTYPE NDIM D0 .. V0 V1 ...` record; f32 values are printed to round-trip exactly.
+struct Record {
+  bool i64 = false;
+  mt::Shape shape;
+  std::vector<double> values;
+};
+
+struct Case {
+  std::string name;                              // the file name without .txt
+  std::map<std::string, std::string> options;   // `option NAME VALUE`
+  std::map<std::string, Record> tensors;
+  bool has(const std::string& option) const { return options.count(option) != 0; }
+  double option(const std::string& name, double fallback = 0.0) const;
+  const Record& record(const std::string& name) const;  // throws naming the case and the missing record
+  mt::Tensor tensor(const std::string& name) const;     // a fresh float32 or int64 tensor
+};
+
+// The folder holding the reference cases, or "" when $MICROTORCH_SHARED or the folder is missing: then
+// the calling test FAILs when $CI is "true" and otherwise WARNs (Catch2 v2 cannot skip) and should return.
+std::string shared_dir(const std::string& sub = "conformance");
+
+// Sorted case names (file names without .txt) in `dir` whose kind is `kind` ("embedding", "sgd", ...):
+// NAME starts with kind, after an optional "h_" prefix.
+std::vector<std::string> case_names(const std::string& dir, const std::string& kind);
+// Every case file's kind (its name up to the first '_' after the optional "h_", or the whole name).
+std::string kind_of(const std::string& name);
+
+Case load_case(const std::string& dir, const std::string& name);  // throws std::runtime_error on a bad file
+
+// "" when got matches want element-wise with |got - want| <= atol + rtol * |want| (atol = rtol = 0: bit-exact),
+// else a line naming what, the shape or the first bad index, got and want.
+std::string mismatch(const mt::Tensor& got, const Record& want, double atol, double rtol, const std::string& what);
+std::string mismatch(const mt::Tensor& got, const mt::Tensor& want, double atol, double rtol, const std::string& what);
+
+// The float32 values as their bit patterns, for exact comparisons (-0.0 != 0.0, NaN == same NaN).
+std::vector<uint32_t> bits(const mt::Tensor& t);
+
+}  // namespace conformance
