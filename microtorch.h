@@ -5,6 +5,8 @@
 #include "core/gradcheck.h"
 #include "core/ops.h"
 #include "core/tensor.h"
+#include "io/checkpoint.h"
+#include "io/npy.h"
 #include "nn/embedding.h"
 #include "nn/functional.h"
 #include "nn/init.h"

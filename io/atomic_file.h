@@ -1,0 +1,32 @@
+// Files that are replaced whole or not at all. AtomicFile writes into a temporary file beside the
+// target and, on commit(), flushes it to disk, renames it over the target and syncs the directory,
+// so a crash at any moment leaves either the old file or the complete new one, never a torn mix.
+//   AtomicFile f(path); f.write(bytes, n); f.commit();   // no commit (an exception): target untouched
+#pragma once
+#include <cstddef>
+#include <string>
+
+namespace microtorch::io {
+
+class AtomicFile {
+ public:
+  explicit AtomicFile(std::string path);  // creates "<path>.tmp-XXXXXX" in the same directory
+  ~AtomicFile();                          // removes the temporary file unless committed
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  void write(const void* data, size_t n);  // all n bytes or std::runtime_error
+  void commit();                           // fsync, rename over the target, fsync the directory
+  const std::string& temp_path() const { return temp_path_; }
+
+ private:
+  [[noreturn]] void fail(const std::string& what) const;
+  std::string path_, temp_path_;
+  int fd_ = -1;
+  bool committed_ = false;
+};
+
+// The whole file as bytes; std::runtime_error naming the path if it cannot be read.
+std::string read_file(const std::string& path);
+
+}  // namespace microtorch::io

@@ -1,0 +1,220 @@
+// safetensors encoding and the validating decoder. JSON goes through nlohmann-json here only, so it
+// never reaches a public header. Validation runs over the whole header before any tensor is built.
+#include "safetensors.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+namespace microtorch::io {
+
+using nlohmann::json;
+
+static bool host_is_little_endian() {
+  const uint16_t one = 1;
+  unsigned char first;
+  std::memcpy(&first, &one, 1);
+  return first == 1;
+}
+
+// Reverses each element's bytes in place: the conversion between host order and the file's
+// little-endian order on a big-endian host.
+static void swap_elements(char* p, size_t nbytes, size_t width) {
+  for (size_t i = 0; i + width <= nbytes; i += width) std::reverse(p + i, p + i + width);
+}
+
+static const char* dtype_code(Dtype d) {
+  switch (d) {
+    case kFloat32: return "F32";
+    case kInt64: return "I64";
+    case kInt32: return "I32";
+  }
+  return "?";
+}
+
+static size_t nbytes_of(const Tensor& t) { return static_cast<size_t>(t.numel()) * element_size(t.dtype()); }
+
+std::string encode_safetensors_header(const NamedTensors& tensors, const Metadata& metadata) {
+  json header = json::object();
+  if (!metadata.empty()) header["__metadata__"] = metadata;
+  uint64_t offset = 0;
+  for (const auto& [name, t] : tensors) {
+    if (name.empty() || name == "__metadata__")
+      throw std::invalid_argument("save: invalid tensor name '" + name + "' (empty or reserved)");
+    if (!t.defined()) throw std::invalid_argument("save: tensor '" + name + "' is undefined");
+    if (header.contains(name)) throw std::invalid_argument("save: tensor name '" + name + "' appears twice");
+    const uint64_t end = offset + nbytes_of(t);
+    header[name] = {{"dtype", dtype_code(t.dtype())}, {"shape", t.shape()}, {"data_offsets", {offset, end}}};
+    offset = end;
+  }
+  std::string text = header.dump();
+  text.append((8 - text.size() % 8) % 8, ' ');  // keeps the data 8-byte aligned in the file
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((uint64_t{text.size()} >> (8 * i)) & 0xff);
+  return out + text;
+}
+
+void write_little_endian(const Tensor& t, const std::function<void(const void*, size_t)>& sink) {
+  const size_t n = nbytes_of(t);
+  if (host_is_little_endian()) {
+    sink(t.raw_data(), n);
+    return;
+  }
+  std::string copy(static_cast<const char*>(t.raw_data()), n);
+  swap_elements(copy.data(), n, element_size(t.dtype()));
+  sink(copy.data(), n);
+}
+
+// One header entry after validation: where its bytes are and what they hold.
+struct Entry {
+  std::string name;
+  Dtype dtype;
+  Shape shape;
+  uint64_t begin, end;
+};
+
+[[noreturn]] static void corrupt(const std::string& source, const std::string& what) {
+  throw std::runtime_error("load '" + source + "': " + what);
+}
+[[noreturn]] static void corrupt_tensor(const std::string& source, const std::string& name, const std::string& what) {
+  corrupt(source, "tensor '" + name + "': " + what);
+}
+
+static Dtype parse_dtype(const json& v, const std::string& source, const std::string& name) {
+  if (!v.is_string()) corrupt_tensor(source, name, "\"dtype\" must be a string");
+  const std::string& s = v.get_ref<const std::string&>();
+  if (s == "F32") return kFloat32;
+  if (s == "I64") return kInt64;
+  if (s == "I32") return kInt32;
+  corrupt_tensor(source, name, "unknown dtype \"" + s.substr(0, 32) + "\" (expected F32, I64 or I32)");
+}
+
+// A JSON array of non-negative integers, each at most `limit`.
+static std::vector<uint64_t> parse_uints(const json& v, const std::string& source, const std::string& name,
+                                         const char* field, uint64_t limit) {
+  if (!v.is_array()) corrupt_tensor(source, name, std::string("\"") + field + "\" must be an array");
+  std::vector<uint64_t> out;
+  for (const json& x : v) {
+    if (!x.is_number_unsigned())
+      corrupt_tensor(source, name, std::string("\"") + field + "\" must hold non-negative integers, got " +
+                                       x.dump().substr(0, 32));
+    const uint64_t u = x.get<uint64_t>();
+    if (u > limit) corrupt_tensor(source, name, std::string("\"") + field + "\" value " + std::to_string(u) + " is too large");
+    out.push_back(u);
+  }
+  return out;
+}
+
+static Entry parse_entry(const std::string& name, const json& info, uint64_t data_bytes, const std::string& source) {
+  if (name.empty()) corrupt(source, "a tensor has an empty name");
+  if (!info.is_object()) corrupt_tensor(source, name, "its header entry must be an object");
+  for (const auto& [key, value] : info.items()) {
+    (void)value;
+    if (key != "dtype" && key != "shape" && key != "data_offsets")
+      corrupt_tensor(source, name, "unexpected field \"" + key.substr(0, 32) + "\"");
+  }
+  if (!info.contains("dtype") || !info.contains("shape") || !info.contains("data_offsets"))
+    corrupt_tensor(source, name, "needs \"dtype\", \"shape\" and \"data_offsets\"");
+  Entry e{name, parse_dtype(info["dtype"], source, name), {}, 0, 0};
+  const auto dims = parse_uints(info["shape"], source, name, "shape", uint64_t(std::numeric_limits<int64_t>::max()));
+  const auto offsets = parse_uints(info["data_offsets"], source, name, "data_offsets", std::numeric_limits<uint64_t>::max());
+  if (offsets.size() != 2) corrupt_tensor(source, name, "\"data_offsets\" must be [begin, end]");
+  e.begin = offsets[0];
+  e.end = offsets[1];
+  const std::string range = "data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) + "]";
+  if (e.begin > e.end) corrupt_tensor(source, name, range + " end before they begin");
+  if (e.end > data_bytes)
+    corrupt_tensor(source, name, range + " run past the end of the data (" + std::to_string(data_bytes) +
+                                     " bytes): the file is truncated or corrupted");
+  // dtype * shape must be exactly the byte range. Every prefix product is bounded (Tensor's own
+  // numel multiplies in this order), so nothing overflows even with a zero dimension further on.
+  const uint64_t max_numel = uint64_t(std::numeric_limits<int64_t>::max()) / element_size(e.dtype);
+  uint64_t numel = 1;
+  for (uint64_t d : dims) {
+    e.shape.push_back(static_cast<int64_t>(d));
+    if (d != 0 && numel > max_numel / d) corrupt_tensor(source, name, "shape " + shape_str(e.shape) + "... is too large");
+    numel *= d;
+  }
+  const uint64_t expected = numel * element_size(e.dtype);
+  if (expected != e.end - e.begin)
+    corrupt_tensor(source, name, range + " hold " + std::to_string(e.end - e.begin) + " bytes but dtype " +
+                                     dtype_code(e.dtype) + " and shape " + shape_str(e.shape) + " need " +
+                                     std::to_string(expected));
+  return e;
+}
+
+static Metadata parse_metadata(const json& v, const std::string& source) {
+  if (!v.is_object()) corrupt(source, "\"__metadata__\" must be an object of strings");
+  Metadata out;
+  for (const auto& [key, value] : v.items()) {
+    if (!value.is_string()) corrupt(source, "\"__metadata__\" entry \"" + key.substr(0, 32) + "\" must be a string");
+    out[key] = value.get<std::string>();
+  }
+  return out;
+}
+
+// The data section must be covered exactly once: sorted by offset, each tensor starts where the
+// previous ends, the last ends at the end of the file. Overlaps, holes and trailing bytes are corruption.
+static void check_tiling(std::vector<Entry>& entries, uint64_t data_bytes, const std::string& source) {
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return a.begin != b.begin ? a.begin < b.begin : a.end < b.end; });
+  uint64_t covered = 0;
+  const Entry* prev = nullptr;
+  for (const Entry& e : entries) {
+    if (e.begin < covered)
+      corrupt_tensor(source, e.name, "data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) +
+                                         "] overlap tensor '" + prev->name + "' [" + std::to_string(prev->begin) + ", " +
+                                         std::to_string(prev->end) + "]");
+    if (e.begin > covered)
+      corrupt_tensor(source, e.name, "data bytes [" + std::to_string(covered) + ", " + std::to_string(e.begin) +
+                                         ") before it belong to no tensor");
+    covered = e.end;
+    prev = &e;
+  }
+  if (covered != data_bytes)
+    corrupt(source, "the data section has " + std::to_string(data_bytes) + " bytes but the tensors cover " +
+                        std::to_string(covered) + " (trailing bytes: corrupted or not a safetensors file)");
+}
+
+Safetensors decode_safetensors(const std::string& bytes, const std::string& source) {
+  if (bytes.size() < 8)
+    corrupt(source, "the file has " + std::to_string(bytes.size()) + " bytes, fewer than the 8-byte header length: truncated");
+  uint64_t n = 0;
+  for (int i = 0; i < 8; ++i) n |= uint64_t{static_cast<unsigned char>(bytes[i])} << (8 * i);
+  if (n > kMaxHeaderBytes)
+    corrupt(source, "the header length " + std::to_string(n) + " exceeds the limit of " + std::to_string(kMaxHeaderBytes) +
+                        " bytes (corrupted or not a safetensors file)");
+  if (n > bytes.size() - 8)
+    corrupt(source, "the header length " + std::to_string(n) + " runs past the end of the file (" +
+                        std::to_string(bytes.size()) + " bytes): truncated");
+  json header;
+  try {
+    header = json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
+  } catch (const json::exception& e) {
+    corrupt(source, std::string("the header is not valid JSON: ") + e.what());
+  }
+  if (!header.is_object()) corrupt(source, "the header must be a JSON object");
+  const uint64_t data_bytes = bytes.size() - 8 - n;
+  Safetensors out;
+  std::vector<Entry> entries;
+  for (const auto& [name, info] : header.items()) {
+    if (name == "__metadata__") out.metadata = parse_metadata(info, source);
+    else entries.push_back(parse_entry(name, info, data_bytes, source));
+  }
+  check_tiling(entries, data_bytes, source);
+
+  const char* data = bytes.data() + 8 + n;
+  for (const Entry& e : entries) {
+    Tensor t = empty(e.shape, e.dtype);
+    const size_t len = static_cast<size_t>(e.end - e.begin);
+    std::memcpy(t.raw_data(), data + e.begin, len);
+    if (!host_is_little_endian()) swap_elements(static_cast<char*>(t.raw_data()), len, element_size(e.dtype));
+    out.tensors.emplace_back(e.name, std::move(t));
+  }
+  return out;
+}
+
+}  // namespace microtorch::io

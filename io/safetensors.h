@@ -1,0 +1,43 @@
+// The safetensors format (https://github.com/huggingface/safetensors), as bytes in memory:
+//   8 bytes  little-endian u64 N, the header length (capped at kMaxHeaderBytes when read)
+//   N bytes  JSON {"<name>": {"dtype": "F32"|"I64"|"I32", "shape": [..], "data_offsets": [begin, end]},
+//                  "__metadata__": {"<key>": "<string>", ..}}, padded with spaces to a multiple of 8
+//   the rest raw little-endian tensor data; offsets count from its start and tile it exactly
+// Decoding trusts nothing: every malformed input is a std::runtime_error naming the source, the tensor
+// and what is wrong, and no tensor is returned unless the whole file is valid.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "../core/tensor.h"
+
+namespace microtorch {
+
+using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+using Metadata = std::map<std::string, std::string>;
+
+namespace io {
+
+constexpr uint64_t kMaxHeaderBytes = 100'000'000;  // as the reference implementation's limit
+
+// The 8-byte length and the JSON header for `tensors` laid out back to back in the given order.
+// std::invalid_argument for an undefined tensor, an empty, repeated or reserved name.
+std::string encode_safetensors_header(const NamedTensors& tensors, const Metadata& metadata);
+
+// Hands the tensor's bytes to `sink` as the file holds them (little-endian), in one or more pieces.
+void write_little_endian(const Tensor& t, const std::function<void(const void*, size_t)>& sink);
+
+struct Safetensors {
+  NamedTensors tensors;  // in file order (by data offset), each a fresh float32/int64/int32 tensor
+  Metadata metadata;
+};
+
+// Parses and validates a whole file's bytes; `source` (a path) is named in every error.
+Safetensors decode_safetensors(const std::string& bytes, const std::string& source);
+
+}  // namespace io
+}  // namespace microtorch
