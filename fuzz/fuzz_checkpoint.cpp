@@ -1,0 +1,66 @@
+// libFuzzer target: arbitrary bytes into the checkpoint decoders (safetensors, and .npy when the bytes
+// start with NumPy's magic). Rejection must be a std::runtime_error; any other exception, a crash or a
+// sanitizer report is a finding. An accepted file must describe itself consistently and round-trip.
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include <microtorch/io/npy.h>
+#include <microtorch/io/safetensors.h>
+
+namespace mt = microtorch;
+
+static void require(bool ok, const char* what) {
+  if (ok) return;
+  std::fprintf(stderr, "fuzz_checkpoint invariant broken: %s\n", what);
+  std::abort();
+}
+
+static size_t nbytes(const mt::Tensor& t) { return static_cast<size_t>(t.numel()) * mt::element_size(t.dtype()); }
+
+static bool same(const mt::Tensor& a, const mt::Tensor& b) {
+  return a.dtype() == b.dtype() && a.shape() == b.shape() && std::memcmp(a.raw_data(), b.raw_data(), nbytes(a)) == 0;
+}
+
+// An accepted safetensors file: its tensors fill the data section exactly, and encoding them again
+// decodes to the same names, dtypes, shapes and bytes.
+static void check_safetensors(const std::string& bytes) {
+  const mt::io::Safetensors st = mt::io::decode_safetensors(bytes, "fuzz-input");
+  uint64_t header_len = 0;
+  for (int i = 0; i < 8; ++i) header_len |= uint64_t{static_cast<unsigned char>(bytes[i])} << (8 * i);
+  size_t data = 0;
+  for (const auto& entry : st.tensors) data += nbytes(entry.second);
+  require(data == bytes.size() - 8 - header_len, "tensors do not cover the data section");
+
+  std::string again = mt::io::encode_safetensors_header(st.tensors, st.metadata);
+  for (const auto& entry : st.tensors)
+    mt::io::write_little_endian(entry.second, [&again](const void* p, size_t n) {
+      again.append(static_cast<const char*>(p), n);
+    });
+  const mt::io::Safetensors back = mt::io::decode_safetensors(again, "fuzz-reencoded");
+  require(back.metadata == st.metadata, "metadata changed in a round trip");
+  require(back.tensors.size() == st.tensors.size(), "tensor count changed in a round trip");
+  for (size_t i = 0; i < st.tensors.size(); ++i) {
+    require(back.tensors[i].first == st.tensors[i].first, "tensor order changed in a round trip");
+    require(same(back.tensors[i].second, st.tensors[i].second), "tensor changed in a round trip");
+  }
+}
+
+static void check_npy(const std::string& bytes) {
+  const mt::Tensor t = mt::io::decode_npy(bytes, "fuzz-input");
+  require(nbytes(t) <= bytes.size(), "an .npy tensor larger than its file");
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string bytes(reinterpret_cast<const char*>(data), size);
+  try {
+    if (bytes.compare(0, 6, "\x93NUMPY") == 0) check_npy(bytes);
+    else check_safetensors(bytes);
+  } catch (const std::runtime_error&) {
+    // the documented rejection of a bad file
+  }
+  return 0;
+}
