@@ -1,7 +1,7 @@
 // microtorch benchmarks: each figure is a ratio against a baseline timed in this same process (memcpy,
 // or libtorch doing exactly the same work), with warm-up and the median of repeated runs.
 //   bench/run                      (configures build-bench/, builds, runs with 1 then 2 threads)
-//   build-bench/bench/microtorch_bench [threads]
+//   build-bench/bench/microtorch_bench [threads...]   or   --loop WORKLOAD N   (one workload, for a profiler)
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -329,7 +329,24 @@ static void memory() {
 
 }  // namespace bench
 
+// --loop NAME N: runs one microtorch workload N times and nothing else, for a profiler.
+static int loop(const std::string& name, int n) {
+  std::function<void()> fn = name == "gather" ? bench::mt_gather()
+                             : name == "sparse" ? bench::mt_embedding_step(true)
+                             : name == "default" ? bench::mt_embedding_step(false)
+                             : name == "mlp" ? bench::mt_mlp_step()
+                             : name == "bigram" ? bench::mt_bigram_step()
+                             : std::function<void()>();
+  if (!fn) {
+    std::fprintf(stderr, "--loop: unknown workload %s (gather, sparse, default, mlp, bigram)\n", name.c_str());
+    return 2;
+  }
+  for (int i = 0; i < n; ++i) fn();
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc == 4 && std::string(argv[1]) == "--loop") return loop(argv[2], std::atoi(argv[3]));
   std::vector<int> threads;
   for (int i = 1; i < argc; ++i) threads.push_back(std::atoi(argv[i]));
   if (threads.empty()) threads = {1, 2};

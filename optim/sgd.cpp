@@ -5,12 +5,14 @@
 // Coefficients are cast to float first, as PyTorch's float32 kernels do.
 #include "sgd.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
 
 #include "../core/autograd.h"
 #include "../core/grad.h"
+#include "../core/prefetch.h"
 #include "../nn/module.h"
 
 namespace microtorch::optim {
@@ -60,16 +62,48 @@ void SGD::plain_rows_step(const Tensor& p) {
   const int64_t C = p.shape().back();
   float* w = p.data_ptr<float>();
   if (g.only_rows()) {
-    CoalescedRows rows = g.coalesce(C);  // (u, C): each row's gradient summed in arrival order
-    for (size_t r = 0; r < rows.ids.size(); ++r) {
-      float* wr = w + rows.ids[r] * C;  // seek to row ids[r]
-      const float* gr = rows.values.data() + r * C;
-      for (int64_t j = 0; j < C; ++j) wr[j] = std::fma(gr[j], neg_lr, wr[j]);
+    // Each id's rows summed in arrival order from zero, as Grad::coalesce does, but one id at a time in
+    // a (C) scratch row that stays in L1, then applied: no (u, C) buffer to fill, write and read back.
+    struct RowRef {
+      int64_t id;
+      const float* src;  // (C) gradient row
+      float scale;
+    };
+    std::vector<RowRef> refs;
+    for (const RowChunk& chunk : g.rows) {
+      const float* values = chunk.values.data_ptr<float>();
+      for (size_t i = 0; i < chunk.ids.size(); ++i)
+        if (chunk.ids[i] >= 0) refs.push_back({chunk.ids[i], values + i * C, chunk.scale.empty() ? 1.0f : chunk.scale[i]});
+    }
+    std::stable_sort(refs.begin(), refs.end(), [](const RowRef& a, const RowRef& b) { return a.id < b.id; });
+    std::vector<float> acc(static_cast<size_t>(C));
+    for (size_t r = 0; r < refs.size();) {
+      if (r + detail::kRowsAhead < refs.size()) {  // the rows a few ids on: scattered in memory
+        const RowRef& next = refs[r + detail::kRowsAhead];
+        detail::prefetch_row(next.src, C * int64_t(sizeof(float)));
+        detail::prefetch_row(w + next.id * C, C * int64_t(sizeof(float)), true);
+      }
+      const int64_t id = refs[r].id;
+      std::fill(acc.begin(), acc.end(), 0.0f);
+      for (; r < refs.size() && refs[r].id == id; ++r) {  // every row of this id, in arrival order
+        const float* src = refs[r].src;
+        const float s = refs[r].scale;
+        for (int64_t j = 0; j < C; ++j) acc[j] = std::fma(src[j], s, acc[j]);
+      }
+      float* wr = w + id * C;  // seek to row id
+      for (int64_t j = 0; j < C; ++j) wr[j] = std::fma(acc[j], neg_lr, wr[j]);
     }
     return;
   }
   const float* dense = g.dense.data_ptr<float>();
-  for (int64_t id : g.unique_touched()) {
+  const std::vector<int64_t> ids = g.unique_touched();
+  for (size_t r = 0; r < ids.size(); ++r) {
+    if (r + detail::kRowsAhead < ids.size()) {  // the rows a few ids on: scattered in memory
+      const int64_t next = ids[r + detail::kRowsAhead];
+      detail::prefetch_row(dense + next * C, C * int64_t(sizeof(float)));
+      detail::prefetch_row(w + next * C, C * int64_t(sizeof(float)), true);
+    }
+    const int64_t id = ids[r];
     float* wr = w + id * C;  // seek to row id
     const float* gr = dense + id * C;
     for (int64_t j = 0; j < C; ++j) wr[j] = std::fma(gr[j], neg_lr, wr[j]);
@@ -87,6 +121,10 @@ void SGD::dense_step(const Tensor& p, Tensor& buf) {
   float* w = p.data_ptr<float>();
   const float* gp = grad.data_ptr<float>();
   float* b = mu != 0.0f ? buf.data_ptr<float>() : nullptr;
+  if (!b && wd == 0.0f) {  // plain: the loop below without its per-element branches, so it vectorizes
+    for (int64_t k = 0; k < p.numel(); ++k) w[k] = std::fma(gp[k], neg_lr, w[k]);
+    return;
+  }
   for (int64_t k = 0; k < p.numel(); ++k) {
     float d = wd != 0.0f ? std::fma(w[k], wd, gp[k]) : gp[k];
     if (b) {

@@ -1,0 +1,19 @@
+// Internal: software prefetch of a row that a loop over randomly placed rows (a gather, a scatter, a row
+// update) will touch a few iterations later; the hardware prefetcher cannot guess where a row starts.
+#pragma once
+#include <cstdint>
+
+namespace microtorch::detail {
+
+constexpr int64_t kRowsAhead = 8;  // how many rows ahead to prefetch (measured on the gather bench)
+
+// Asks for every 64-byte line of the `bytes` at p; `for_write` when the loop will store there.
+inline void prefetch_row(const void* p, int64_t bytes, bool for_write = false) {
+  const char* c = static_cast<const char*>(p);
+  for (int64_t b = 0; b < bytes; b += 64) {
+    if (for_write) __builtin_prefetch(c + b, 1);
+    else __builtin_prefetch(c + b, 0);
+  }
+}
+
+}  // namespace microtorch::detail
