@@ -121,11 +121,12 @@ void SGD::dense_step(const Tensor& p, Tensor& buf) {
   float* w = p.data_ptr<float>();
   const float* gp = grad.data_ptr<float>();
   float* b = mu != 0.0f ? buf.data_ptr<float>() : nullptr;
+  const int64_t n = p.numel();  // a local: stores through w could alias p's size, which kept the loop scalar
   if (!b && wd == 0.0f) {  // plain: the loop below without its per-element branches, so it vectorizes
-    for (int64_t k = 0; k < p.numel(); ++k) w[k] = std::fma(gp[k], neg_lr, w[k]);
+    for (int64_t k = 0; k < n; ++k) w[k] = std::fma(gp[k], neg_lr, w[k]);
     return;
   }
-  for (int64_t k = 0; k < p.numel(); ++k) {
+  for (int64_t k = 0; k < n; ++k) {
     float d = wd != 0.0f ? std::fma(w[k], wd, gp[k]) : gp[k];
     if (b) {
       b[k] = first ? d : std::fma(d, keep, b[k] * mu);
