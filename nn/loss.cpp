@@ -1,5 +1,5 @@
-// F::cross_entropy: log-softmax and negative log-likelihood fused. The forward keeps only each row's
-// log-sum-exp (N floats); the backward rebuilds softmax - one_hot from the logits, with no (N, V) temporary.
+// F::cross_entropy: log-softmax and negative log-likelihood fused. The forward keeps only each row's max
+// and log-sum-exp (2N floats); the backward rebuilds softmax - one_hot from the logits, no (N, V) temporary.
 #include <cmath>
 
 #include "../core/autograd.h"
@@ -27,7 +27,8 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEnt
     ++count;
   }
 
-  std::vector<float> lse(static_cast<size_t>(N));  // log-sum-exp of each row
+  // log_softmax(x)[j] = (x[j] - max) - log(sum(exp(x - max))), in PyTorch's order: exact near the max
+  std::vector<float> row_max(static_cast<size_t>(N)), log_sum(static_cast<size_t>(N));
   double total = 0.0;
   for (int64_t n = 0; n < N; ++n) {
     const float* x = logits.data_ptr<float>() + n * V;  // seek to row n
@@ -35,12 +36,14 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEnt
     for (int64_t j = 0; j < V; ++j) mx = std::max(mx, x[j]);
     double s = 0.0;
     for (int64_t j = 0; j < V; ++j) s += std::exp(x[j] - mx);
-    lse[n] = mx + static_cast<float>(std::log(s));
-    if (t[n] != ignore) total += lse[n] - x[t[n]];
+    row_max[n] = mx;
+    log_sum[n] = static_cast<float>(std::log(s));
+    if (t[n] != ignore) total -= (x[t[n]] - mx) - log_sum[n];
   }
   Tensor loss = full({}, static_cast<float>(total / static_cast<double>(count)));  // 0/0 = NaN, as PyTorch
 
-  record(loss, "cross_entropy", {logits}, [logits, targets, lse = std::move(lse), count, ignore, N, V](const Tensor& dloss) {
+  record(loss, "cross_entropy", {logits}, [logits, targets, row_max = std::move(row_max),
+                                                 log_sum = std::move(log_sum), count, ignore, N, V](const Tensor& dloss) {
     // dlogits[n, j] = dloss * (softmax[n, j] - [j == target]) / count; ignored rows get 0
     const float scale = dloss.item<float>() / static_cast<float>(count);
     const int64_t* t = targets.data_ptr<int64_t>();
@@ -49,7 +52,7 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEnt
       if (t[n] == ignore) continue;
       const float* x = logits.data_ptr<float>() + n * V;
       float* d = dlogits.data_ptr<float>() + n * V;
-      for (int64_t j = 0; j < V; ++j) d[j] = std::exp(x[j] - lse[n]) * scale;
+      for (int64_t j = 0; j < V; ++j) d[j] = std::exp((x[j] - row_max[n]) - log_sum[n]) * scale;
       d[t[n]] -= scale;
     }
     accumulate_grad(logits, dlogits);
