@@ -238,7 +238,9 @@ static void line(const char* what, double ratio, const char* detail, const char*
   std::printf("\n");
 }
 static std::string ms(double s) { return std::to_string(s * 1e3).substr(0, 6) + " ms"; }
+#ifdef MICROTORCH_BENCH_LIBTORCH
 static std::string us(double s) { return std::to_string(s * 1e6).substr(0, 6) + " us"; }
+#endif
 
 static void run(int threads, bool targets) {
   mt::set_num_threads(threads);
