@@ -5,6 +5,12 @@
 // size equal to dtype * shape.
 #include "npy.h"
 
+// xnpy.hpp checks a dtype string with std::regex, whose libstdc++ internals trip GCC 12's
+// -Wmaybe-uninitialized under -fsanitize (a known false positive, GCC bug 105562), not our code.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 #include <limits>
 #include <sstream>
 #include <stdexcept>
