@@ -1,0 +1,148 @@
+// Lesson 1: a token embedding is a table lookup.
+//
+// An embedding is a (V, C) table: one row of C numbers for each of the V tokens of a vocabulary.
+// Looking up ids (B, T) gives (B, T, C): position (b, t) holds row ids[b, t] of the table. Nothing is
+// computed, only copied, so
+//   - the same id always gives the same row (a token means the same thing wherever it occurs);
+//   - on the identity table eye(V) the row of id i is the one-hot vector of i;
+//   - in general the lookup equals one_hot(ids, V) matmul W, the textbook "embedding = one-hot times a
+//     matrix" view. That view is the right way to think about gradients (lesson 2), and the wrong way
+//     to compute: at GPT-2's V = 50257 the one-hot tensor for one batch has B*T*V floats, gigabytes of
+//     zeros, and the matmul spends V multiply-adds per output number to pick one row.
+// The program shows each point, then times a GPT-2-sized lookup: a (50257, 768) table read at
+// B = 8, T = 1024.
+//
+//   lookup                      # the lesson; --vocab/--dim/--batch/--block change the big table
+//   lookup --check              # exit 1 if any claim above does not hold (used by ctest)
+#include <microtorch/microtorch.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+namespace mt = microtorch;
+namespace F = mt::nn::functional;
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::string human_bytes(double bytes) {
+  const char* unit[] = {"B", "KB", "MB", "GB", "TB"};
+  int u = 0;
+  while (bytes >= 1000 && u < 4) { bytes /= 1000; ++u; }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f %s", bytes, unit[u]);
+  return buf;
+}
+
+// Prints a (rows, C) block of floats, one row per line.
+void print_rows(const char* name, const mt::Tensor& t, int64_t rows, int64_t C) {
+  const float* p = t.data_ptr<float>();
+  for (int64_t r = 0; r < rows; ++r) {
+    std::printf("  %s[%lld] = [", name, static_cast<long long>(r));
+    for (int64_t c = 0; c < C; ++c) std::printf("%s%5.2f", c ? ", " : "", static_cast<double>(p[r * C + c]));
+    std::printf("]\n");
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Lesson 1: a token embedding is a table lookup"};
+  int64_t V = 50257, C = 768, B = 8, T = 1024;
+  uint64_t seed = 1337;
+  bool check = false;
+  app.add_option("--vocab", V, "rows of the big table (GPT-2: 50257)");
+  app.add_option("--dim", C, "width of the big table (GPT-2 small: 768)");
+  app.add_option("--batch", B, "B of the big lookup");
+  app.add_option("--block", T, "T of the big lookup (GPT-2: 1024)");
+  app.add_option("--seed", seed, "random seed");
+  app.add_flag("--check", check, "exit 1 if a claim does not hold");
+  CLI11_PARSE(app, argc, argv);
+  mt::manual_seed(seed);
+  bool ok = true;
+
+  std::printf("1. The identity table: eye(5) looked up at ids [[3, 0, 1]] gives the one-hot rows of 3, 0, 1.\n");
+  const mt::Tensor eye = mt::eye(5);                                // (V=5, C=5)
+  const mt::Tensor ids = mt::tensor(std::vector<int64_t>{3, 0, 1}, {1, 3});  // (B=1, T=3)
+  const mt::Tensor rows = F::embedding(ids, eye);                   // (1, 3, 5)
+  std::printf("  output shape %s\n", mt::shape_str(rows.shape()).c_str());
+  print_rows("out[0]", rows, 3, 5);
+
+  std::printf("\n2. The same id gives the same row: a random (10, 4) table at ids [[7, 2, 7, 7]].\n");
+  const mt::Tensor W = mt::randn({10, 4});                                        // (V=10, C=4)
+  const mt::Tensor x = F::embedding(mt::tensor(std::vector<int64_t>{7, 2, 7, 7}, {1, 4}), W);  // (1, 4, 4)
+  print_rows("out[0]", x, 4, 4);
+  const float* xp = x.data_ptr<float>();
+  const float* w7 = W.data_ptr<float>() + 7 * 4;  // seek to row 7 of W
+  const bool same = std::memcmp(xp, w7, 16) == 0 && std::memcmp(xp + 8, w7, 16) == 0 && std::memcmp(xp + 12, w7, 16) == 0;
+  std::printf("  positions 0, 2 and 3 are bit-identical to W[7]: %s\n", same ? "yes" : "NO");
+  ok = ok && same;
+
+  std::printf("\n3. A lookup equals one_hot(ids, V) matmul W (here V = 10, C = 4, ids (2, 3)).\n");
+  const mt::Tensor ids23 = mt::randint(0, 10, {2, 3});
+  const mt::Tensor by_lookup = F::embedding(ids23, W);                      // (2, 3, 4)
+  const mt::Tensor by_matmul = mt::matmul(mt::one_hot(ids23, 10), W);       // (2, 3, 10) x (10, 4)
+  double max_diff = 0.0;
+  for (int64_t i = 0; i < by_lookup.numel(); ++i)
+    max_diff = std::max(max_diff, std::fabs(double(by_lookup.data_ptr<float>()[i]) - by_matmul.data_ptr<float>()[i]));
+  std::printf("  ids %s, max |lookup - one_hot matmul W| = %g\n",
+              mt::shape_str(ids23.shape()).c_str(), max_diff);
+  ok = ok && max_diff == 0.0;
+
+  std::printf("\n4. What the one-hot way would cost at V = %lld, C = %lld, B = %lld, T = %lld:\n",
+              static_cast<long long>(V), static_cast<long long>(C), static_cast<long long>(B), static_cast<long long>(T));
+  const double onehot_bytes = 4.0 * B * T * V, lookup_bytes = 4.0 * B * T * C;
+  std::printf("  one_hot(ids, V): (B, T, V) float32 = %s\n", human_bytes(onehot_bytes).c_str());
+  std::printf("  lookup output:   (B, T, C) float32 = %s   (%.0fx smaller)\n", human_bytes(lookup_bytes).c_str(),
+              onehot_bytes / lookup_bytes);
+  std::printf("  and the matmul does V = %lld multiply-adds per output number, the lookup one copy.\n",
+              static_cast<long long>(V));
+
+  std::printf("\n5. A GPT-2-sized table (%lld x %lld, %s) looked up at B = %lld, T = %lld:\n",
+              static_cast<long long>(V), static_cast<long long>(C), human_bytes(4.0 * V * C).c_str(),
+              static_cast<long long>(B), static_cast<long long>(T));
+  mt::Tensor table = mt::empty({V, C});  // (V, C); GPT-2 draws its table from N(0, 0.02)
+  mt::nn::init::normal_(table, 0.0, 0.02);
+  const mt::Tensor big_ids = mt::randint(0, V, {B, T});
+  double best = 1e30;
+  mt::Tensor out;
+  for (int rep = 0; rep < 5; ++rep) {  // best of five: the first run also pays for page faults
+    const auto start = std::chrono::steady_clock::now();
+    out = F::embedding(big_ids, table);  // (B, T, C)
+    best = std::min(best, seconds_since(start));
+  }
+  std::printf("  output %s in %.2f ms (best of 5), %.1f GB/s of rows copied\n", mt::shape_str(out.shape()).c_str(),
+              best * 1e3, lookup_bytes / best / 1e9);
+  // Spot-check the big lookup: position (b, t) must hold row big_ids[b, t].
+  const int64_t probe = B * T / 2, id = big_ids.data_ptr<int64_t>()[probe];
+  const bool big_ok = std::memcmp(out.data_ptr<float>() + probe * C, table.data_ptr<float>() + id * C,
+                                  static_cast<size_t>(C) * 4) == 0;
+  ok = ok && big_ok;
+
+  // The one-hot way on a slice small enough to allocate: T1 tokens, (1, T1, V) x (V, C).
+  const int64_t T1 = std::min<int64_t>(T, 32);
+  const mt::Tensor slice = mt::randint(0, V, {1, T1});
+  auto start = std::chrono::steady_clock::now();
+  const mt::Tensor slow = mt::matmul(mt::one_hot(slice, V), table);  // (1, T1, C)
+  const double t_onehot = seconds_since(start);
+  start = std::chrono::steady_clock::now();
+  const mt::Tensor fast = F::embedding(slice, table);
+  const double t_lookup = seconds_since(start);
+  double slice_diff = 0.0;
+  for (int64_t i = 0; i < fast.numel(); ++i)
+    slice_diff = std::max(slice_diff, std::fabs(double(fast.data_ptr<float>()[i]) - slow.data_ptr<float>()[i]));
+  std::printf("  for %lld tokens: one-hot matmul %.2f ms, lookup %.4f ms (same numbers: max diff %g)\n",
+              static_cast<long long>(T1), t_onehot * 1e3, t_lookup * 1e3, slice_diff);
+  ok = ok && slice_diff == 0.0;
+
+  std::printf("\nall claims hold: %s\n", ok ? "yes" : "NO");
+  return check && !ok ? 1 : 0;
+}
