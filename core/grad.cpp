@@ -7,8 +7,9 @@
 
 namespace microtorch {
 
-// dense (V, C) += rows of the chunk, in order. fma with scale 1 is exactly an add.
-static void scatter_rows(float* dense, int64_t C, const RowChunk& chunk) {
+// dense (V, C) += rows of the chunk, in order, straight into each row. fma with scale 1 is exactly an add.
+// Only for a buffer that is all zero: there it makes the floats of sum_rows below.
+static void scatter_rows_into_zeros(float* dense, int64_t C, const RowChunk& chunk) {
   const float* values = chunk.values.data_ptr<float>();
   for (size_t i = 0; i < chunk.ids.size(); ++i) {
     if (chunk.ids[i] < 0) continue;
@@ -25,6 +26,34 @@ static void scatter_rows(float* dense, int64_t C, const RowChunk& chunk) {
 
 static void add_into(float* dst, const float* src, int64_t n) {
   for (int64_t i = 0; i < n; ++i) dst[i] += src[i];
+}
+
+// The chunk's rows summed per id from zero, in index order: the rows of the (V, C) gradient PyTorch's
+// embedding backward builds from zeros. It is added to an existing gradient as one term, so a tied head
+// gets head + (e1 + e2), as PyTorch, not (head + e1) + e2.
+static CoalescedRows sum_rows(const RowChunk& chunk, int64_t C) {
+  CoalescedRows out;
+  for (int64_t id : chunk.ids)
+    if (id >= 0) out.ids.push_back(id);
+  std::sort(out.ids.begin(), out.ids.end());
+  out.ids.erase(std::unique(out.ids.begin(), out.ids.end()), out.ids.end());
+  out.values.assign(out.ids.size() * C, 0.0f);
+  const float* values = chunk.values.data_ptr<float>();
+  for (size_t i = 0; i < chunk.ids.size(); ++i) {
+    if (chunk.ids[i] < 0) continue;
+    const size_t slot = std::lower_bound(out.ids.begin(), out.ids.end(), chunk.ids[i]) - out.ids.begin();
+    float* dst = out.values.data() + slot * C;  // seek to the id's summed row
+    const float* src = values + i * C;          // row i of the chunk
+    const float s = chunk.scale.empty() ? 1.0f : chunk.scale[i];
+    for (int64_t j = 0; j < C; ++j) dst[j] = std::fma(src[j], s, dst[j]);
+  }
+  return out;
+}
+
+// dense (V, C) += the chunk's summed rows, one add per element.
+static void scatter_rows(float* dense, int64_t C, const RowChunk& chunk) {
+  const CoalescedRows rows = sum_rows(chunk, C);
+  for (size_t r = 0; r < rows.ids.size(); ++r) add_into(dense + rows.ids[r] * C, rows.values.data() + r * C, C);
 }
 
 static Tensor copy_of(const Tensor& t) {
@@ -55,16 +84,12 @@ CoalescedRows Grad::coalesce(int64_t C) const {
   std::sort(out.ids.begin(), out.ids.end());
   out.ids.erase(std::unique(out.ids.begin(), out.ids.end()), out.ids.end());
   out.values.assign(out.ids.size() * C, 0.0f);
-  // Sum each id's rows in the order they arrived, from zero: the same floats a dense scatter makes.
+  // Each chunk summed from zero, then added: the same floats as the dense buffer's scatter_rows.
   for (const RowChunk& chunk : rows) {
-    const float* values = chunk.values.data_ptr<float>();
-    for (size_t i = 0; i < chunk.ids.size(); ++i) {
-      if (chunk.ids[i] < 0) continue;
-      size_t slot = std::lower_bound(out.ids.begin(), out.ids.end(), chunk.ids[i]) - out.ids.begin();
-      float* dst = out.values.data() + slot * C;
-      const float* src = values + i * C;
-      const float s = chunk.scale.empty() ? 1.0f : chunk.scale[i];
-      for (int64_t j = 0; j < C; ++j) dst[j] = std::fma(src[j], s, dst[j]);
+    const CoalescedRows part = sum_rows(chunk, C);
+    for (size_t r = 0; r < part.ids.size(); ++r) {
+      const size_t slot = std::lower_bound(out.ids.begin(), out.ids.end(), part.ids[r]) - out.ids.begin();
+      add_into(out.values.data() + slot * C, part.values.data() + r * C, C);
     }
   }
   return out;
@@ -128,16 +153,19 @@ void accumulate_grad_rows(const Tensor& t, RowChunk chunk, bool keep_sparse) {
     G.rows_live = true;
     return;
   }
-  if (!G.live) {
+  if (!G.live) {  // a fresh or cleared buffer is all zero
     if (!(G.owned && G.dense.defined())) G.dense = zeros(t.shape());
     G.owned = true;
     G.live = true;
     G.all_rows = false;
-  } else if (!G.owned) {
-    G.dense = copy_of(G.dense);
-    G.owned = true;
+    scatter_rows_into_zeros(G.dense.data_ptr<float>(), t.shape().back(), chunk);
+  } else {
+    if (!G.owned) {
+      G.dense = copy_of(G.dense);
+      G.owned = true;
+    }
+    scatter_rows(G.dense.data_ptr<float>(), t.shape().back(), chunk);
   }
-  scatter_rows(G.dense.data_ptr<float>(), t.shape().back(), chunk);
   if (!G.all_rows)
     for (int64_t id : chunk.ids)
       if (id >= 0) G.touched.push_back(id);
