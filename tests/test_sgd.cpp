@@ -1,0 +1,195 @@
+// optim::SGD: option checks, duplicates, zero_grad/step skipping, the update's floats (hand-derived fma),
+// and sparse-row training: sparse and dense runs give the same bits, a sparse step holds only rows, a
+// plain step leaves rows not looked up bit-identical and the default mode touches only the written rows.
+#include <catch2/catch.hpp>
+#include <microtorch/microtorch.h>
+
+#include <cmath>
+#include <string>
+
+#include "conformance.h"
+
+namespace mt = microtorch;
+namespace F = mt::nn::functional;
+using conformance::bits;
+using mt::optim::SGDOptions;
+
+static std::string rejection(const SGDOptions& o) {
+  auto w = mt::zeros({2}).requires_grad_(true);
+  try {
+    mt::optim::SGD opt({w}, o);
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "no std::invalid_argument";
+}
+
+TEST_CASE("sgd: options out of their domain are std::invalid_argument naming the value") {
+  CHECK_THAT(rejection(SGDOptions(-0.5)), Catch::Contains("-0.5"));
+  CHECK_THAT(rejection(SGDOptions(0.1).momentum(-0.25)), Catch::Contains("-0.25"));
+  CHECK_THAT(rejection(SGDOptions(0.1).weight_decay(-0.125)), Catch::Contains("-0.125"));
+  CHECK_THAT(rejection(SGDOptions(0.1).nesterov(true)), Catch::Contains("esterov") && Catch::Contains("0"));
+  CHECK_THAT(rejection(SGDOptions(0.1).momentum(0.9).dampening(0.75).nesterov(true)), Catch::Contains("0.75"));
+  CHECK(rejection(SGDOptions(0.0)) == "no std::invalid_argument");
+  CHECK(rejection(SGDOptions(0.1).momentum(0.9).nesterov(true)) == "no std::invalid_argument");
+}
+
+TEST_CASE("sgd: the update is PyTorch's fma sequence, dampening skipped on the first step") {
+  auto w = mt::tensor(std::vector<float>{1.0f, -2.0f}, {2}).requires_grad_(true);
+  mt::optim::SGD opt({w}, SGDOptions(0.1).momentum(0.9).dampening(0.5).weight_decay(0.01));
+  const float g[2] = {3.0f, 0.7f};  // loss = 3 w0 + 0.7 w1
+  float p[2] = {1.0f, -2.0f}, buf[2] = {0, 0};
+  for (int step = 0; step < 3; ++step) {
+    opt.zero_grad();
+    (w * mt::tensor(std::vector<float>{g[0], g[1]}, {2})).sum().backward();
+    opt.step();
+    for (int k = 0; k < 2; ++k) {
+      const float d = std::fma(p[k], 0.01f, g[k]);
+      buf[k] = step == 0 ? d : std::fma(d, 0.5f, buf[k] * 0.9f);
+      p[k] = std::fma(buf[k], -0.1f, p[k]);
+    }
+    INFO("step " << step);
+    CHECK(w.to_vector<float>() == std::vector<float>{p[0], p[1]});
+  }
+}
+
+TEST_CASE("sgd: a parameter listed twice is updated once") {
+  auto w = mt::tensor(std::vector<float>{1.0f}, {1}).requires_grad_(true);
+  mt::optim::SGD opt({w, w, w}, SGDOptions(0.5));
+  CHECK(opt.params().size() == 1);
+  (w * 2.0f).sum().backward();
+  opt.step();
+  CHECK(w.item<float>() == 0.0f);  // 1 - 0.5 * 2, once
+}
+
+TEST_CASE("sgd: zero_grad makes grad() undefined and step() skips the parameter") {
+  auto a = mt::ones({3}).requires_grad_(true), b = mt::ones({3}).requires_grad_(true);
+  mt::optim::SGD opt({a, b}, SGDOptions(0.1).momentum(0.9).weight_decay(0.5));
+  (a * b).sum().backward();
+  opt.step();
+  const auto a1 = bits(a), b1 = bits(b);
+  opt.zero_grad();
+  CHECK(!a.grad().defined());
+  CHECK(!b.grad().defined());
+  (a * 3.0f).sum().backward();  // only a gets a gradient
+  opt.step();
+  CHECK(bits(b) == b1);  // weight decay and momentum would have moved it
+  CHECK(bits(a) != a1);
+}
+
+// A little model: embedding -> linear -> cross_entropy, trained for 20 steps on fixed random ids.
+struct Run {
+  std::vector<uint32_t> emb, head;
+};
+static Run train(bool sparse, const mt::nn::EmbeddingOptions& eo, const SGDOptions& so, bool tied = false) {
+  const int64_t V = eo.num_embeddings(), C = eo.embedding_dim();
+  mt::manual_seed(21);
+  mt::nn::Embedding emb(mt::nn::EmbeddingOptions(eo).sparse(sparse));
+  mt::nn::Linear head(mt::nn::LinearOptions(C, V));
+  if (tied) head.weight = emb.weight;
+  std::vector<mt::Tensor> params = emb.parameters();
+  for (const auto& p : head.parameters()) params.push_back(p);
+  mt::optim::SGD opt(params, so);
+  for (int step = 0; step < 20; ++step) {
+    auto ids = mt::randint(0, V, {4, 5}), targets = mt::randint(0, V, {20});
+    opt.zero_grad();
+    F::cross_entropy(head(mt::tanh(emb(ids))).view({20, V}), targets).backward();
+    opt.step();
+  }
+  return {bits(emb.weight), bits(head.weight)};
+}
+
+TEST_CASE("sgd: sparse and dense runs of 20 steps give bit-identical weights") {
+  const auto base = mt::nn::EmbeddingOptions(30, 8);
+  struct Setting { const char* name; mt::nn::EmbeddingOptions eo; SGDOptions so; };
+  const std::vector<Setting> settings{
+      {"plain", base, SGDOptions(0.5)},
+      {"scale_grad_by_freq + padding_idx", mt::nn::EmbeddingOptions(base).scale_grad_by_freq(true).padding_idx(-3), SGDOptions(0.5)},
+      {"momentum", mt::nn::EmbeddingOptions(base).padding_idx(0), SGDOptions(0.3).momentum(0.9).dampening(0.1)},
+      {"weight decay", base, SGDOptions(0.3).weight_decay(0.05)},
+      {"nesterov + weight decay + scale_grad_by_freq", mt::nn::EmbeddingOptions(base).scale_grad_by_freq(true),
+       SGDOptions(0.2).momentum(0.8).weight_decay(0.01).nesterov(true)}};
+  for (const auto& s : settings) {
+    INFO(s.name);
+    const Run dense = train(false, s.eo, s.so), sparse = train(true, s.eo, s.so);
+    CHECK(sparse.emb == dense.emb);
+    CHECK(sparse.head == dense.head);
+    CHECK(dense.emb != train(false, s.eo, SGDOptions(0.0)).emb);  // the runs do train
+  }
+}
+
+TEST_CASE("sgd: a tied sparse embedding with a dense head trains as the dense tied run") {
+  const auto eo = mt::nn::EmbeddingOptions(30, 8);
+  for (const SGDOptions& so : {SGDOptions(0.5), SGDOptions(0.2).momentum(0.9).weight_decay(0.01)}) {
+    INFO("momentum " << so.momentum());
+    const Run dense = train(false, eo, so, true), sparse = train(true, eo, so, true);
+    CHECK(sparse.emb == dense.emb);
+    CHECK(sparse.head == dense.emb);  // one table
+  }
+}
+
+TEST_CASE("sgd: after a plain step every row not looked up is bit-identical, sparse and dense") {
+  for (bool sparse : {false, true}) {
+    INFO((sparse ? "sparse" : "dense"));
+    mt::manual_seed(13);
+    mt::nn::Embedding emb(mt::nn::EmbeddingOptions(40, 6).sparse(sparse));
+    mt::optim::SGD opt(emb.parameters(), SGDOptions(0.1));
+    const auto before = emb.weight.to_vector<float>();
+    const std::vector<int64_t> looked_up{5, 17, 5, 33};
+    auto out = emb(mt::tensor(looked_up, {2, 2}));
+    (out * out).sum().backward();
+    opt.step();
+    const auto after = emb.weight.to_vector<float>();
+    for (int64_t r = 0; r < 40; ++r) {
+      const bool hit = r == 5 || r == 17 || r == 33;
+      INFO("row " << r);
+      for (int64_t j = 0; j < 6; ++j) {
+        // hand-derived: g = 2 w per lookup, so row 5 gets 4 w; new w = fma(g, -0.1, w)
+        const float w = before[r * 6 + j], g = (r == 5 ? 4.0f : 2.0f) * w;
+        CHECK(conformance::bits(mt::tensor(std::vector<float>{after[r * 6 + j]}, {1})) ==
+              conformance::bits(mt::tensor(std::vector<float>{hit ? std::fma(g, -0.1f, w) : w}, {1})));
+      }
+    }
+  }
+}
+
+TEST_CASE("sgd: a sparse step holds only rows, never a (V, C) buffer") {
+  mt::nn::Embedding emb(mt::nn::EmbeddingOptions(1000, 4).sparse(true).padding_idx(7));
+  mt::optim::SGD opt(emb.parameters(), SGDOptions(0.1));
+  for (int step = 0; step < 2; ++step) {
+    opt.zero_grad();
+    CHECK(!emb.weight.grad().defined());
+    auto out = emb(mt::tensor(std::vector<int64_t>{9, 7, 9, 300}, {4}));
+    out.backward(mt::tensor(std::vector<float>(16, 1.0f), {4, 4}));
+    const mt::Grad& g = *emb.weight.impl_ptr()->grad;
+    CHECK(g.only_rows());
+    CHECK(!g.dense.defined());
+    const auto sg = mt::sparse_grad(emb.weight);  // uncoalesced, in order, padding removed
+    CHECK(sg.indices.to_vector<int64_t>() == std::vector<int64_t>{9, 9, 300});
+    CHECK(sg.values.shape() == mt::Shape{3, 4});
+    opt.step();
+    CHECK(!emb.weight.impl_ptr()->grad->dense.defined());
+  }
+}
+
+TEST_CASE("sgd: the default dense mode steps and zeroes only the touched rows, reusing the buffer") {
+  mt::nn::Embedding emb(mt::nn::EmbeddingOptions(500, 3));
+  mt::optim::SGD opt(emb.parameters(), SGDOptions(0.1));
+  const float* buffer = nullptr;
+  for (int step = 0; step < 3; ++step) {
+    INFO("step " << step);
+    opt.zero_grad();
+    auto out = emb(mt::tensor(std::vector<int64_t>{step, 42, 42}, {3}));
+    out.backward(mt::ones({3, 3}));
+    const mt::Grad& g = *emb.weight.impl_ptr()->grad;
+    CHECK(g.only_touched_rows());
+    if (step == 0) buffer = g.dense.data_ptr<float>();
+    CHECK(g.dense.data_ptr<float>() == buffer);  // the zeroed buffer is reused
+    CHECK(g.unique_touched() == (step == 42 ? std::vector<int64_t>{42} : std::vector<int64_t>{step, 42}));
+    opt.step();
+    opt.zero_grad();
+    REQUIRE(g.dense.defined());
+    CHECK(g.dense.to_vector<float>() == std::vector<float>(1500, 0.0f));  // all zero after zero_grad
+    CHECK(!emb.weight.grad().defined());
+  }
+}
