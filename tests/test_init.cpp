@@ -1,0 +1,112 @@
+// nn::init and default initialisations, checked statistically over large draws with fixed seeds:
+// normal_ and trunc_normal_ (mean, std, bounds), uniform_ bounds, Linear's U(-1/sqrt(in), 1/sqrt(in)),
+// manual_seed reproducibility, and Embedding's N(0, 1) with the padding row zeroed.
+#include <catch2/catch.hpp>
+#include <microtorch/microtorch.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace mt = microtorch;
+namespace init = mt::nn::init;
+
+struct Stats {
+  double mean = 0, std = 0, min = 0, max = 0;
+};
+static Stats stats_of(const mt::Tensor& t) {
+  const auto v = t.to_vector<float>();
+  Stats s;
+  for (float x : v) s.mean += x;
+  s.mean /= v.size();
+  for (float x : v) s.std += (x - s.mean) * (x - s.mean);
+  s.std = std::sqrt(s.std / (v.size() - 1));
+  s.min = *std::min_element(v.begin(), v.end());
+  s.max = *std::max_element(v.begin(), v.end());
+  return s;
+}
+
+// With n = 200000 draws the standard error of the mean is std / 447, of the std about std / 632:
+// the margins below are about five standard errors.
+TEST_CASE("init: normal_ has the asked mean and std") {
+  mt::manual_seed(100);
+  auto t = init::normal_(mt::empty({400, 500}), 0.5, 2.0);
+  const Stats s = stats_of(t);
+  CHECK(s.mean == Approx(0.5).margin(0.025));
+  CHECK(s.std == Approx(2.0).margin(0.02));
+  CHECK(s.max > 0.5 + 4 * 2.0);  // untruncated: tails beyond 4 sigma occur in 200000 draws
+  auto small = init::normal_(mt::empty({200000}), 0.0, 0.02);
+  CHECK(stats_of(small).std == Approx(0.02).margin(0.0002));
+}
+
+TEST_CASE("init: trunc_normal_(0, 1, -3, 3) stays in bounds with the truncated moments") {
+  mt::manual_seed(101);
+  auto t = init::trunc_normal_(mt::empty({200000}), 0.0, 1.0, -3.0, 3.0);
+  const Stats s = stats_of(t);
+  CHECK(s.min >= -3.0);
+  CHECK(s.max <= 3.0);
+  CHECK(s.max > 2.9);  // the whole interval is used
+  CHECK(s.min < -2.9);
+  CHECK(s.mean == Approx(0.0).margin(0.012));
+  // std of N(0, 1) truncated to [-3, 3]: sqrt(1 - 6 phi(3) / (2 Phi(3) - 1)) = 0.98658
+  CHECK(s.std == Approx(0.98658).margin(0.008));
+  auto shifted = init::trunc_normal_(mt::empty({100000}), 1.0, 0.5, 0.0, 1.5);
+  const Stats h = stats_of(shifted);
+  CHECK(h.min >= 0.0);
+  CHECK(h.max <= 1.5);
+  CHECK_THROWS_AS(init::trunc_normal_(mt::empty({3}), 0.0, 1.0, 2.0, -2.0), std::invalid_argument);
+}
+
+TEST_CASE("init: uniform_ and zeros_ and constant_") {
+  mt::manual_seed(102);
+  auto t = init::uniform_(mt::empty({200000}), -0.25, 0.75);
+  const Stats s = stats_of(t);
+  CHECK(s.min >= -0.25);
+  CHECK(s.max < 0.75);
+  CHECK(s.min < -0.249);
+  CHECK(s.max > 0.749);
+  CHECK(s.mean == Approx(0.25).margin(0.004));
+  CHECK(s.std == Approx(1.0 / std::sqrt(12.0)).margin(0.003));
+  CHECK(init::zeros_(t).to_vector<float>() == std::vector<float>(200000, 0.0f));
+  CHECK(init::constant_(mt::empty({3}), 1.5).to_vector<float>() == std::vector<float>(3, 1.5f));
+}
+
+TEST_CASE("init: Linear's default is U(-1/sqrt(in), 1/sqrt(in)) for weight and bias") {
+  mt::manual_seed(103);
+  mt::nn::Linear lin(mt::nn::LinearOptions(64, 3000));
+  const double bound = 1.0 / 8.0;
+  for (const auto& p : {lin.weight, lin.bias}) {
+    const Stats s = stats_of(p);
+    CHECK(s.min >= -bound);
+    CHECK(s.max <= bound);
+    CHECK(s.max > 0.98 * bound);  // not a narrower range
+    CHECK(s.min < -0.98 * bound);
+  }
+  CHECK(stats_of(lin.weight).std == Approx(bound / std::sqrt(3.0)).margin(0.001));
+}
+
+TEST_CASE("init: manual_seed makes draws and modules reproducible") {
+  mt::manual_seed(7);
+  auto a = mt::randn({100});
+  mt::nn::Embedding ea(mt::nn::EmbeddingOptions(20, 4));
+  mt::manual_seed(7);
+  auto b = mt::randn({100});
+  mt::nn::Embedding eb(mt::nn::EmbeddingOptions(20, 4));
+  CHECK(a.to_vector<float>() == b.to_vector<float>());
+  CHECK(ea.weight.to_vector<float>() == eb.weight.to_vector<float>());
+  mt::manual_seed(8);
+  CHECK(mt::randn({100}).to_vector<float>() != a.to_vector<float>());
+}
+
+TEST_CASE("init: Embedding is N(0, 1) with the padding row zeroed") {
+  mt::manual_seed(104);
+  mt::nn::Embedding emb(mt::nn::EmbeddingOptions(2001, 100).padding_idx(-1));
+  const auto w = emb.weight.to_vector<float>();
+  CHECK(std::all_of(w.end() - 100, w.end(), [](float x) { return x == 0.0f; }));
+  const Stats s = stats_of(mt::tensor(std::vector<float>(w.begin(), w.end() - 100), {2000, 100}));
+  CHECK(s.mean == Approx(0.0).margin(0.012));
+  CHECK(s.std == Approx(1.0).margin(0.01));
+  CHECK(s.max > 4.0);  // not truncated
+  emb.reset();
+  CHECK(std::all_of(emb.weight.data_ptr<float>() + 2000 * 100, emb.weight.data_ptr<float>() + 2001 * 100,
+                    [](float x) { return x == 0.0f; }));
+}
