@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "../core/autograd.h"
+#include "../core/fastmath.h"
 #include "../core/grad.h"
 #include "functional.h"
 
@@ -34,8 +35,7 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEnt
     const float* x = logits.data_ptr<float>() + n * V;  // seek to row n
     float mx = -INFINITY;
     for (int64_t j = 0; j < V; ++j) mx = std::max(mx, x[j]);
-    double s = 0.0;
-    for (int64_t j = 0; j < V; ++j) s += std::exp(x[j] - mx);
+    const double s = detail::sum_exp_shifted(x, V, mx);
     row_max[n] = mx;
     log_sum[n] = static_cast<float>(std::log(s));
     if (t[n] != ignore) total -= (x[t[n]] - mx) - log_sum[n];
@@ -52,7 +52,8 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEnt
       if (t[n] == ignore) continue;
       const float* x = logits.data_ptr<float>() + n * V;
       float* d = dlogits.data_ptr<float>() + n * V;
-      for (int64_t j = 0; j < V; ++j) d[j] = std::exp((x[j] - row_max[n]) - log_sum[n]) * scale;
+      const float mx = row_max[n], ls = log_sum[n];
+      for (int64_t j = 0; j < V; ++j) d[j] = detail::fast_exp((x[j] - mx) - ls) * scale;
       d[t[n]] -= scale;
     }
     accumulate_grad(logits, dlogits);

@@ -1,0 +1,69 @@
+// Internal: float exp and tanh written branch-free (selects, no calls), so that GCC vectorizes a loop over
+// them with -march=native; glibc's expf/tanhf are scalar calls. Cephes-style, within 2 ulp of the exact
+// value over the whole float range, with inf, NaN and signed zero as std:: gives them (tests/test_fastmath.cpp).
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+namespace microtorch::detail {
+
+// 2^k for an integer k in [-126, 127], built from its exponent bits.
+inline float pow2i(int32_t k) {
+  const int32_t bits = (k + 127) << 23;
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+// exp(x). x = n ln2 + r with |r| <= ln2/2 (ln2 split in two, so n ln2 is exact enough), exp(r) by Cephes'
+// degree-5 minimax polynomial, then times 2^n in two halves so that results down to denormals round once.
+inline float fast_exp(float x) {
+  // Outside [-104, 88.8] exp is 0 or inf in float; clamping keeps n in range. NaN -> -104, fixed at the end.
+  const float xc = x > -104.0f ? (x < 88.8f ? x : 88.8f) : -104.0f;
+  const float n = std::nearbyint(xc * 1.44269504088896341f);  // round(x / ln2), in [-150, 128]
+  const float r = std::fma(n, 2.12194440e-4f, std::fma(n, -0.693359375f, xc));  // x - n ln2
+  float p = 1.9875691500e-4f;
+  p = std::fma(p, r, 1.3981999507e-3f);
+  p = std::fma(p, r, 8.3334519073e-3f);
+  p = std::fma(p, r, 4.1665795894e-2f);
+  p = std::fma(p, r, 1.6666665459e-1f);
+  p = std::fma(p, r, 5.0000001201e-1f);
+  p = std::fma(p, r * r, r) + 1.0f;  // exp(r) = 1 + r + r^2 P(r)
+  const int32_t k = static_cast<int32_t>(n);
+  const float y = p * pow2i(k / 2) * pow2i(k - k / 2);  // halves in [-75, 64]: overflow to inf, underflow to 0
+  return x == x ? y : x;
+}
+
+// tanh(x). |x| < 0.625: x + x^3 P(x^2) (Cephes' tanhf polynomial); beyond, 1 - 2 / (exp(2|x|) + 1), which
+// saturates to 1 as exp overflows. Computed on |x|, the sign copied back (so tanh(-0) = -0, NaN stays NaN).
+inline float fast_tanh(float x) {
+  const float a = std::fabs(x);
+  const float z = a * a;
+  float p = -5.70498872745e-3f;
+  p = std::fma(p, z, 2.06390887954e-2f);
+  p = std::fma(p, z, -5.37397155531e-2f);
+  p = std::fma(p, z, 1.33314422036e-1f);
+  p = std::fma(p, z, -3.33332819422e-1f);
+  const float small = std::fma(a * z, p, a);
+  const float large = 1.0f - 2.0f / (fast_exp(2.0f * a) + 1.0f);
+  return std::copysign(a < 0.625f ? small : large, x);
+}
+
+// sum(exp(x[j] - shift)) over a row of n floats, in double: exps 256 at a time into a stack buffer (a
+// vectorized loop), then added into 8 interleaved partial sums (8 short chains instead of one long one).
+inline double sum_exp_shifted(const float* x, int64_t n, float shift) {
+  constexpr int64_t kChunk = 256, kLanes = 8;
+  float e[kChunk];
+  double part[kLanes] = {};
+  for (int64_t j0 = 0; j0 < n; j0 += kChunk) {
+    const int64_t m = n - j0 < kChunk ? n - j0 : kChunk;
+    for (int64_t j = 0; j < m; ++j) e[j] = fast_exp(x[j0 + j] - shift);
+    for (int64_t j = m; j % kLanes != 0; ++j) e[j] = 0.0f;  // pad to whole lanes; adding 0 changes nothing
+    for (int64_t j = 0; j < m; j += kLanes)
+      for (int64_t k = 0; k < kLanes; ++k) part[k] += e[j + k];
+  }
+  return ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+}
+
+}  // namespace microtorch::detail
