@@ -112,6 +112,11 @@ void Grad::clear() {
   touched.clear();
 }
 
+// True when no other handle or view reaches g's storage, so keeping g aliases nothing.
+static bool sole_handle(const Tensor& g) {
+  return g.shared_impl().use_count() == 1 && g.impl_ptr()->storage.use_count() == 1;
+}
+
 static Grad& grad_slot(const Tensor& t) {
   auto& g = t.impl_ptr()->grad;
   if (!g) g = std::make_unique<Grad>();
@@ -127,9 +132,14 @@ void accumulate_grad(const Tensor& t, const Tensor& g) {
   if (!G.live) {
     if (G.owned && G.dense.defined()) {  // reuse the zeroed buffer
       std::memcpy(G.dense.data_ptr<float>(), g.data_ptr<float>(), sizeof(float) * g.numel());
-    } else {
-      G.dense = g;  // borrowed: never written in place
+    } else if (!t.is_leaf()) {
+      G.dense = g;  // borrowed: an interior gradient is read once, never written in place
       G.owned = false;
+    } else {
+      // A leaf's grad() is handed out and may be written in place (an optimizer, a clip), so it must not
+      // share storage with another leaf's gradient or the caller's grad_out: keep g only if nothing else can.
+      G.dense = sole_handle(g) ? g : copy_of(g);
+      G.owned = true;
     }
   } else if (G.owned) {
     add_into(G.dense.data_ptr<float>(), g.data_ptr<float>(), g.numel());

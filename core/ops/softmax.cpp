@@ -28,8 +28,9 @@ Tensor log_softmax(const Tensor& a, int64_t dim) {
     for (int64_t j = 0; j < N; ++j) mx = std::max(mx, x[j]);
     double s = 0.0;
     for (int64_t j = 0; j < N; ++j) s += std::exp(x[j] - mx);
-    const float lse = mx + static_cast<float>(std::log(s));
-    for (int64_t j = 0; j < N; ++j) out[j] = x[j] - lse;
+    // (x - max) first: it is exact near the max, where mx + log(s) would round away log(s) for large x
+    const float log_s = static_cast<float>(std::log(s));
+    for (int64_t j = 0; j < N; ++j) out[j] = (x[j] - mx) - log_s;
   }
   record(y, "log_softmax", {a}, [a, y = y.detach(), R, N](const Tensor& dy) {
     Tensor da = empty(a.shape());

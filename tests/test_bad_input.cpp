@@ -1,0 +1,134 @@
+// Core ops given bad input: each throws std::invalid_argument (std::runtime_error for autograd misuse)
+// whose message names the offending shapes, counts, dtypes or dims, and nothing is changed first.
+#include <catch2/catch.hpp>
+#include <microtorch/microtorch.h>
+
+namespace mt = microtorch;
+using Catch::Contains;
+
+namespace {
+
+mt::Tensor floats(const mt::Shape& shape) { return mt::zeros(shape); }
+mt::Tensor ints(const mt::Shape& shape) { return mt::zeros(shape, mt::kInt64); }
+
+}  // namespace
+
+TEST_CASE("binary ops reject shapes that do not broadcast, naming both") {
+  const mt::Tensor a = floats({2, 3}), b = floats({4});
+  REQUIRE_THROWS_AS(a + b, std::invalid_argument);
+  REQUIRE_THROWS_WITH(a + b, Contains("[2, 3]") && Contains("[4]") && Contains("add"));
+  REQUIRE_THROWS_WITH(a - b, Contains("[2, 3]") && Contains("[4]") && Contains("sub"));
+  REQUIRE_THROWS_WITH(b * a, Contains("[4]") && Contains("[2, 3]") && Contains("mul"));
+  REQUIRE_THROWS_WITH(mt::div(a, floats({3, 3})), Contains("[2, 3]") && Contains("[3, 3]"));
+  REQUIRE_THROWS_AS(floats({2, 1, 3}) + floats({4, 2}), std::invalid_argument);
+}
+
+TEST_CASE("a failed op records nothing and leaves its inputs alone") {
+  mt::Tensor a = mt::ones({2, 3}).requires_grad_(true);
+  REQUIRE_THROWS_AS(a * floats({4}), std::invalid_argument);
+  REQUIRE(a.is_leaf());
+  REQUIRE_FALSE(a.grad().defined());
+  REQUIRE(a.to_vector<float>() == std::vector<float>(6, 1.0f));
+}
+
+TEST_CASE("matmul rejects mismatched inner dims, naming both shapes") {
+  REQUIRE_THROWS_AS(mt::matmul(floats({2, 3}), floats({4, 5})), std::invalid_argument);
+  REQUIRE_THROWS_WITH(mt::matmul(floats({2, 3}), floats({4, 5})), Contains("[2, 3]") && Contains("[4, 5]"));
+  REQUIRE_THROWS_WITH(mt::matmul(floats({2, 3, 4}), floats({3})), Contains("[2, 3, 4]") && Contains("[3]"));
+  REQUIRE_THROWS_AS(mt::matmul(floats({2, 3}), floats({1, 3, 2})), std::invalid_argument);  // 3-D b
+  REQUIRE_THROWS_AS(mt::matmul(floats({}), floats({1, 2})), std::invalid_argument);        // 0-d a
+}
+
+TEST_CASE("view and reshape to an incompatible shape name both shapes and the element count") {
+  const mt::Tensor t = floats({2, 3});
+  REQUIRE_THROWS_AS(t.view({4}), std::invalid_argument);
+  REQUIRE_THROWS_WITH(t.view({4}), Contains("[4]") && Contains("[2, 3]") && Contains("6"));
+  REQUIRE_THROWS_WITH(t.reshape({4, -1}), Contains("[2, 3]") && Contains("6"));  // 6 is not a multiple of 4
+  REQUIRE_THROWS_AS(t.view({-1, -1}), std::invalid_argument);                 // two -1
+  REQUIRE_THROWS_AS(t.view({-2, 3}), std::invalid_argument);
+  REQUIRE_THROWS_AS(t.view({0, -1}), std::invalid_argument);
+  REQUIRE(t.shape() == mt::Shape{2, 3});
+}
+
+TEST_CASE("item on a multi-element tensor names its shape and element count") {
+  REQUIRE_THROWS_AS(floats({2, 3}).item<float>(), std::invalid_argument);
+  REQUIRE_THROWS_WITH(floats({2, 3}).item<float>(), Contains("[2, 3]") && Contains("6 elements"));
+  REQUIRE_THROWS_WITH(floats({0}).item<float>(), Contains("[0]") && Contains("0 elements"));
+}
+
+TEST_CASE("tensor() and factories reject values that do not fill the shape and negative sizes") {
+  REQUIRE_THROWS_WITH(mt::tensor(std::vector<float>{1, 2, 3}, {2, 2}), Contains("3 values") && Contains("[2, 2]"));
+  REQUIRE_THROWS_AS(mt::tensor(std::vector<int64_t>{1}, {2}), std::invalid_argument);
+  REQUIRE_THROWS_WITH(mt::zeros({2, -1}), Contains("[2, -1]"));
+  REQUIRE_THROWS_AS(mt::arange(-1), std::invalid_argument);
+  REQUIRE_THROWS_WITH(mt::randint(5, 5, {2}), Contains("[5, 5)"));
+}
+
+TEST_CASE("float ops reject int tensors, naming the dtype") {
+  const mt::Tensor i = ints({2, 3}), f = floats({2, 3});
+  REQUIRE_THROWS_WITH(i + f, Contains("add") && Contains("int64"));
+  REQUIRE_THROWS_WITH(f * i, Contains("mul") && Contains("int64"));
+  REQUIRE_THROWS_AS(i - f, std::invalid_argument);
+  REQUIRE_THROWS_AS(f / i, std::invalid_argument);
+  REQUIRE_THROWS_AS(i * 2.0f, std::invalid_argument);
+  REQUIRE_THROWS_AS(mt::neg(i), std::invalid_argument);
+  REQUIRE_THROWS_WITH(mt::tanh(i), Contains("tanh") && Contains("int64"));
+  REQUIRE_THROWS_AS(mt::relu(i), std::invalid_argument);
+  REQUIRE_THROWS_AS(mt::exp(i), std::invalid_argument);
+  REQUIRE_THROWS_AS(mt::log(mt::zeros({2}, mt::kInt32)), std::invalid_argument);
+  REQUIRE_THROWS_AS(i.sum(), std::invalid_argument);
+  REQUIRE_THROWS_AS(i.mean(), std::invalid_argument);
+  REQUIRE_THROWS_AS(i.sum(0), std::invalid_argument);
+  REQUIRE_THROWS_AS(i.mean(1, true), std::invalid_argument);
+  REQUIRE_THROWS_WITH(mt::matmul(f, ints({3, 2})), Contains("matmul") && Contains("int64"));
+  REQUIRE_THROWS_AS(mt::transpose(i, 0, 1), std::invalid_argument);
+  REQUIRE_THROWS_AS(mt::softmax(i), std::invalid_argument);
+  REQUIRE_THROWS_AS(mt::log_softmax(i), std::invalid_argument);
+}
+
+TEST_CASE("typed access and requires_grad_ check the dtype") {
+  const mt::Tensor i = ints({3});
+  REQUIRE_THROWS_WITH(i.data_ptr<float>(), Contains("int64") && Contains("float32"));
+  REQUIRE_THROWS_AS(i.to_vector<int32_t>(), std::invalid_argument);
+  REQUIRE_THROWS_AS(floats({}).item<int64_t>(), std::invalid_argument);
+  mt::Tensor j = ints({3});
+  REQUIRE_THROWS_WITH(j.requires_grad_(true), Contains("int64"));
+  REQUIRE_FALSE(j.requires_grad());
+}
+
+TEST_CASE("out-of-range dims are rejected, naming the dim") {
+  const mt::Tensor t = floats({2, 3});
+  REQUIRE_THROWS_WITH(t.sum(2), Contains("dim 2"));
+  REQUIRE_THROWS_WITH(t.sum(-3, true), Contains("dim -3"));
+  REQUIRE_THROWS_WITH(t.mean(5), Contains("dim 5"));
+  REQUIRE_THROWS_AS(mt::mean(t, -3, false), std::invalid_argument);
+  REQUIRE_THROWS_WITH(t.transpose(0, 2), Contains("[2, 3]"));
+  REQUIRE_THROWS_AS(mt::transpose(t, -3, 1), std::invalid_argument);
+  REQUIRE_THROWS_WITH(t.size(2), Contains("dim 2") && Contains("[2, 3]"));
+  REQUIRE_THROWS_AS(t.size(-3), std::invalid_argument);
+  REQUIRE_THROWS_WITH(mt::softmax(t, 2), Contains("dim 2"));
+  REQUIRE_THROWS_AS(mt::log_softmax(t, 0), std::invalid_argument);  // only the last dim is supported
+  REQUIRE_THROWS_AS(mt::softmax(floats({})), std::invalid_argument);
+}
+
+TEST_CASE("backward and copy_ reject mismatched shapes, naming both") {
+  mt::Tensor x = mt::ones({2, 3}).requires_grad_(true);
+  REQUIRE_THROWS_WITH((x * 2.0f).backward(floats({3, 2})), Contains("[3, 2]") && Contains("[2, 3]"));
+  REQUIRE_THROWS_WITH((x * 2.0f).backward(), Contains("[2, 3]"));
+  REQUIRE_FALSE(x.grad().defined());
+
+  mt::Tensor dst = floats({2, 2});
+  REQUIRE_THROWS_WITH(dst.copy_(mt::ones({4})), Contains("[4]") && Contains("[2, 2]"));
+  REQUIRE_THROWS_WITH(dst.copy_(ints({2, 2})), Contains("int64") && Contains("float32"));
+  REQUIRE(dst.to_vector<float>() == std::vector<float>(4, 0.0f));
+}
+
+TEST_CASE("copy_ from a source that requires grad needs NoGradGuard") {
+  mt::Tensor dst = floats({2});
+  const mt::Tensor src = mt::ones({2}).requires_grad_(true);
+  REQUIRE_THROWS_AS(dst.copy_(src), std::runtime_error);
+  REQUIRE(dst.to_vector<float>() == std::vector<float>(2, 0.0f));
+  mt::NoGradGuard no_grad;
+  dst.copy_(src);
+  REQUIRE(dst.to_vector<float>() == std::vector<float>(2, 1.0f));
+}
