@@ -1,6 +1,7 @@
 // The backward pass: sort the recorded nodes, replay their closures in reverse, free the graph.
 #include "autograd.h"
 
+#include <algorithm>
 #include <cmath>
 #include <unordered_set>
 
@@ -30,6 +31,7 @@ void record(Tensor& out, const char* op, std::vector<Tensor> inputs, BackwardFn 
   if (!needs_grad(inputs)) return;
   auto node = std::make_shared<Node>();
   node->op = op;
+  node->input_versions.reserve(inputs.size());
   for (const Tensor& t : inputs) node->input_versions.push_back(t.defined() ? t.impl_ptr()->storage->version : 0);
   node->inputs = std::move(inputs);
   node->backward = std::move(backward);
@@ -57,8 +59,11 @@ Tensor Tensor::grad() const {
 // Holds each value alive (shared) while the graph is freed node by node.
 static std::vector<std::shared_ptr<TensorImpl>> topological_order(const std::shared_ptr<TensorImpl>& root) {
   std::vector<std::shared_ptr<TensorImpl>> order;
+  order.reserve(16);
   std::unordered_set<TensorImpl*> seen{root.get()};
-  std::vector<std::pair<std::shared_ptr<TensorImpl>, size_t>> stack{{root, 0}};  // (value, next input to visit)
+  std::vector<std::pair<std::shared_ptr<TensorImpl>, size_t>> stack;  // (value, next input to visit)
+  stack.reserve(16);
+  stack.push_back({root, 0});
   while (!stack.empty()) {
     auto& [t, next] = stack.back();
     const Node* node = t->grad_fn.get();
@@ -70,7 +75,8 @@ static std::vector<std::shared_ptr<TensorImpl>> topological_order(const std::sha
     if (t->grad_fn) order.push_back(t);  // a leaf root has nothing to replay
     stack.pop_back();
   }
-  return {order.rbegin(), order.rend()};
+  std::reverse(order.begin(), order.end());
+  return order;
 }
 
 static void check_finite(const Node& node) {
@@ -90,16 +96,12 @@ static void check_finite(const Node& node) {
 void Tensor::backward(const Tensor& grad_out) const {
   if (!requires_grad())
     throw std::runtime_error("backward: this tensor does not require grad and has no grad_fn");
-  Tensor seed = grad_out;
-  if (!seed.defined()) {
-    if (numel() != 1)
-      throw std::invalid_argument("backward: grad_out can be omitted only for a one-element tensor, got shape " +
-                                  shape_str(shape()));
-    seed = ones(shape());
-  } else if (seed.shape() != shape()) {
-    throw std::invalid_argument("backward: grad_out shape " + shape_str(seed.shape()) +
+  if (!grad_out.defined() && numel() != 1)
+    throw std::invalid_argument("backward: grad_out can be omitted only for a one-element tensor, got shape " +
+                                shape_str(shape()));
+  if (grad_out.defined() && grad_out.shape() != shape())
+    throw std::invalid_argument("backward: grad_out shape " + shape_str(grad_out.shape()) +
                                 " does not match the tensor's shape " + shape_str(shape()));
-  }
   const auto order = topological_order(shared_impl());
   for (const auto& t : order) {
     const Node& node = *t->grad_fn;
@@ -112,7 +114,8 @@ void Tensor::backward(const Tensor& grad_out) const {
                                  "' was modified by an in-place operation after it was used; clone it first");
   }
   NoGradGuard no_grad;  // closures compute gradients with ordinary ops; nothing of that is recorded
-  accumulate_grad(*this, seed.detach().clone());  // a copy: gradients never alias the caller's tensor
+  // the seed: ones, or a copy of grad_out (gradients never alias the caller's tensor)
+  accumulate_grad(*this, grad_out.defined() ? grad_out.detach().clone() : ones(shape()));
   for (const auto& t : order) {
     Node& node = *t->grad_fn;
     std::unique_ptr<Grad> g = std::move(t->grad);  // an interior gradient lives only until it is used

@@ -10,11 +10,28 @@
 
 namespace microtorch {
 
-Storage::Storage(size_t n) : nbytes(n) {
-  // round up so that even an empty tensor owns a valid, aligned pointer
-  data = ::operator new(std::max<size_t>(n, 64), std::align_val_t(64));
+// Hands allocate_shared blocks `extra` bytes longer than it asks for, 64-byte aligned, so the storage's
+// bytes fit behind the control block and the Storage in it: one heap allocation per storage, not two.
+template <class T> struct TailAllocator {
+  using value_type = T;
+  size_t extra;
+  explicit TailAllocator(size_t e) : extra(e) {}
+  template <class U> TailAllocator(const TailAllocator<U>& o) : extra(o.extra) {}
+  T* allocate(size_t n) { return static_cast<T*>(::operator new(n * sizeof(T) + extra, std::align_val_t(64))); }
+  void deallocate(T* p, size_t) { ::operator delete(p, std::align_val_t(64)); }
+  template <class U> bool operator==(const TailAllocator<U>& o) const { return extra == o.extra; }
+  template <class U> bool operator!=(const TailAllocator<U>& o) const { return extra != o.extra; }
+};
+
+std::shared_ptr<Storage> make_storage(size_t n) {
+  // room for the bytes (at least 64, so even an empty tensor has a valid pointer) and for aligning them
+  const size_t extra = std::max<size_t>(n, 64) + 63;
+  auto s = std::allocate_shared<Storage>(TailAllocator<Storage>(extra), n);
+  // the bytes start at the first 64-byte boundary past the Storage, which lies inside the block
+  const auto end = reinterpret_cast<uintptr_t>(s.get() + 1);
+  s->data = reinterpret_cast<void*>((end + 63) & ~uintptr_t{63});
+  return s;
 }
-Storage::~Storage() { ::operator delete(data, std::align_val_t(64)); }
 
 TensorImpl::TensorImpl(std::shared_ptr<Storage> s, Shape sh, Dtype dt)
     : storage(std::move(s)), shape(std::move(sh)), numel(shape_numel(shape)), dtype(dt) {}
@@ -61,7 +78,7 @@ void Tensor::check_single_element(const char* what) const {
 
 Tensor empty(const Shape& shape, Dtype dtype) {
   int64_t n = shape_numel(shape);
-  auto storage = std::make_shared<Storage>(static_cast<size_t>(n) * element_size(dtype));
+  auto storage = make_storage(static_cast<size_t>(n) * element_size(dtype));
   return Tensor(std::make_shared<TensorImpl>(std::move(storage), shape, dtype));
 }
 

@@ -18,14 +18,14 @@ using Shape = std::vector<int64_t>;
 // Raw bytes, 64-byte aligned. The version counts in-place writes, so autograd can refuse a backward
 // that would read a value changed after it was recorded.
 struct Storage {
-  explicit Storage(size_t nbytes);
-  ~Storage();
+  explicit Storage(size_t n) : nbytes(n) {}
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
-  void* data = nullptr;
+  void* data = nullptr;  // set by make_storage: the bytes live in the same heap block as this header
   size_t nbytes = 0;
   uint64_t version = 0;
 };
+std::shared_ptr<Storage> make_storage(size_t nbytes);  // one allocation for the count, header and bytes
 
 struct Node;  // a recorded op (autograd.h)
 struct Grad;  // a gradient being accumulated (grad.h)

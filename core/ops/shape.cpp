@@ -29,8 +29,7 @@ static Shape infer_shape(const Shape& from, Shape to) {
 
 // y shares a's storage under a new shape. da += dy viewed back.
 Tensor Tensor::view(const Shape& shape_in) const {
-  Shape new_shape = infer_shape(shape(), shape_in);
-  Tensor y(std::make_shared<TensorImpl>(shared_impl()->storage, new_shape, dtype()));
+  Tensor y(std::make_shared<TensorImpl>(shared_impl()->storage, infer_shape(shape(), shape_in), dtype()));
   Tensor a = *this;
   record(y, "view", {a}, [a](const Tensor& dy) { accumulate_grad(a, dy.view(a.shape())); });
   return y;
