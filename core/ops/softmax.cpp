@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "../autograd.h"
+#include "../fastmath.h"
 #include "../grad.h"
 #include "../ops.h"
 #include "xt.h"
@@ -26,8 +27,7 @@ Tensor log_softmax(const Tensor& a, int64_t dim) {
     float* out = y.data_ptr<float>() + r * N;
     float mx = -INFINITY;
     for (int64_t j = 0; j < N; ++j) mx = std::max(mx, x[j]);
-    double s = 0.0;
-    for (int64_t j = 0; j < N; ++j) s += std::exp(x[j] - mx);
+    const double s = detail::sum_exp_shifted(x, N, mx);
     // (x - max) first: it is exact near the max, where mx + log(s) would round away log(s) for large x
     const float log_s = static_cast<float>(std::log(s));
     for (int64_t j = 0; j < N; ++j) out[j] = (x[j] - mx) - log_s;
@@ -40,7 +40,7 @@ Tensor log_softmax(const Tensor& a, int64_t dim) {
       float* d = da.data_ptr<float>() + r * N;
       float gsum = 0.0f;
       for (int64_t j = 0; j < N; ++j) gsum += g[j];
-      for (int64_t j = 0; j < N; ++j) d[j] = g[j] - std::exp(yr[j]) * gsum;
+      for (int64_t j = 0; j < N; ++j) d[j] = g[j] - detail::fast_exp(yr[j]) * gsum;
     }
     accumulate_grad(a, da);
   });
@@ -58,7 +58,8 @@ Tensor softmax(const Tensor& a, int64_t dim) {
     float mx = -INFINITY;
     for (int64_t j = 0; j < N; ++j) mx = std::max(mx, x[j]);
     float s = 0.0f;
-    for (int64_t j = 0; j < N; ++j) s += (out[j] = std::exp(x[j] - mx));
+    for (int64_t j = 0; j < N; ++j) out[j] = detail::fast_exp(x[j] - mx);
+    for (int64_t j = 0; j < N; ++j) s += out[j];
     for (int64_t j = 0; j < N; ++j) out[j] /= s;
   }
   record(y, "softmax", {a}, [a, y = y.detach(), R, N](const Tensor& dy) {
