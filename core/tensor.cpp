@@ -10,15 +10,16 @@
 
 namespace microtorch {
 
-// Hands allocate_shared blocks `extra` bytes longer than it asks for, 64-byte aligned, so the storage's
-// bytes fit behind the control block and the Storage in it: one heap allocation per storage, not two.
+// Hands allocate_shared blocks `extra` bytes longer than it asks for, so the storage's bytes fit behind
+// the control block and the Storage in it: one heap allocation per storage, not two. A plain allocation
+// (aligned ones cost glibc a memalign split each time); make_storage aligns the bytes inside the slack.
 template <class T> struct TailAllocator {
   using value_type = T;
   size_t extra;
   explicit TailAllocator(size_t e) : extra(e) {}
   template <class U> TailAllocator(const TailAllocator<U>& o) : extra(o.extra) {}
-  T* allocate(size_t n) { return static_cast<T*>(::operator new(n * sizeof(T) + extra, std::align_val_t(64))); }
-  void deallocate(T* p, size_t) { ::operator delete(p, std::align_val_t(64)); }
+  T* allocate(size_t n) { return static_cast<T*>(::operator new(n * sizeof(T) + extra)); }
+  void deallocate(T* p, size_t) { ::operator delete(p); }
   template <class U> bool operator==(const TailAllocator<U>& o) const { return extra == o.extra; }
   template <class U> bool operator!=(const TailAllocator<U>& o) const { return extra != o.extra; }
 };
