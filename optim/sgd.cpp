@@ -62,21 +62,23 @@ void SGD::plain_rows_step(const Tensor& p) {
   const int64_t C = p.shape().back();
   float* w = p.data_ptr<float>();
   if (g.only_rows()) {
-    // Each id's rows summed in arrival order from zero, as Grad::coalesce does, but one id at a time in
-    // a (C) scratch row that stays in L1, then applied: no (u, C) buffer to fill, write and read back.
+    // Each id's rows summed as Grad::coalesce does (per chunk from zero in arrival order, the chunk sums
+    // then added), but one id at a time in (C) scratch rows that stay in L1, then applied: no (u, C) buffer.
     struct RowRef {
       int64_t id;
+      size_t chunk;      // which RowChunk (one lookup's backward) the row came from
       const float* src;  // (C) gradient row
       float scale;
     };
     std::vector<RowRef> refs;
-    for (const RowChunk& chunk : g.rows) {
+    for (size_t c = 0; c < g.rows.size(); ++c) {
+      const RowChunk& chunk = g.rows[c];
       const float* values = chunk.values.data_ptr<float>();
       for (size_t i = 0; i < chunk.ids.size(); ++i)
-        if (chunk.ids[i] >= 0) refs.push_back({chunk.ids[i], values + i * C, chunk.scale.empty() ? 1.0f : chunk.scale[i]});
+        if (chunk.ids[i] >= 0) refs.push_back({chunk.ids[i], c, values + i * C, chunk.scale.empty() ? 1.0f : chunk.scale[i]});
     }
     std::stable_sort(refs.begin(), refs.end(), [](const RowRef& a, const RowRef& b) { return a.id < b.id; });
-    std::vector<float> acc(static_cast<size_t>(C));
+    std::vector<float> acc(static_cast<size_t>(C)), part(static_cast<size_t>(C));
     for (size_t r = 0; r < refs.size();) {
       if (r + detail::kRowsAhead < refs.size()) {  // the rows a few ids on: scattered in memory
         const RowRef& next = refs[r + detail::kRowsAhead];
@@ -85,10 +87,15 @@ void SGD::plain_rows_step(const Tensor& p) {
       }
       const int64_t id = refs[r].id;
       std::fill(acc.begin(), acc.end(), 0.0f);
-      for (; r < refs.size() && refs[r].id == id; ++r) {  // every row of this id, in arrival order
-        const float* src = refs[r].src;
-        const float s = refs[r].scale;
-        for (int64_t j = 0; j < C; ++j) acc[j] = std::fma(src[j], s, acc[j]);
+      while (r < refs.size() && refs[r].id == id) {  // every chunk holding this id, in arrival order
+        const size_t c = refs[r].chunk;
+        std::fill(part.begin(), part.end(), 0.0f);
+        for (; r < refs.size() && refs[r].id == id && refs[r].chunk == c; ++r) {  // its rows, in order
+          const float* src = refs[r].src;
+          const float s = refs[r].scale;
+          for (int64_t j = 0; j < C; ++j) part[j] = std::fma(src[j], s, part[j]);
+        }
+        for (int64_t j = 0; j < C; ++j) acc[j] += part[j];
       }
       float* wr = w + id * C;  // seek to row id
       for (int64_t j = 0; j < C; ++j) wr[j] = std::fma(acc[j], neg_lr, wr[j]);
