@@ -19,13 +19,16 @@ using Shape = std::vector<int64_t>;
 // that would read a value changed after it was recorded.
 struct Storage {
   explicit Storage(size_t n) : nbytes(n) {}
+  ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
-  void* data = nullptr;  // set by make_storage: the bytes live in the same heap block as this header
+  void* data = nullptr;  // set by make_storage
   size_t nbytes = 0;
   uint64_t version = 0;
+  bool owns_data = false;  // the bytes are their own allocation, else they sit behind this header
 };
-std::shared_ptr<Storage> make_storage(size_t nbytes);  // one allocation for the count, header and bytes
+// A small storage is one allocation for the count, header and bytes; a large one keeps its bytes apart.
+std::shared_ptr<Storage> make_storage(size_t nbytes);
 
 struct Node;  // a recorded op (autograd.h)
 struct Grad;  // a gradient being accumulated (grad.h)
