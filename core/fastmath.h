@@ -50,6 +50,21 @@ inline float fast_tanh(float x) {
   return std::copysign(a < 0.625f ? small : large, x);
 }
 
+// max(x[0..n)), -inf for n = 0, NaNs skipped (as a running std::max from -inf skips them): 16 partial
+// maxima, one vector, instead of a chain of n dependent compares.
+inline float max_of(const float* x, int64_t n) {
+  constexpr int64_t kLanes = 16;
+  float part[kLanes];
+  for (int64_t k = 0; k < kLanes; ++k) part[k] = -INFINITY;
+  int64_t j = 0;
+  for (; j + kLanes <= n; j += kLanes)
+    for (int64_t k = 0; k < kLanes; ++k) part[k] = part[k] < x[j + k] ? x[j + k] : part[k];
+  for (; j < n; ++j) part[j % kLanes] = part[j % kLanes] < x[j] ? x[j] : part[j % kLanes];
+  float mx = -INFINITY;
+  for (int64_t k = 0; k < kLanes; ++k) mx = mx < part[k] ? part[k] : mx;
+  return mx;
+}
+
 // sum(exp(x[j] - shift)) over a row of n floats, in double: exps 256 at a time into a stack buffer (a
 // vectorized loop), then added into 8 interleaved partial sums (8 short chains instead of one long one).
 inline double sum_exp_shifted(const float* x, int64_t n, float shift) {

@@ -1,5 +1,6 @@
 // F::cross_entropy: log-softmax and negative log-likelihood fused. The forward keeps only each row's max
 // and log-sum-exp (2N floats); the backward rebuilds softmax - one_hot from the logits, no (N, V) temporary.
+#include <algorithm>
 #include <cmath>
 
 #include "../core/autograd.h"
@@ -33,8 +34,7 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEnt
   double total = 0.0;
   for (int64_t n = 0; n < N; ++n) {
     const float* x = logits.data_ptr<float>() + n * V;  // seek to row n
-    float mx = -INFINITY;
-    for (int64_t j = 0; j < V; ++j) mx = std::max(mx, x[j]);
+    const float mx = detail::max_of(x, V);
     const double s = detail::sum_exp_shifted(x, V, mx);
     row_max[n] = mx;
     log_sum[n] = static_cast<float>(std::log(s));
@@ -47,11 +47,14 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEnt
     // dlogits[n, j] = dloss * (softmax[n, j] - [j == target]) / count; ignored rows get 0
     const float scale = dloss.item<float>() / static_cast<float>(count);
     const int64_t* t = targets.data_ptr<int64_t>();
-    Tensor dlogits = zeros(logits.shape());
+    Tensor dlogits = empty(logits.shape());
     for (int64_t n = 0; n < N; ++n) {
-      if (t[n] == ignore) continue;
-      const float* x = logits.data_ptr<float>() + n * V;
+      const float* x = logits.data_ptr<float>() + n * V;  // seek to row n
       float* d = dlogits.data_ptr<float>() + n * V;
+      if (t[n] == ignore) {
+        std::fill_n(d, V, 0.0f);
+        continue;
+      }
       const float mx = row_max[n], ls = log_sum[n];
       for (int64_t j = 0; j < V; ++j) d[j] = detail::fast_exp((x[j] - mx) - ls) * scale;
       d[t[n]] -= scale;

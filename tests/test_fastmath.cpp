@@ -3,12 +3,14 @@
 // exact result (denormal spacing below FLT_MIN).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
 #include <sstream>
+#include <vector>
 
 #include <microtorch/core/fastmath.h>
 
@@ -122,5 +124,23 @@ TEST_CASE("sum_exp_shifted matches a double sum of std::exp") {
     const double got = microtorch::detail::sum_exp_shifted(x.data(), n, 3.0f);
     INFO("n = " << n << ": got " << got << ", want " << want);
     CHECK(got == Approx(want).epsilon(1e-6).margin(0.0));
+  }
+}
+
+TEST_CASE("max_of is a running std::max from -inf") {
+  using microtorch::detail::max_of;
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  CHECK(max_of(nullptr, 0) == -std::numeric_limits<float>::infinity());
+  for (int64_t n : {1, 15, 16, 17, 27, 100}) {
+    std::vector<float> x(static_cast<size_t>(n));
+    for (int64_t j = 0; j < n; ++j) x[j] = -100.0f + std::sin(1.3f * static_cast<float>(j));
+    float want = -std::numeric_limits<float>::infinity();
+    for (float v : x) want = std::max(want, v);
+    INFO("n = " << n);
+    CHECK(max_of(x.data(), n) == want);
+    x[static_cast<size_t>(n) / 2] = nan;  // skipped, as std::max(running, NaN) keeps the running value
+    want = -std::numeric_limits<float>::infinity();
+    for (float v : x) want = std::max(want, v);
+    CHECK(max_of(x.data(), n) == want);
   }
 }

@@ -25,8 +25,7 @@ Tensor log_softmax(const Tensor& a, int64_t dim) {
   for (int64_t r = 0; r < R; ++r) {
     const float* x = a.data_ptr<float>() + r * N;  // seek to row r
     float* out = y.data_ptr<float>() + r * N;
-    float mx = -INFINITY;
-    for (int64_t j = 0; j < N; ++j) mx = std::max(mx, x[j]);
+    const float mx = detail::max_of(x, N);
     const double s = detail::sum_exp_shifted(x, N, mx);
     // (x - max) first: it is exact near the max, where mx + log(s) would round away log(s) for large x
     const float log_s = static_cast<float>(std::log(s));
@@ -55,8 +54,7 @@ Tensor softmax(const Tensor& a, int64_t dim) {
   for (int64_t r = 0; r < R; ++r) {
     const float* x = a.data_ptr<float>() + r * N;  // seek to row r
     float* out = y.data_ptr<float>() + r * N;
-    float mx = -INFINITY;
-    for (int64_t j = 0; j < N; ++j) mx = std::max(mx, x[j]);
+    const float mx = detail::max_of(x, N);
     float s = 0.0f;
     for (int64_t j = 0; j < N; ++j) out[j] = detail::fast_exp(x[j] - mx);
     for (int64_t j = 0; j < N; ++j) s += out[j];
