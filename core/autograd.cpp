@@ -114,8 +114,9 @@ void Tensor::backward(const Tensor& grad_out) const {
                                  "' was modified by an in-place operation after it was used; clone it first");
   }
   NoGradGuard no_grad;  // closures compute gradients with ordinary ops; nothing of that is recorded
-  // the seed: ones, or a copy of grad_out (gradients never alias the caller's tensor)
-  accumulate_grad(*this, grad_out.defined() ? grad_out.detach().clone() : ones(shape()));
+  // The seed: ones, or grad_out itself. A leaf's gradient copies it (grad.cpp: it never aliases the
+  // caller's tensor); an interior value's gradient is only read by its node's backward.
+  accumulate_grad(*this, grad_out.defined() ? grad_out.detach() : ones(shape()));
   for (const auto& t : order) {
     Node& node = *t->grad_fn;
     std::unique_ptr<Grad> g = std::move(t->grad);  // an interior gradient lives only until it is used

@@ -79,18 +79,20 @@ void SGD::plain_rows_step(const Tensor& p) {
     }
     std::stable_sort(refs.begin(), refs.end(), [](const RowRef& a, const RowRef& b) { return a.id < b.id; });
     std::vector<float> acc(static_cast<size_t>(C)), part(static_cast<size_t>(C));
+    std::vector<RowRef> singles;  // ids met once: applied after, in memory order (a stream, not a gather)
     for (size_t r = 0; r < refs.size();) {
-      if (r + detail::kRowsAhead < refs.size()) {  // the rows a few ids on: scattered in memory
-        const RowRef& next = refs[r + detail::kRowsAhead];
-        detail::prefetch_row(next.src, C * int64_t(sizeof(float)));
-        detail::prefetch_row(w + next.id * C, C * int64_t(sizeof(float)), true);
-      }
       const int64_t id = refs[r].id;
+      size_t end = r + 1;
+      while (end < refs.size() && refs[end].id == id) ++end;
+      if (end == r + 1) {
+        singles.push_back(refs[r++]);
+        continue;
+      }
       std::fill(acc.begin(), acc.end(), 0.0f);
-      while (r < refs.size() && refs[r].id == id) {  // every chunk holding this id, in arrival order
+      while (r < end) {  // every chunk holding this id, in arrival order
         const size_t c = refs[r].chunk;
         std::fill(part.begin(), part.end(), 0.0f);
-        for (; r < refs.size() && refs[r].id == id && refs[r].chunk == c; ++r) {  // its rows, in order
+        for (; r < end && refs[r].chunk == c; ++r) {  // its rows, in order
           const float* src = refs[r].src;
           const float s = refs[r].scale;
           for (int64_t j = 0; j < C; ++j) part[j] = std::fma(src[j], s, part[j]);
@@ -99,6 +101,16 @@ void SGD::plain_rows_step(const Tensor& p) {
       }
       float* wr = w + id * C;  // seek to row id
       for (int64_t j = 0; j < C; ++j) wr[j] = std::fma(acc[j], neg_lr, wr[j]);
+    }
+    // A lone row: acc = 0 + fma(src, s, 0), the same floats as above without the scratch rows.
+    std::sort(singles.begin(), singles.end(), [](const RowRef& a, const RowRef& b) { return a.src < b.src; });
+    for (size_t k = 0; k < singles.size(); ++k) {
+      if (k + detail::kRowsAhead < singles.size())  // the weight row a few on: scattered in memory
+        detail::prefetch_row(w + singles[k + detail::kRowsAhead].id * C, C * int64_t(sizeof(float)), true);
+      const float* src = singles[k].src;
+      const float s = singles[k].scale;
+      float* wr = w + singles[k].id * C;  // seek to row id
+      for (int64_t j = 0; j < C; ++j) wr[j] = std::fma(0.0f + std::fma(src[j], s, 0.0f), neg_lr, wr[j]);
     }
     return;
   }
