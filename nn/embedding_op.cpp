@@ -21,13 +21,14 @@ static std::vector<int64_t> checked_ids(const Tensor& ids, int64_t V) {
     throw std::invalid_argument("embedding: ids must be int64 or int32, got " + dtype_name(ids.dtype()) +
                                 " (cast token ids to an integer type)");
   std::vector<int64_t> flat(static_cast<size_t>(ids.numel()));
+  if (ids.dtype() == kInt64) std::copy_n(ids.data_ptr<int64_t>(), flat.size(), flat.begin());
+  else std::copy_n(ids.data_ptr<int32_t>(), flat.size(), flat.begin());  // widened to int64
   for (size_t i = 0; i < flat.size(); ++i) {
-    const int64_t id = ids.dtype() == kInt64 ? ids.data_ptr<int64_t>()[i] : ids.data_ptr<int32_t>()[i];
+    const int64_t id = flat[i];
     if (id < 0 || id >= V)
       throw std::out_of_range("embedding: id " + std::to_string(id) + " at flat position " + std::to_string(i) +
                               " is outside [0, " + std::to_string(V) + ") (the vocabulary has " + std::to_string(V) +
                               " rows; negative ids do not wrap)");
-    flat[i] = id;
   }
   return flat;
 }
