@@ -28,6 +28,12 @@ static void add_into(float* dst, const float* src, int64_t n) {
   for (int64_t i = 0; i < n; ++i) dst[i] += src[i];
 }
 
+// Rows merged per id: ids sorted ascending, values (u, C) summed in order.
+struct CoalescedRows {
+  std::vector<int64_t> ids;
+  std::vector<float> values;
+};
+
 // The chunk's rows summed per id from zero, in index order: the rows of the (V, C) gradient PyTorch's
 // embedding backward builds from zeros. It is added to an existing gradient as one term, so a tied head
 // gets head + (e1 + e2), as PyTorch, not (head + e1) + e2.
@@ -74,25 +80,6 @@ std::vector<int64_t> Grad::unique_touched() const {
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   return ids;
-}
-
-CoalescedRows Grad::coalesce(int64_t C) const {
-  CoalescedRows out;
-  for (const RowChunk& chunk : rows)
-    for (int64_t id : chunk.ids)
-      if (id >= 0) out.ids.push_back(id);
-  std::sort(out.ids.begin(), out.ids.end());
-  out.ids.erase(std::unique(out.ids.begin(), out.ids.end()), out.ids.end());
-  out.values.assign(out.ids.size() * C, 0.0f);
-  // Each chunk summed from zero, then added: the same floats as the dense buffer's scatter_rows.
-  for (const RowChunk& chunk : rows) {
-    const CoalescedRows part = sum_rows(chunk, C);
-    for (size_t r = 0; r < part.ids.size(); ++r) {
-      const size_t slot = std::lower_bound(out.ids.begin(), out.ids.end(), part.ids[r]) - out.ids.begin();
-      add_into(out.values.data() + slot * C, part.values.data() + r * C, C);
-    }
-  }
-  return out;
 }
 
 void Grad::clear() {

@@ -16,12 +16,6 @@ struct RowChunk {
   std::vector<float> scale;  // (n) factors (1/count for scale_grad_by_freq); empty means all 1
 };
 
-// The rows of a sparse gradient, merged per id: ids sorted ascending, values (u, C) summed in order.
-struct CoalescedRows {
-  std::vector<int64_t> ids;
-  std::vector<float> values;
-};
-
 struct Grad {
   Tensor dense;                  // a buffer of the parameter's shape, valid when `live`
   bool live = false;             // a dense gradient is present (the buffer may stay, zeroed, when not)
@@ -36,7 +30,6 @@ struct Grad {
   bool only_touched_rows() const { return live && owned && !all_rows && !rows_live; }
   Tensor to_dense(const Shape& shape) const;  // the dense gradient; fresh when rows must be added
   std::vector<int64_t> unique_touched() const;  // sorted, de-duplicated `touched`
-  CoalescedRows coalesce(int64_t row_size) const;
   void clear();  // as zero_grad: O(touched rows) when only rows were written, keeping the buffer
 };
 

@@ -62,8 +62,8 @@ void SGD::plain_rows_step(const Tensor& p) {
   const int64_t C = p.shape().back();
   float* w = p.data_ptr<float>();
   if (g.only_rows()) {
-    // Each id's rows summed as Grad::coalesce does (per chunk from zero in arrival order, the chunk sums
-    // then added), but one id at a time in (C) scratch rows that stay in L1, then applied: no (u, C) buffer.
+    // Each id's rows summed as the dense buffer gets them (grad.cpp: per chunk from zero in arrival order,
+    // the chunk sums then added), one id at a time in (C) scratch rows that stay in L1: no (u, C) buffer.
     struct RowRef {
       int64_t id;
       size_t chunk;      // which RowChunk (one lookup's backward) the row came from
