@@ -15,9 +15,11 @@ Tensor tensor(std::initializer_list<double> values, const Shape& shape) {
 Tensor tensor(std::initializer_list<int> values, const Shape& shape) {
   return tensor(std::vector<int64_t>(values.begin(), values.end()), shape);  // int64, as torch::tensor
 }
+Tensor tensor(std::initializer_list<int64_t> values, const Shape& shape) { return tensor(std::vector<int64_t>(values), shape); }
 Tensor tensor(std::initializer_list<float> values) { return tensor(values, {static_cast<int64_t>(values.size())}); }
 Tensor tensor(std::initializer_list<double> values) { return tensor(values, {static_cast<int64_t>(values.size())}); }
 Tensor tensor(std::initializer_list<int> values) { return tensor(values, {static_cast<int64_t>(values.size())}); }
+Tensor tensor(std::initializer_list<int64_t> values) { return tensor(values, {static_cast<int64_t>(values.size())}); }
 
 Tensor arange(int64_t start, int64_t end) {
   const int64_t n = std::max<int64_t>(end - start, 0);

@@ -155,14 +155,16 @@ class Tensor {
 Tensor tensor(const std::vector<float>& values, const Shape& shape);
 Tensor tensor(const std::vector<int64_t>& values, const Shape& shape);
 Tensor tensor(const std::vector<int32_t>& values, const Shape& shape);
-// Braced lists, as torch::tensor: float or double literals give float32, int literals int64. Without a
-// shape the list is 1-D. mt::tensor({1.f, 2.f}, {2}) picks the float overload unambiguously.
+// Braced lists, as torch::tensor: float or double values give float32, int or int64_t values int64. Without
+// a shape the list is 1-D. mt::tensor({1.f, 2.f}, {2}) picks the float overload unambiguously.
 Tensor tensor(std::initializer_list<float> values, const Shape& shape);
 Tensor tensor(std::initializer_list<double> values, const Shape& shape);
 Tensor tensor(std::initializer_list<int> values, const Shape& shape);
+Tensor tensor(std::initializer_list<int64_t> values, const Shape& shape);
 Tensor tensor(std::initializer_list<float> values);
 Tensor tensor(std::initializer_list<double> values);
 Tensor tensor(std::initializer_list<int> values);
+Tensor tensor(std::initializer_list<int64_t> values);
 Tensor empty(const Shape& shape, Dtype dtype = kFloat32);  // uninitialised
 Tensor zeros(const Shape& shape, Dtype dtype = kFloat32);
 Tensor ones(const Shape& shape);

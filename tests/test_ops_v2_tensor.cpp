@@ -16,6 +16,12 @@ TEST_CASE("v2 factories: braced lists, arange(start, end), zeros_like, ones_like
   mt::Tensor i = mt::tensor({3, 4, 5}, {3});
   mt::Tensor v = mt::tensor(std::vector<int64_t>{7, 8}, {2});
   mt::Tensor vf = mt::tensor(std::vector<float>{1, 2}, {2});
+  const int64_t id0 = 5, id1 = 6;
+  const float f0 = 0.25f;
+  mt::Tensor iv = mt::tensor({id0, id1});  // int64_t variables, not literals
+  mt::Tensor fv = mt::tensor({f0, f0}, {1, 2});
+  CHECK(iv.to_vector<int64_t>() == std::vector<int64_t>{5, 6});
+  CHECK(fv.to_vector<float>() == std::vector<float>{0.25f, 0.25f});
   CHECK(f.dtype() == mt::kFloat32);
   CHECK(f1.shape() == mt::Shape{3});
   CHECK(d.dtype() == mt::kFloat32);
