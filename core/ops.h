@@ -1,5 +1,7 @@
 // The differentiable ops. Each lives in core/ops/<group>.cpp with its backward right beside it.
-// Float32 tensors; binary ops broadcast as NumPy and PyTorch do.
+// Arithmetic is on float32 tensors; shape ops, comparisons, masks and casts take every dtype. Binary ops,
+// comparisons and where broadcast as NumPy and PyTorch do. Negative dims count from the end; a dim or index
+// out of range throws std::out_of_range naming it and the valid range.
 #pragma once
 #include <tuple>
 #include <vector>
