@@ -1,9 +1,10 @@
 // F::gelu (exact and tanh), F::logsigmoid and F::softmax. Elementwise, forward beside backward, the derivative
-// formulas as PyTorch's CPU kernels write them (float arithmetic).
+// formulas as PyTorch's CPU kernels write them (float arithmetic; tanh is core's vectorizable fast_tanh, <= 2 ulp).
 #include <algorithm>
 #include <cmath>
 
 #include "../core/autograd.h"
+#include "../core/fastmath.h"
 #include "../core/grad.h"
 #include "../core/ops.h"
 #include "functional.h"
@@ -46,9 +47,9 @@ Tensor gelu(const Tensor& x, const GELUFuncOptions& o) {
         [=](float v) { return 0.5f * (1.0f + std::erf(v * kAlpha)) + v * kPhi * std::exp(-0.5f * v * v); });
   if (o.approximate() == "tanh")
     return elementwise(
-        "gelu_tanh", x, [=](float v) { return 0.5f * v * (1.0f + std::tanh(kBeta * (v + kKappa * v * v * v))); },
+        "gelu_tanh", x, [=](float v) { return 0.5f * v * (1.0f + detail::fast_tanh(kBeta * (v + kKappa * v * v * v))); },
         [=](float v) {
-          const float t = std::tanh(kBeta * (v + kKappa * v * v * v));
+          const float t = detail::fast_tanh(kBeta * (v + kKappa * v * v * v));
           return 0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * kBeta * (1.0f + 3.0f * kKappa * v * v);
         });
   throw std::invalid_argument("gelu: approximate must be \"none\" or \"tanh\", got \"" + o.approximate() + "\"");

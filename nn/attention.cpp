@@ -5,10 +5,10 @@
 //   dv = P^T dy,  dP = dy v^T,  dS = P * (dP - rowsum(P * dP)),  dq = scale dS k,  dk = scale dS^T q.
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include "../core/autograd.h"
 #include "../core/blas.h"
+#include "../core/fastmath.h"
 #include "../core/grad.h"
 #include "functional.h"
 
@@ -81,7 +81,6 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
   out_shape.back() = Dv;
   Tensor y = empty(out_shape);
   std::vector<float> P(static_cast<size_t>(BH * L * S));  // (BH, L, S) probabilities, saved for the backward
-  const float kNegInf = -std::numeric_limits<float>::infinity();
 
   for (int64_t b = 0; b < BH; ++b) {
     float* Pb = P.data() + b * L * S;  // seek to batch*head b
@@ -99,13 +98,10 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
         const float* m = attn_mask.data_ptr<float>() + moff + i * mstride[full.size() - 2];
         for (int64_t j = 0; j < S; ++j) row[j] += m[j * mstride[full.size() - 1]];
       }
-      float mx = kNegInf;
-      for (int64_t j = 0; j < seen; ++j) mx = std::max(mx, row[j]);
-      double sum = 0.0;
-      for (int64_t j = 0; j < seen; ++j) {
-        row[j] = std::exp(row[j] - mx);  // a row masked everywhere gives NaN, as PyTorch
-        sum += row[j];
-      }
+      const float mx = detail::max_of(row, seen);
+      for (int64_t j = 0; j < seen; ++j) row[j] = detail::fast_exp(row[j] - mx);  // vectorized; -inf - -inf = NaN
+      double sum = 0.0;                                                            // (a fully masked row, as PyTorch)
+      for (int64_t j = 0; j < seen; ++j) sum += row[j];
       const auto inv = static_cast<float>(1.0 / sum);
       for (int64_t j = 0; j < seen; ++j) row[j] *= inv;
       std::fill(row + seen, row + S, 0.0f);
