@@ -12,4 +12,5 @@
 #include "nn/init.h"
 #include "nn/linear.h"
 #include "nn/module.h"
+#include "optim/optimizer.h"
 #include "optim/sgd.h"
