@@ -254,29 +254,35 @@ Tensor GradState::dense_copy(const Shape& shape) const {
   }
 }
 
-double GradState::squared_norm() const {
+double GradState::norm(double p) const {
+  // Every element that may be nonzero, once: the whole buffer, the touched rows, or the summed rows.
   double acc = 0.0;
-  auto add_row = [&acc](const float* row, int64_t n) {
-    for (int64_t j = 0; j < n; ++j) acc += static_cast<double>(row[j]) * row[j];
+  auto add_row = [&acc, p](const float* row, int64_t n) {
+    for (int64_t j = 0; j < n; ++j) {
+      const double x = std::fabs(static_cast<double>(row[j]));
+      if (std::isinf(p)) acc = std::max(acc, x);
+      else acc += p == 2.0 ? x * x : p == 1.0 ? x : std::pow(x, p);
+    }
   };
   switch (kind_) {
     case GradKind::kNone:
-      return 0.0;
+      break;
     case GradKind::kDense:
       add_row(dense_.data_ptr<float>(), dense_.numel());
-      return acc;
+      break;
     case GradKind::kTracked: {
       const int64_t C = dense_.shape().back();
       for (int64_t id : sorted_unique(touched_)) add_row(dense_.data_ptr<float>() + id * C, C);
-      return acc;
+      break;
     }
     case GradKind::kSparse: {
       const int64_t C = chunks_.empty() ? 0 : chunks_.front().values.shape().back();
       for_each_row(C, [&](int64_t, const float* grow) { add_row(grow, C); });
-      return acc;
+      break;
     }
   }
-  return acc;
+  if (std::isinf(p) || p == 1.0) return acc;
+  return p == 2.0 ? std::sqrt(acc) : std::pow(acc, 1.0 / p);
 }
 
 bool GradState::for_each_row(int64_t C, const std::function<void(int64_t, const float*)>& f,

@@ -49,7 +49,7 @@ class GradState {
 
   // --- reads that change nothing ---
   Tensor dense_copy(const Shape& shape) const;  // the dense gradient (fresh when rows must be added)
-  double squared_norm() const;                  // sum of squares of the dense gradient, in double
+  double norm(double p) const;                  // the dense gradient's p-norm (p > 0 or inf), summed in double
   const std::vector<RowChunk>& chunks() const { return chunks_; }  // kSparse
 
   // The gradient's rows for an optimizer that updates rows only (plain SGD, SparseAdam): calls
