@@ -6,7 +6,7 @@
 #include <new>
 
 #include "autograd.h"
-#include "grad.h"
+#include "grad_state.h"
 
 namespace microtorch {
 

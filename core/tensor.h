@@ -41,7 +41,9 @@ struct Storage {
 std::shared_ptr<Storage> make_storage(size_t nbytes);
 
 struct Node;  // a recorded op (autograd.h)
-struct Grad;  // a gradient being accumulated (grad.h)
+namespace detail {
+class GradState;  // a gradient being accumulated (internal: grad_state.h)
+}
 
 struct TensorImpl {
   TensorImpl(std::shared_ptr<Storage> storage, Shape shape, Dtype dtype);
@@ -52,7 +54,7 @@ struct TensorImpl {
   Dtype dtype = kFloat32;
   bool requires_grad = false;
   std::shared_ptr<Node> grad_fn;  // the op that produced this value; null for a leaf
-  std::unique_ptr<Grad> grad;     // a leaf's .grad(); for an interior value only during backward
+  std::unique_ptr<detail::GradState> grad;     // a leaf's .grad(); for an interior value only during backward
 };
 
 class Tensor {
