@@ -14,4 +14,8 @@
 #include "nn/layer_norm.h"
 #include "nn/linear.h"
 #include "nn/module.h"
+#include "nn/utils.h"
+#include "optim/adam.h"
+#include "optim/optimizer.h"
 #include "optim/sgd.h"
+#include "optim/sparse_adam.h"
