@@ -55,9 +55,9 @@ static void check_sdpa(const Tensor& q, const Tensor& k, const Tensor& v, const 
   if (!mask.defined()) return;
   if (is_causal)
     throw std::invalid_argument("scaled_dot_product_attention: attn_mask and is_causal = true are exclusive, as PyTorch");
-  if (mask.dtype() != kFloat32)
-    throw std::invalid_argument("scaled_dot_product_attention: attn_mask must be float32 (added to the scores; use "
-                                "-inf to mask), got " + dtype_name(mask.dtype()));
+  if (mask.dtype() != kFloat32 && mask.dtype() != kBool)
+    throw std::invalid_argument("scaled_dot_product_attention: attn_mask must be bool (true: take part) or float32 "
+                                "(added to the scores), got " + dtype_name(mask.dtype()));
   if (mask.requires_grad() && GradMode::is_enabled())
     throw std::invalid_argument("scaled_dot_product_attention: attn_mask requires grad, but the mask is not "
                                 "differentiated; pass mask.detach()");
@@ -95,8 +95,14 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
       float* row = Pb + i * S;                      // seek to query i's scores (S)
       const int64_t seen = is_causal ? std::min(i + 1, S) : S;  // keys j >= seen are masked
       if (attn_mask.defined()) {
-        const float* m = attn_mask.data_ptr<float>() + moff + i * mstride[full.size() - 2];
-        for (int64_t j = 0; j < S; ++j) row[j] += m[j * mstride[full.size() - 1]];
+        const int64_t mi = moff + i * mstride[full.size() - 2], mj = mstride[full.size() - 1];  // seek to row i
+        if (attn_mask.dtype() == kBool) {
+          const bool* m = attn_mask.data_ptr<bool>() + mi;  // false: the key takes no part
+          for (int64_t j = 0; j < S; ++j) row[j] = m[j * mj] ? row[j] : -INFINITY;
+        } else {
+          const float* m = attn_mask.data_ptr<float>() + mi;
+          for (int64_t j = 0; j < S; ++j) row[j] += m[j * mj];
+        }
       }
       const float mx = detail::max_of(row, seen);
       for (int64_t j = 0; j < seen; ++j) row[j] = detail::fast_exp(row[j] - mx);  // vectorized; -inf - -inf = NaN

@@ -127,8 +127,8 @@ Tensor softmax(const Tensor& x, const SoftmaxFuncOptions& options);  // mt::soft
 // --- attention.cpp ---
 // softmax(q k^T * scale + mask) v over the last two dims, as torch 2.x: q (..., L, D), k (..., S, D),
 // v (..., S, Dv) -> (..., L, Dv); the batch dims of q, k and v are equal; scale defaults to 1/sqrt(D).
-// is_causal: query i sees keys j <= i (masked in the loop, no mask tensor). attn_mask: float32, added to the
-// scores, broadcastable to (..., L, S), not differentiated. One op with its own backward (saves the (..., L, S)
+// is_causal: query i sees keys j <= i (masked in the loop, no mask tensor). attn_mask, broadcastable to
+// (..., L, S): bool (true: the key takes part) or float32 (added to the scores, not differentiated). One op with its own backward (saves the (..., L, S)
 // probabilities). dropout_p must be 0 (std::invalid_argument otherwise).
 Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& attn_mask = {},
                                     double dropout_p = 0.0, bool is_causal = false,

@@ -35,7 +35,8 @@ class Module {
   Module& operator=(const Module&) = default;
 
   // Own parameters first, then each child's under "child.", in registration order, each tensor once
-  // (de-duplicated by identity, undefined tensors skipped), as PyTorch's named_parameters().
+  // (de-duplicated by identity, undefined tensors skipped), as PyTorch's named_parameters(). A version-1 style
+  // override is honoured when called on that module itself; a parent walks the registered States instead.
   virtual NamedParameters named_parameters() const;
   std::vector<Tensor> parameters() const;  // the tensors of named_parameters()
 

@@ -135,6 +135,9 @@ TEST_CASE("scaled_dot_product_attention: values against plain loops, causal and 
   const auto got = F::scaled_dot_product_attention(q2, k2, v2, mt::tensor(m, {2, 5})).to_vector<float>();
   const auto want = naive_attention(q2, k2, v2, false, m);
   for (size_t i = 0; i < got.size(); ++i) CHECK(got[i] == Approx(want[i]).margin(1e-5));
+  const mt::Tensor additive = mt::tensor(std::vector<float>{0, -INFINITY, 0, 0, -INFINITY, 0, 0, 0, 0, -INFINITY}, {2, 5});
+  const auto with_bool = F::scaled_dot_product_attention(q2, k2, v2, additive == 0.0f).to_vector<float>();  // true: take part
+  CHECK(with_bool == F::scaled_dot_product_attention(q2, k2, v2, additive).to_vector<float>());
   CHECK_THROWS_AS(F::scaled_dot_product_attention(q, k, v, {}, 0.1), std::invalid_argument);
   CHECK_THROWS_AS(F::scaled_dot_product_attention(q2, k2, v2, mt::zeros({3, 5})), std::invalid_argument);
   CHECK_THROWS_AS(F::scaled_dot_product_attention(q2, k2, v2, mt::zeros({2, 5}), 0.0, true), std::invalid_argument);
