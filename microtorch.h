@@ -13,3 +13,4 @@
 #include "nn/linear.h"
 #include "nn/module.h"
 #include "optim/sgd.h"
+#include "text/gpt2_tokenizer.h"
