@@ -2,25 +2,50 @@
 #include "bpe.h"
 
 #include <algorithm>
+#include <unordered_map>
 
 namespace microtorch::text {
 
+void MergeTable::grow() {
+  std::vector<Slot> old;
+  old.swap(slots_);
+  const size_t n = old.empty() ? 1024 : old.size() * 2;
+  slots_.assign(n, Slot{});
+  mask_ = n - 1;
+  shift_ = 64;
+  for (size_t m = n; m > 1; m >>= 1) --shift_;  // slot_of keeps the top log2(n) bits of the product
+  for (const Slot& s : old) {
+    if (s.key == kEmpty) continue;
+    size_t i = slot_of(s.key);
+    while (slots_[i].key != kEmpty) i = (i + 1) & mask_;
+    slots_[i] = s;
+  }
+}
+
 bool MergeTable::add(int32_t left, int32_t right, int32_t merged) {
-  const Merge m{static_cast<int32_t>(merges_.size()), merged};
-  return merges_.emplace(key(left, right), m).second;
+  if (find(left, right)) return false;
+  if (2 * (size_ + 1) > slots_.size()) grow();
+  const uint64_t k = key(left, right);
+  size_t i = slot_of(k);
+  while (slots_[i].key != kEmpty) i = (i + 1) & mask_;
+  slots_[i] = {k, Merge{static_cast<int32_t>(size_), merged}};
+  ++size_;
+  return true;
 }
 
 bool MergeTable::ordered() const {
   // The highest rank of a merge producing each id; every merge's parts must have lower ones.
   std::unordered_map<int32_t, int32_t> produced_at;
-  for (const auto& [k, m] : merges_) {
-    auto [it, fresh] = produced_at.emplace(m.merged, m.rank);
-    if (!fresh) it->second = std::max(it->second, m.rank);
+  for (const Slot& s : slots_) {
+    if (s.key == kEmpty) continue;
+    auto [it, fresh] = produced_at.emplace(s.merge.merged, s.merge.rank);
+    if (!fresh) it->second = std::max(it->second, s.merge.rank);
   }
-  for (const auto& [k, m] : merges_) {
-    for (const int32_t part : {static_cast<int32_t>(k >> 32), static_cast<int32_t>(k & 0xFFFFFFFFu)}) {
+  for (const Slot& s : slots_) {
+    if (s.key == kEmpty) continue;
+    for (const int32_t part : {static_cast<int32_t>(s.key >> 32), static_cast<int32_t>(s.key & 0xFFFFFFFFu)}) {
       auto it = produced_at.find(part);
-      if (it != produced_at.end() && it->second >= m.rank) return false;
+      if (it != produced_at.end() && it->second >= s.merge.rank) return false;
     }
   }
   return true;

@@ -9,7 +9,6 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
-#include <unordered_map>
 #include <vector>
 
 namespace microtorch::text {
@@ -19,23 +18,38 @@ struct Merge {
   int32_t merged;  // the id of the two parts joined
 };
 
+// (left id, right id) -> Merge, in one flat open-addressing array (linear probing, at most half full):
+// bpe() looks a pair up for every neighbour it forms, so a lookup is one multiply and usually one slot.
 class MergeTable {
  public:
-  // Adds the merge of (left, right) with the next rank; false if that pair is already in the table.
+  // Adds the merge of (left, right) (ids >= 0) with the next rank; false if that pair is already in.
   bool add(int32_t left, int32_t right, int32_t merged);
   const Merge* find(int32_t left, int32_t right) const {
-    auto it = merges_.find(key(left, right));
-    return it == merges_.end() ? nullptr : &it->second;
+    if (slots_.empty()) return nullptr;
+    const uint64_t k = key(left, right);
+    for (size_t i = slot_of(k);; i = (i + 1) & mask_) {
+      if (slots_[i].key == k) return &slots_[i].merge;
+      if (slots_[i].key == kEmpty) return nullptr;
+    }
   }
   // See the file comment; computed by the caller once the table is complete.
   bool ordered() const;
-  size_t size() const { return merges_.size(); }
+  size_t size() const { return size_; }
 
  private:
+  static constexpr uint64_t kEmpty = ~uint64_t{0};  // no pair of ids >= 0 has this key
+  struct Slot {
+    uint64_t key = kEmpty;
+    Merge merge{};
+  };
   static uint64_t key(int32_t left, int32_t right) {
     return static_cast<uint64_t>(static_cast<uint32_t>(left)) << 32 | static_cast<uint32_t>(right);
   }
-  std::unordered_map<uint64_t, Merge> merges_;
+  size_t slot_of(uint64_t k) const { return static_cast<size_t>((k * 0x9E3779B97F4A7C15ull) >> shift_); }
+  void grow();
+  std::vector<Slot> slots_;
+  size_t size_ = 0, mask_ = 0;
+  int shift_ = 64;
 };
 
 // Buffers bpe() reuses between calls, so merging allocates nothing once they have grown.

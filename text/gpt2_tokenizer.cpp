@@ -4,24 +4,18 @@
 #include <limits>
 #include <mutex>
 #include <stdexcept>
-#include <unordered_map>
 
 #include "gpt2_vocab.h"
+#include "piece_cache.h"
 #include "utf8.h"
 
 namespace microtorch::text {
 
-// Pieces already merged: piece bytes -> its ids, stored as a span of one flat array. Bounded: when full it
-// is emptied and refills with what the text in hand uses (words repeat, so most pieces are hits again).
+// The pieces already merged, shared by copies of a tokenizer. The mutex is held for a whole encode() call;
+// a second call running at the same time uses a private cache instead of waiting.
 struct BpeCache {
-  static constexpr size_t kMaxEntries = 1 << 17;
-  static constexpr size_t kMaxPieceBytes = 64;  // longer pieces are rare and merged each time
-  struct Span {
-    uint32_t offset, count;
-  };
-  std::mutex mutex;  // held for a whole encode() call; a second concurrent call uses a private cache
-  std::unordered_map<std::string, Span> spans;
-  std::vector<int32_t> ids;
+  std::mutex mutex;
+  PieceCache pieces;
 };
 
 GPT2Tokenizer::GPT2Tokenizer(std::shared_ptr<const GPT2Vocab> vocab)
@@ -56,15 +50,13 @@ std::vector<int64_t> GPT2Tokenizer::encode_with(std::string_view text, bool refe
   out.reserve(text.size() / 3);  // English runs at ~4.5 bytes per token
   std::vector<int32_t> word;     // the ids of one piece, merged in place
   BpeScratch scratch;
-  std::string key;               // reused, so a lookup allocates nothing
   vocab.pretokenizer.split(text, [&](std::string_view piece) {
-    const bool cacheable = use_cache && piece.size() <= BpeCache::kMaxPieceBytes;
+    const bool cacheable = use_cache && piece.size() <= PieceCache::kMaxPieceBytes;
+    const uint64_t hash = cacheable ? PieceCache::hash(piece) : 0;
     if (cacheable) {
-      key.assign(piece.data(), piece.size());
-      auto hit = cache.spans.find(key);
-      if (hit != cache.spans.end()) {
-        const int32_t* ids = cache.ids.data() + hit->second.offset;
-        out.insert(out.end(), ids, ids + hit->second.count);
+      uint32_t count = 0;
+      if (const int32_t* ids = cache.pieces.find(piece, hash, count)) {
+        out.insert(out.end(), ids, ids + count);
         return;
       }
     }
@@ -76,14 +68,7 @@ std::vector<int64_t> GPT2Tokenizer::encode_with(std::string_view text, bool refe
     if (reference || !vocab.merges_ordered) bpe_reference(word, vocab.merges);
     else bpe(word, vocab.merges, scratch);
     out.insert(out.end(), word.begin(), word.end());
-    if (cacheable) {
-      if (cache.spans.size() >= BpeCache::kMaxEntries) {
-        cache.spans.clear();
-        cache.ids.clear();
-      }
-      cache.spans.emplace(key, BpeCache::Span{static_cast<uint32_t>(cache.ids.size()), static_cast<uint32_t>(word.size())});
-      cache.ids.insert(cache.ids.end(), word.begin(), word.end());
-    }
+    if (cacheable) cache.pieces.insert(piece, hash, word);
   });
   return out;
 }
