@@ -47,7 +47,7 @@ std::vector<int64_t> GPT2Tokenizer::encode_with(std::string_view text, bool refe
   const bool use_cache = !reference;
 
   std::vector<int64_t> out;
-  out.reserve(text.size() / 3);  // English runs at ~4.5 bytes per token
+  out.reserve(text.size() / 3);  // English runs at 3-4.5 bytes per token
   std::vector<int32_t> word;     // the ids of one piece, merged in place
   BpeScratch scratch;
   vocab.pretokenizer.split(text, [&](std::string_view piece) {
