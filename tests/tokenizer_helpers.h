@@ -10,6 +10,7 @@ namespace tokenizer_tests {
 // data/gpt2 of this checkout (CMake passes the source folder in).
 std::string gpt2_dir();
 const microtorch::text::GPT2Tokenizer& gpt2();
+std::string shared_file(const std::string& sub, const std::string& name);
 std::string tinyshakespeare();
 
 }  // namespace tokenizer_tests
