@@ -19,3 +19,4 @@
 #include "optim/optimizer.h"
 #include "optim/sgd.h"
 #include "optim/sparse_adam.h"
+#include "text/gpt2_tokenizer.h"

@@ -10,7 +10,8 @@
 //     to compute: at GPT-2's V = 50257 the one-hot tensor for one batch has B*T*V floats, gigabytes of
 //     zeros, and the matmul spends V multiply-adds per output number to pick one row.
 // The program shows each point, then times a GPT-2-sized lookup: a (50257, 768) table read at
-// B = 8, T = 1024.
+// B = 8, T = 1024. Last, real ids: GPT-2's tokenizer (text/gpt2_tokenizer.h, lesson `tokenize`) turns
+// "Hello world" into [15496, 995], and those ids pick two rows of a table of the shape of GPT-2's wte.
 //
 //   lookup                      # the lesson; --vocab/--dim/--batch/--block change the big table
 //   lookup --check              # exit 1 if any claim above does not hold (used by ctest)
@@ -23,6 +24,8 @@
 #include <cstdio>
 #include <cstring>
 #include <vector>
+
+#include "common/gpt2_files.h"
 
 namespace mt = microtorch;
 namespace F = mt::nn::functional;
@@ -59,6 +62,8 @@ int main(int argc, char** argv) {
   int64_t V = 50257, C = 768, B = 8, T = 1024;
   uint64_t seed = 1337;
   bool check = false;
+  std::string gpt2;
+  app.add_option("--gpt2", gpt2, "folder with GPT-2's encoder.json and vocab.bpe (default: the checkout's data/gpt2)");
   app.add_option("--vocab", V, "rows of the big table (GPT-2: 50257)");
   app.add_option("--dim", C, "width of the big table (GPT-2 small: 768)");
   app.add_option("--batch", B, "B of the big lookup");
@@ -142,6 +147,37 @@ int main(int argc, char** argv) {
   std::printf("  for %lld tokens: one-hot matmul %.2f ms, lookup %.4f ms (same numbers: max diff %g)\n",
               static_cast<long long>(T1), t_onehot * 1e3, t_lookup * 1e3, slice_diff);
   ok = ok && slice_diff == 0.0;
+
+  std::printf("\n6. Real ids: GPT-2's tokenizer turns text into rows of its (50257, 768) table.\n");
+  const mt::text::GPT2Tokenizer tok = tutorials::load_gpt2_tokenizer(gpt2);
+  const std::vector<int64_t> hello = tok.encode("Hello world");
+  std::printf("  \"Hello world\" -> [");
+  for (size_t i = 0; i < hello.size(); ++i)
+    std::printf("%s%lld (\"%s\")", i ? ", " : "", static_cast<long long>(hello[i]), tok.token_bytes(hello[i]).c_str());
+  std::printf("]   (the space belongs to \" world\": GPT-2's words carry their leading space)\n");
+  ok = ok && hello == std::vector<int64_t>{15496, 995};
+  // A table of GPT-2's wte shape (V = 50257, C = 768 by default), randomly initialised here; seed 003 is
+  // the trained one. Reuse the big table above when it already has that many rows.
+  mt::Tensor wte = table;
+  if (wte.shape()[0] != tok.vocab_size()) {
+    wte = mt::empty({tok.vocab_size(), C});  // (50257, C)
+    mt::nn::init::normal_(wte, 0.0, 0.02);
+  }
+  const mt::Tensor hello_ids = mt::tensor(hello, {1, static_cast<int64_t>(hello.size())});  // (B=1, T=2)
+  const mt::Tensor hello_rows = F::embedding(hello_ids, wte);                               // (1, 2, C)
+  std::printf("  ids %s into wte %s -> %s; the first 4 numbers of each row:\n", mt::shape_str(hello_ids.shape()).c_str(),
+              mt::shape_str(wte.shape()).c_str(), mt::shape_str(hello_rows.shape()).c_str());
+  for (size_t i = 0; i < hello.size(); ++i) {
+    const float* row = hello_rows.data_ptr<float>() + i * C;                   // seek to position i of the output
+    const float* w_row = wte.data_ptr<float>() + hello[i] * C;                 // seek to row hello[i] of wte
+    const bool same_row = std::memcmp(row, w_row, static_cast<size_t>(C) * 4) == 0;
+    std::printf("  wte[%5lld] = [", static_cast<long long>(hello[i]));
+    for (int64_t c = 0; c < std::min<int64_t>(C, 4); ++c) std::printf("%s%6.3f", c ? ", " : "", static_cast<double>(row[c]));
+    std::printf(", ...]%s\n", same_row ? "" : "  NOT THE ROW");
+    ok = ok && same_row;
+  }
+  std::printf("  and back: decode([15496, 995]) = \"%s\"\n", tok.decode(hello).c_str());
+  ok = ok && tok.decode(hello) == "Hello world";
 
   std::printf("\nall claims hold: %s\n", ok ? "yes" : "NO");
   return check && !ok ? 1 : 0;
