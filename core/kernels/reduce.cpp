@@ -1,6 +1,6 @@
 // Sums. The plain loops they speed up (the *_reference functions below) keep one accumulator, so each add
 // waits for the previous one and the error grows with the count. Here a row is summed in 64 independent
-// float lanes (vectorised, and a shorter chain per lane), lanes combined pairwise, blocks of kSumBlock
+// float lanes (16 for short rows; vectorised, and a shorter chain per lane), lanes combined pairwise, blocks of kSumBlock
 // combined in double; a sum over a middle dim adds whole rows (vectorised along the inner dim) in chunks of
 // kRowChunk, the chunk sums added together. sum_to reduces broadcast dims as one or a few (outer, R, inner)
 // sums. Threads split the output (or the blocks), never one accumulator, so results do not depend on them.
@@ -15,12 +15,12 @@
 namespace microtorch::kernels {
 
 namespace {
-constexpr int kLanes = 64;
 constexpr int64_t kRowChunk = 256;  // rows added into one float partial before it joins the total
 constexpr int64_t kColTile = 1024;  // columns of a (R, inner) sum handled as one task
 
-// The sum of at most kSumBlock elements, in kLanes lanes combined pairwise.
-float block_sum(const float* x, int64_t n) {
+// The sum of at most kSumBlock elements, in kLanes lanes combined pairwise: 64 lanes (several vectors in
+// flight) for long rows, 16 for short ones, where combining 64 lanes would cost more than the adds.
+template <int kLanes> float lanes_sum(const float* x, int64_t n) {
   float acc[kLanes] = {};
   int64_t i = 0;
   for (; i + kLanes <= n; i += kLanes)
@@ -30,6 +30,7 @@ float block_sum(const float* x, int64_t n) {
     for (int k = 0; k < w; ++k) acc[k] += acc[k + w];
   return acc[0];
 }
+float block_sum(const float* x, int64_t n) { return n >= 1024 ? lanes_sum<64>(x, n) : lanes_sum<16>(x, n); }
 
 // The sum of one contiguous row, block by block (one thread).
 float row_sum(const float* x, int64_t n) {

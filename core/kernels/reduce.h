@@ -7,7 +7,8 @@
 
 namespace microtorch::kernels {
 
-// The sum of x[0, n): blocks of kSumBlock elements, each summed in 64 float lanes then pairwise; the
+// The sum of x[0, n): blocks of kSumBlock elements, each summed in 64 float lanes (16 below 1024
+// elements) then pairwise; the
 // block sums added in order in double. The blocks are fixed, so the result is the same for any thread count.
 float sum_all(const float* x, int64_t n);
 double sum_all_reference(const float* x, int64_t n);  // one double accumulator, in order

@@ -39,16 +39,21 @@ Tensor sum(const Tensor& a) {
   return y;
 }
 
-// y = sum(a) / numel. da += dy / numel everywhere.
+// y = sum(a) / numel (a division, as ATen's mean). da += dy / numel everywhere.
 Tensor mean(const Tensor& a) {
   detail::check_float("mean", a);
-  return sum(a) / static_cast<float>(a.numel());
+  const float n = static_cast<float>(a.numel());
+  Tensor y = empty({});
+  y.data_ptr<float>()[0] = kernels::sum_all(a.data_ptr<float>(), a.numel()) / n;
+  record(y, "mean", {a}, [a, n](const Tensor& dy) { accumulate_grad(a, broadcast_to(dy / n, a.shape())); });
+  return y;
 }
 
-// y = sum of a over `dim`; keepdim leaves that dim as 1. da += dy broadcast back along dim.
-Tensor sum(const Tensor& a, int64_t dim, bool keepdim) {
-  detail::check_float("sum", a);
-  const int64_t d = wrap_dim("sum", dim, a.dim());
+// y = sum of a over `dim` (divided by its size for mean); keepdim leaves that dim as 1.
+// da += dy (/ size for mean) broadcast back along dim.
+static Tensor sum_or_mean(const char* op, const Tensor& a, int64_t dim, bool keepdim, bool mean) {
+  detail::check_float(op, a);
+  const int64_t d = wrap_dim(op, dim, a.dim());
   Shape kept = a.shape();
   kept[d] = 1;
   Tensor y = empty(kept);
@@ -56,21 +61,25 @@ Tensor sum(const Tensor& a, int64_t dim, bool keepdim) {
   int64_t outer = 1, inner = 1;
   for (int64_t i = 0; i < d; ++i) outer *= a.shape()[i];
   for (int64_t i = d + 1; i < a.dim(); ++i) inner *= a.shape()[i];
-  kernels::sum_dim(a.data_ptr<float>(), outer, a.shape()[d], inner, y.data_ptr<float>());
+  const int64_t R = a.shape()[d];
+  float* py = y.data_ptr<float>();
+  kernels::sum_dim(a.data_ptr<float>(), outer, R, inner, py);
+  const float n = static_cast<float>(R);
+  if (mean)
+    for (int64_t i = 0; i < y.numel(); ++i) py[i] /= n;
   if (!keepdim) {
     Shape squeezed = a.shape();
     squeezed.erase(squeezed.begin() + d);
     y = y.view(squeezed);
   }
-  record(y, "sum_dim", {a}, [a, kept](const Tensor& dy) { accumulate_grad(a, broadcast_to(dy.view(kept), a.shape())); });
+  record(y, mean ? "mean_dim" : "sum_dim", {a}, [a, kept, mean, n](const Tensor& dy) {
+    accumulate_grad(a, broadcast_to(mean ? dy.view(kept) / n : dy.view(kept), a.shape()));
+  });
   return y;
 }
 
-// y = sum over dim / size of dim.
-Tensor mean(const Tensor& a, int64_t dim, bool keepdim) {
-  const int64_t d = wrap_dim("mean", dim, a.dim());
-  return sum(a, d, keepdim) / static_cast<float>(a.shape()[d]);
-}
+Tensor sum(const Tensor& a, int64_t dim, bool keepdim) { return sum_or_mean("sum", a, dim, keepdim, false); }
+Tensor mean(const Tensor& a, int64_t dim, bool keepdim) { return sum_or_mean("mean", a, dim, keepdim, true); }
 
 Tensor Tensor::sum() const { return microtorch::sum(*this); }
 Tensor Tensor::mean() const { return microtorch::mean(*this); }
