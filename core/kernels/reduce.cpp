@@ -18,6 +18,14 @@ namespace {
 constexpr int64_t kRowChunk = 256;  // rows added into one float partial before it joins the total
 constexpr int64_t kColTile = 1024;  // columns of a (R, inner) sum handled as one task
 
+// acc[k] += acc[k + w] for k < w, then for w/2, ... 1: the lanes combined pairwise. A constant w per
+// step, so each step is a few whole-vector adds in registers.
+template <int w> [[gnu::always_inline]] inline void fold(float* acc) {
+  for (int k = 0; k < w; ++k) acc[k] += acc[k + w];
+  fold<w / 2>(acc);
+}
+template <> [[gnu::always_inline]] inline void fold<0>(float*) {}
+
 // The sum of at most kSumBlock elements, in kLanes lanes combined pairwise: 64 lanes (several vectors in
 // flight) for long rows, 16 for short ones, where combining 64 lanes would cost more than the adds.
 template <int kLanes> float lanes_sum(const float* x, int64_t n) {
@@ -26,8 +34,7 @@ template <int kLanes> float lanes_sum(const float* x, int64_t n) {
   for (; i + kLanes <= n; i += kLanes)
     for (int k = 0; k < kLanes; ++k) acc[k] += x[i + k];
   for (int k = 0; i < n; ++i, ++k) acc[k] += x[i];
-  for (int w = kLanes / 2; w > 0; w /= 2)
-    for (int k = 0; k < w; ++k) acc[k] += acc[k + w];
+  fold<kLanes / 2>(acc);
   return acc[0];
 }
 float block_sum(const float* x, int64_t n) { return n >= 1024 ? lanes_sum<64>(x, n) : lanes_sum<16>(x, n); }

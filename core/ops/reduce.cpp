@@ -66,7 +66,7 @@ static Tensor sum_or_mean(const char* op, const Tensor& a, int64_t dim, bool kee
   kernels::sum_dim(a.data_ptr<float>(), outer, R, inner, py);
   const float n = static_cast<float>(R);
   if (mean)
-    for (int64_t i = 0; i < y.numel(); ++i) py[i] /= n;
+    for (int64_t i = 0, m = outer * inner; i < m; ++i) py[i] /= n;
   if (!keepdim) {
     Shape squeezed = a.shape();
     squeezed.erase(squeezed.begin() + d);
