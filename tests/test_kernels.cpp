@@ -7,6 +7,9 @@
 #include <microtorch/core/kernels/reduce.h>
 #include <microtorch/microtorch.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <random>
 
@@ -206,6 +209,24 @@ TEST_CASE("kernels: results are identical for 1 and 2 threads") {
   (void)random_values(rng, numel(xs) + numel(rows) + numel(col));  // the same ids and table as the first run
   const auto two = run(2);
   REQUIRE(one == two);
+}
+
+TEST_CASE("kernels: a forked child runs parallel kernels with its own pool") {
+  ThreadsGuard guard;
+  mt::set_num_threads(2);
+  const mt::Tensor x = mt::randn({1 << 20});
+  const float parent = (x * 2.0f).sum().item<float>();  // the pool's worker is running now
+  const pid_t pid = fork();
+  if (pid == 0) {
+    alarm(30);  // a hang kills the child, and the parent sees it
+    const float child = (x * 2.0f).sum().item<float>();
+    _exit(child == parent ? 0 : 1);
+  }
+  REQUIRE(pid > 0);
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
 }
 
 TEST_CASE("kernels: ops on 0-d, size-1 and 0-size tensors through the public API") {

@@ -2,6 +2,8 @@
 // caller waits for all of them. One job at a time (a mutex serialises callers), so the pool has no queue.
 #include "parallel.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -90,10 +92,17 @@ class Pool {
 };
 
 // The pool and its size: the thread count named in the style guide's globals. Created on first use and
-// never destroyed, so a kernel running during static destruction still finds it.
+// never destroyed, so a kernel running during static destruction still finds it. A forked child has none
+// of the parent's worker threads (and maybe a locked mutex): it starts a fresh pool, leaving the copy.
+Pool* g_pool = nullptr;
+std::once_flag g_pool_once;
+void fresh_pool_in_child() { g_pool = new Pool; }
 Pool& pool() {
-  static Pool* p = new Pool;
-  return *p;
+  std::call_once(g_pool_once, [] {
+    g_pool = new Pool;
+    pthread_atfork(nullptr, nullptr, fresh_pool_in_child);
+  });
+  return *g_pool;
 }
 std::atomic<int> g_threads{0};  // 0: not set yet, then the hardware's count (as at::get_num_threads)
 
