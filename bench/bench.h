@@ -42,8 +42,8 @@ struct Pair {
 Pair median_pair(const Workload& fa, const Workload& fb, int warmup, int reps, int inner = 1);
 
 // Peak resident memory (VmHWM, bytes) of fn run in a forked child, minus the child's resident memory
-// before fn; -1 when the child failed.
-int64_t peak_rss_in_child(const Workload& fn);
+// before fn (and after `prepare`); -1 when the child failed.
+int64_t peak_rss_in_child(const Workload& fn, const Workload& prepare = {});
 // Minor page faults (getrusage ru_minflt) per call of fn, over `reps` calls after `warmup`.
 double page_faults_per_call(const Workload& fn, int warmup, int reps);
 // Heap allocations (global operator new, counted in common.cpp) per call of fn.

@@ -113,12 +113,13 @@ static int64_t status_bytes(const char* field) {
   return -1;
 }
 
-int64_t peak_rss_in_child(const Workload& fn) {
+int64_t peak_rss_in_child(const Workload& fn, const Workload& prepare) {
   int fd[2];
   if (pipe(fd) != 0) return -1;
   const pid_t pid = fork();
   if (pid == 0) {
     close(fd[0]);
+    if (prepare) prepare();
     // The high-water mark can only be reset by writing 5 to clear_refs; fall back to plain VmHWM.
     { std::ofstream("/proc/self/clear_refs") << "5"; }
     const int64_t before = status_bytes("VmRSS:");
