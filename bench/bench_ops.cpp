@@ -61,8 +61,8 @@ void ops_section(int threads, bool targets) {
     Workload mine = r.make();
 #ifdef MICROTORCH_BENCH_LIBTORCH
     Pair p = median_pair(mine, torch_op(r.name), 3, 21, 10);
-    std::snprintf(buf, sizeof buf, "(%s vs libtorch %s; max %s vs %s)", us(p.a).c_str(), us(p.b).c_str(),
-                  us(p.a_max).c_str(), us(p.b_max).c_str());
+    std::snprintf(buf, sizeof buf, "(%s vs libtorch %s; max %s vs %s; page faults/call %.0f)", us(p.a).c_str(),
+                  us(p.b).c_str(), us(p.a_max).c_str(), us(p.b_max).c_str(), page_faults_per_call(mine, 1, 20));
     row(r.name, p.a / p.b, buf, "<=", 1.0);
 #else
     std::snprintf(buf, sizeof buf, "us per call (no libtorch to compare with)");

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -104,12 +105,21 @@ Pool& pool() {
   });
   return *g_pool;
 }
-std::atomic<int> g_threads{0};  // 0: not set yet, then the hardware's count (as at::get_num_threads)
+std::atomic<int> g_threads{0};  // 0: not set yet (then default_threads(), as at::get_num_threads)
 
 }  // namespace
 
+// OMP_NUM_THREADS when set (as libtorch's default), else the hardware's thread count.
+static int default_threads() {
+  if (const char* env = std::getenv("OMP_NUM_THREADS")) {
+    const int n = std::atoi(env);
+    if (n >= 1) return n;
+  }
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 int num_threads() {
-  if (g_threads.load() == 0) g_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (g_threads.load() == 0) g_threads = default_threads();
   return g_threads.load();
 }
 

@@ -9,7 +9,8 @@
 
 namespace microtorch::kernels {
 
-// Threads a kernel may use: set_num_threads's value (core/threads.cpp).
+// Threads a kernel may use: set_num_threads's value (core/threads.cpp); before any, OMP_NUM_THREADS or the
+// hardware's thread count.
 int num_threads();
 void set_num_threads(int n);  // sizes the pool; called by microtorch::set_num_threads
 
