@@ -10,44 +10,6 @@
 
 namespace microtorch {
 
-// Hands allocate_shared blocks `extra` bytes longer than it asks for, so the storage's bytes fit behind
-// the control block and the Storage in it: one heap allocation per storage, not two. A plain allocation
-// (aligned ones cost glibc a memalign split each time); make_storage aligns the bytes inside the slack.
-template <class T> struct TailAllocator {
-  using value_type = T;
-  size_t extra;
-  explicit TailAllocator(size_t e) : extra(e) {}
-  template <class U> TailAllocator(const TailAllocator<U>& o) : extra(o.extra) {}
-  T* allocate(size_t n) { return static_cast<T*>(::operator new(n * sizeof(T) + extra)); }
-  void deallocate(T* p, size_t) { ::operator delete(p); }
-  template <class U> bool operator==(const TailAllocator<U>& o) const { return extra == o.extra; }
-  template <class U> bool operator!=(const TailAllocator<U>& o) const { return extra != o.extra; }
-};
-
-// Up to this size the bytes share the header's allocation. Large ones get their own: glibc then trims
-// and regrows its heap around them differently, which made a GPT-2-scale embedding step ~2x slower.
-static constexpr size_t kInlineBytes = 64 << 10;
-
-std::shared_ptr<Storage> make_storage(size_t n) {
-  if (n > kInlineBytes) {
-    auto s = std::make_shared<Storage>(n);
-    s->data = ::operator new(n, std::align_val_t(64));
-    s->owns_data = true;
-    return s;
-  }
-  // room for the bytes (at least 64, so even an empty tensor has a valid pointer) and for aligning them
-  const size_t extra = std::max<size_t>(n, 64) + 63;
-  auto s = std::allocate_shared<Storage>(TailAllocator<Storage>(extra), n);
-  // the bytes start at the first 64-byte boundary past the Storage, which lies inside the block
-  const auto end = reinterpret_cast<uintptr_t>(s.get() + 1);
-  s->data = reinterpret_cast<void*>((end + 63) & ~uintptr_t{63});
-  return s;
-}
-
-Storage::~Storage() {
-  if (owns_data) ::operator delete(data, std::align_val_t(64));
-}
-
 TensorImpl::TensorImpl(std::shared_ptr<Storage> s, Shape sh, Dtype dt)
     : storage(std::move(s)), shape(std::move(sh)), numel(shape_numel(shape)), dtype(dt) {}
 TensorImpl::~TensorImpl() = default;

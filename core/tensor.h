@@ -36,8 +36,10 @@ struct Storage {
   size_t nbytes = 0;
   uint64_t version = 0;
   bool owns_data = false;  // the bytes are their own allocation, else they sit behind this header
+  size_t block_bytes = 0;  // that allocation's size (nbytes rounded up to a size class of the cache)
 };
-// A small storage is one allocation for the count, header and bytes; a large one keeps its bytes apart.
+// A small storage is one allocation for the count, header and bytes; a large one keeps its bytes apart,
+// in a block from the storage cache (storage.h, storage.cpp).
 std::shared_ptr<Storage> make_storage(size_t nbytes);
 
 struct Node;  // a recorded op (autograd.h)

@@ -1,9 +1,11 @@
-// Thread count for kernels and OpenBLAS, as at::set_num_threads.
+// Thread count for kernels and OpenBLAS, as at::set_num_threads: the kernels' pool (kernels/parallel.h)
+// and OpenBLAS are kept at the same count.
 #include <cblas.h>
 
 #include <stdexcept>
 #include <string>
 
+#include "kernels/parallel.h"
 #include "tensor.h"
 
 namespace microtorch {
@@ -11,8 +13,9 @@ namespace microtorch {
 void set_num_threads(int n) {
   if (n < 1) throw std::invalid_argument("set_num_threads: expected n >= 1, got " + std::to_string(n));
   openblas_set_num_threads(n);
+  kernels::set_num_threads(n);
 }
 
-int get_num_threads() { return openblas_get_num_threads(); }
+int get_num_threads() { return kernels::num_threads(); }
 
 }  // namespace microtorch

@@ -5,13 +5,10 @@
 #include <cmath>
 #include <cstring>
 #include <unordered_map>
-#if defined(__SSE2__)
-#include <immintrin.h>
-#endif
 
 #include "../core/autograd.h"
 #include "../core/grad_state.h"
-#include "../core/prefetch.h"
+#include "../core/kernels/gather.h"
 #include "embedding_backward.h"
 #include "functional.h"
 
@@ -75,47 +72,6 @@ static void renorm_rows(const Tensor& weight, std::vector<int64_t> ids, double m
   if (!ids.empty()) weight.bump_version();
 }
 
-// out (n, C) <- rows of w (V, C) picked by ids (n). The reference gather.
-static void gather_rows(float* out, const float* w, const std::vector<int64_t>& ids, int64_t C) {
-  for (size_t i = 0; i < ids.size(); ++i) std::memcpy(out + i * C, w + ids[i] * C, sizeof(float) * C);  // seek to row ids[i]
-}
-
-// An output far larger than the caches is written with non-temporal stores: an ordinary store first
-// reads the destination line from memory, which makes a row-by-row gather ~1.5x a memcpy of the same
-// bytes (memcpy streams by itself above a size; a 3 KB row copy does not). Needs rows of whole vectors
-// (out is 64-byte aligned, so every row then is too).
-static constexpr int64_t kStreamingBytes = 8 << 20;
-static bool use_streaming_stores(int64_t out_numel, int64_t C) {
-#if defined(__AVX512F__)
-  return out_numel * int64_t(sizeof(float)) >= kStreamingBytes && C % 16 == 0;
-#elif defined(__SSE2__)
-  return out_numel * int64_t(sizeof(float)) >= kStreamingBytes && C % 4 == 0;
-#else
-  (void)out_numel, (void)C;
-  return false;
-#endif
-}
-
-// Same values as gather_rows, stored around the cache.
-static void gather_rows_streaming(float* out, const float* w, const std::vector<int64_t>& ids, int64_t C) {
-#if defined(__AVX512F__) || defined(__SSE2__)
-  const size_t ahead = static_cast<size_t>(detail::kRowsAhead);
-  for (size_t i = 0; i < ids.size(); ++i) {
-    if (i + ahead < ids.size()) detail::prefetch_row(w + ids[i + ahead] * C, C * int64_t(sizeof(float)));
-    const float* src = w + ids[i] * C;  // seek to row ids[i]
-    float* dst = out + i * C;
-#if defined(__AVX512F__)
-    for (int64_t j = 0; j < C; j += 16) _mm512_stream_ps(dst + j, _mm512_loadu_ps(src + j));
-#else
-    for (int64_t j = 0; j < C; j += 4) _mm_stream_ps(dst + j, _mm_loadu_ps(src + j));
-#endif
-  }
-  _mm_sfence();  // the streamed stores are visible before anything reads out
-#else
-  gather_rows(out, w, ids, C);
-#endif
-}
-
 Tensor embedding(const Tensor& ids, const Tensor& weight, const EmbeddingFuncOptions& o) {
   if (weight.dim() != 2 || weight.dtype() != kFloat32)
     throw std::invalid_argument("embedding: weight must be a 2-D float32 (V, C) table, got " + dtype_name(weight.dtype()) +
@@ -136,8 +92,7 @@ Tensor embedding(const Tensor& ids, const Tensor& weight, const EmbeddingFuncOpt
   Tensor out = empty(out_shape);
   const float* w = weight.data_ptr<float>();
   float* y = out.data_ptr<float>();
-  if (use_streaming_stores(out.numel(), C)) gather_rows_streaming(y, w, flat, C);
-  else gather_rows(y, w, flat, C);
+  kernels::gather_rows(y, w, flat.data(), static_cast<int64_t>(flat.size()), C);  // kernels/gather.cpp
 
   if (!needs_grad({weight})) return out;
   std::vector<float> scale;  // 1/count per position, counts over the whole call (padding included)

@@ -1,14 +1,12 @@
-// + - * / with broadcasting, tensor-tensor and tensor-scalar, and neg. The values are computed by
-// xtensor expressions over the tensors' own storage; each gradient is summed back to its input's shape.
-#include <xtensor/xnoalias.hpp>
-
+// + - * / with broadcasting, tensor-tensor and tensor-scalar, and neg. The values come from the loops in
+// core/kernels/ (elementwise.h); each gradient is summed back to its input's shape by sum_to.
 #include "../autograd.h"
 #include "../grad.h"
+#include "../kernels/elementwise.h"
 #include "../ops.h"
 #include "xt.h"
 
 namespace microtorch {
-using detail::as_xt;
 using detail::check_float;
 
 namespace detail {
@@ -33,22 +31,14 @@ static Shape broadcast_shape(const char* op, const Shape& a, const Shape& b) {
   return out;
 }
 
-enum class Binary { Add, Sub, Mul, Div };
+using Binary = kernels::BinaryOp;
 
 // out = a (op) b, broadcast. Not recorded: the ops below record, and backward closures call it freely.
 static Tensor binary_values(Binary op, const char* name, const Tensor& a, const Tensor& b) {
   check_float(name, a);
   check_float(name, b);
   Tensor out = empty(broadcast_shape(name, a.shape(), b.shape()));
-  auto xa = as_xt(a);
-  auto xb = as_xt(b);
-  auto xo = as_xt(out);
-  switch (op) {
-    case Binary::Add: xt::noalias(xo) = xa + xb; break;
-    case Binary::Sub: xt::noalias(xo) = xa - xb; break;
-    case Binary::Mul: xt::noalias(xo) = xa * xb; break;
-    case Binary::Div: xt::noalias(xo) = xa / xb; break;
-  }
+  kernels::binary(op, a.data_ptr<float>(), a.shape(), b.data_ptr<float>(), b.shape(), out.data_ptr<float>(), out.shape());
   return out;
 }
 
@@ -96,9 +86,7 @@ Tensor div(const Tensor& a, const Tensor& b) {
 Tensor neg(const Tensor& a) {
   check_float("neg", a);
   Tensor y = empty(a.shape());
-  auto xa = as_xt(a);
-  auto xy = as_xt(y);
-  xt::noalias(xy) = -xa;
+  kernels::negate(a.data_ptr<float>(), y.data_ptr<float>(), a.numel());
   record(y, "neg", {a}, [a](const Tensor& dy) { accumulate_grad(a, neg(dy)); });
   return y;
 }

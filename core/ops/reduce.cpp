@@ -1,15 +1,13 @@
-// sum and mean, over everything or over one dim (keepdim as PyTorch), and sum_to for broadcasting's backward.
-#include <xtensor/xbroadcast.hpp>
-#include <xtensor/xnoalias.hpp>
-#include <xtensor/xreducer.hpp>
-
+// sum and mean, over everything or over one dim (keepdim as PyTorch), and sum_to for broadcasting's
+// backward. The sums run in core/kernels/reduce.cpp (lanes and blocks, within PyTorch's accuracy).
 #include "../autograd.h"
 #include "../grad.h"
+#include "../kernels/elementwise.h"
+#include "../kernels/reduce.h"
 #include "../ops.h"
 #include "xt.h"
 
 namespace microtorch {
-using detail::as_xt;
 
 static int64_t wrap_dim(const char* op, int64_t dim, int64_t ndim) {
   if (dim < -ndim || dim >= ndim)
@@ -21,23 +19,14 @@ static int64_t wrap_dim(const char* op, int64_t dim, int64_t ndim) {
 // g broadcast up to `shape` (copies; not recorded).
 static Tensor broadcast_to(const Tensor& g, const Shape& shape) {
   Tensor out = empty(shape);
-  auto xo = as_xt(out);
-  xt::noalias(xo) = xt::broadcast(as_xt(g), detail::xt_shape(shape));
+  kernels::broadcast_copy(g.data_ptr<float>(), g.shape(), out.data_ptr<float>(), shape);
   return out;
 }
 
 Tensor sum_to(const Tensor& g, const Shape& shape) {
   if (g.shape() == shape) return g;
-  // Sum over the leading dims `shape` lacks and over dims where `shape` has 1 but g does not.
-  const size_t lead = g.shape().size() - shape.size();
-  std::vector<size_t> axes;
-  for (size_t i = 0; i < g.shape().size(); ++i)
-    if (i < lead || (shape[i - lead] == 1 && g.shape()[i] != 1)) axes.push_back(i);
   Tensor out = empty(shape);
-  auto xo = xt::adapt(out.data_ptr<float>(), static_cast<size_t>(out.numel()), xt::no_ownership(),
-                      std::vector<size_t>{static_cast<size_t>(out.numel())});
-  xt::xarray<float> reduced = xt::sum(as_xt(g), axes, xt::evaluation_strategy::immediate);
-  std::copy(reduced.begin(), reduced.end(), xo.begin());
+  kernels::sum_to(g.data_ptr<float>(), g.shape(), out.data_ptr<float>(), shape);
   return out;
 }
 
@@ -45,43 +34,52 @@ Tensor sum_to(const Tensor& g, const Shape& shape) {
 Tensor sum(const Tensor& a) {
   detail::check_float("sum", a);
   Tensor y = empty({});
-  const float* p = a.data_ptr<float>();
-  double acc = 0.0;  // double: a long float sum drifts
-  for (int64_t i = 0; i < a.numel(); ++i) acc += p[i];
-  y.data_ptr<float>()[0] = static_cast<float>(acc);
+  y.data_ptr<float>()[0] = kernels::sum_all(a.data_ptr<float>(), a.numel());
   record(y, "sum", {a}, [a](const Tensor& dy) { accumulate_grad(a, broadcast_to(dy, a.shape())); });
   return y;
 }
 
-// y = sum(a) / numel. da += dy / numel everywhere.
+// y = sum(a) / numel (a division, as ATen's mean). da += dy / numel everywhere.
 Tensor mean(const Tensor& a) {
   detail::check_float("mean", a);
-  return sum(a) / static_cast<float>(a.numel());
+  const float n = static_cast<float>(a.numel());
+  Tensor y = empty({});
+  y.data_ptr<float>()[0] = kernels::sum_all(a.data_ptr<float>(), a.numel()) / n;
+  record(y, "mean", {a}, [a, n](const Tensor& dy) { accumulate_grad(a, broadcast_to(dy / n, a.shape())); });
+  return y;
 }
 
-// y = sum of a over `dim`; keepdim leaves that dim as 1. da += dy broadcast back along dim.
-Tensor sum(const Tensor& a, int64_t dim, bool keepdim) {
-  detail::check_float("sum", a);
-  const int64_t d = wrap_dim("sum", dim, a.dim());
+// y = sum of a over `dim` (divided by its size for mean); keepdim leaves that dim as 1.
+// da += dy (/ size for mean) broadcast back along dim.
+static Tensor sum_or_mean(const char* op, const Tensor& a, int64_t dim, bool keepdim, bool mean) {
+  detail::check_float(op, a);
+  const int64_t d = wrap_dim(op, dim, a.dim());
   Shape kept = a.shape();
   kept[d] = 1;
   Tensor y = empty(kept);
-  auto xy = as_xt(y);
-  xt::noalias(xy) = xt::sum(as_xt(a), {static_cast<size_t>(d)}, xt::keep_dims | xt::evaluation_strategy::immediate);
+  // a (outer, R, inner) -> y (outer, inner)
+  int64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < d; ++i) outer *= a.shape()[i];
+  for (int64_t i = d + 1; i < a.dim(); ++i) inner *= a.shape()[i];
+  const int64_t R = a.shape()[d];
+  float* py = y.data_ptr<float>();
+  kernels::sum_dim(a.data_ptr<float>(), outer, R, inner, py);
+  const float n = static_cast<float>(R);
+  if (mean)
+    for (int64_t i = 0, m = outer * inner; i < m; ++i) py[i] /= n;
   if (!keepdim) {
     Shape squeezed = a.shape();
     squeezed.erase(squeezed.begin() + d);
     y = y.view(squeezed);
   }
-  record(y, "sum_dim", {a}, [a, kept](const Tensor& dy) { accumulate_grad(a, broadcast_to(dy.view(kept), a.shape())); });
+  record(y, mean ? "mean_dim" : "sum_dim", {a}, [a, kept, mean, n](const Tensor& dy) {
+    accumulate_grad(a, broadcast_to(mean ? dy.view(kept) / n : dy.view(kept), a.shape()));
+  });
   return y;
 }
 
-// y = sum over dim / size of dim.
-Tensor mean(const Tensor& a, int64_t dim, bool keepdim) {
-  const int64_t d = wrap_dim("mean", dim, a.dim());
-  return sum(a, d, keepdim) / static_cast<float>(a.shape()[d]);
-}
+Tensor sum(const Tensor& a, int64_t dim, bool keepdim) { return sum_or_mean("sum", a, dim, keepdim, false); }
+Tensor mean(const Tensor& a, int64_t dim, bool keepdim) { return sum_or_mean("mean", a, dim, keepdim, true); }
 
 Tensor Tensor::sum() const { return microtorch::sum(*this); }
 Tensor Tensor::mean() const { return microtorch::mean(*this); }

@@ -1,5 +1,5 @@
-// The libtorch side of the benchmark: the same workloads through torch's C++ frontend, as a PyTorch user
-// would write them (module holders, torch::optim::SGD, whose 1.13 zero_grad() zeroes the gradient).
+// The libtorch side of the embedding rows: the same workloads through torch's C++ frontend, as a PyTorch
+// user would write them (module holders, torch::optim::SGD, whose 1.13 zero_grad() zeroes the gradient).
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
@@ -14,7 +14,7 @@ static torch::Tensor ids_tensor(const std::vector<int64_t>& v, std::vector<int64
   return torch::tensor(v, torch::kInt64).view(shape);
 }
 
-std::function<void()> torch_gather() {
+Workload torch_gather() {
   auto emb = std::make_shared<torch::nn::Embedding>(torch::nn::EmbeddingOptions(V, C));
   auto ids = ids_tensor(inputs().ids, {B, T});
   return [emb, ids] {
@@ -23,7 +23,7 @@ std::function<void()> torch_gather() {
   };
 }
 
-std::function<void()> torch_embedding_step(bool sparse) {
+Workload torch_embedding_step(bool sparse) {
   auto emb = std::make_shared<torch::nn::Embedding>(torch::nn::EmbeddingOptions(V, C).sparse(sparse));
   auto opt = std::make_shared<torch::optim::SGD>((*emb)->parameters(), torch::optim::SGDOptions(0.1));
   auto ids = ids_tensor(inputs().ids, {B, T});
@@ -36,7 +36,7 @@ std::function<void()> torch_embedding_step(bool sparse) {
   };
 }
 
-std::function<void()> torch_mlp_step() {
+Workload torch_mlp_step() {
   struct Model {
     torch::nn::Embedding emb{torch::nn::EmbeddingOptions(kChars, kEmbDim)};
     torch::nn::Linear l1{torch::nn::LinearOptions(kContext * kEmbDim, kHidden)};
@@ -58,7 +58,7 @@ std::function<void()> torch_mlp_step() {
   };
 }
 
-std::function<void()> torch_bigram_step() {
+Workload torch_bigram_step() {
   auto emb = std::make_shared<torch::nn::Embedding>(torch::nn::EmbeddingOptions(kChars, kChars));
   auto opt = std::make_shared<torch::optim::SGD>((*emb)->parameters(), torch::optim::SGDOptions(0.1));
   auto x = ids_tensor(inputs().bigram_x, {kBatch});
@@ -71,7 +71,7 @@ std::function<void()> torch_bigram_step() {
   };
 }
 
-std::function<void()> torch_tied_gemm() {
+Workload torch_tied_gemm() {
   auto x = torch::randn({kRows, C});
   auto w = torch::randn({V, C});
   return [x, w] {

@@ -1,0 +1,74 @@
+// The general engine's rows: one per op class, forward and forward+backward, microtorch / libtorch on the
+// same shapes (issue 11's table among them). A row is one line here and one in torch_ops.cpp, same name.
+// Forward+backward rows set the inputs' gradients to none first (as zero_grad(set_to_none) in both).
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+#include <microtorch/microtorch.h>
+
+#include "bench.h"
+
+namespace mt = microtorch;
+
+namespace bench {
+
+namespace {
+
+mt::Tensor rnd(const mt::Shape& s) { return mt::randn(s); }
+mt::Tensor pos(const mt::Shape& s) { return (mt::rand(s) + 0.5f).detach(); }  // divisors away from 0
+mt::Tensor leaf(mt::Tensor t) { return t.requires_grad_(true); }
+void none(std::initializer_list<mt::Tensor> ts) {
+  for (const auto& t : ts) mt::zero_grad(t);
+}
+
+struct OpRow {
+  const char* name;  // also the key of torch_op()
+  std::function<Workload()> make;
+};
+
+// 1M floats unless said; (1024, 1024) for the row and column broadcasts.
+const OpRow kOpRows[] = {
+    {"x * 2.0f", [] { auto x = rnd({1 << 20}); return Workload([x] { mt::Tensor y = x * 2.0f; }); }},
+    {"x + y", [] { auto x = rnd({1 << 20}), y = rnd({1 << 20}); return Workload([x, y] { mt::Tensor z = x + y; }); }},
+    {"x * row (1024,1024)x(1,1024)", [] { auto x = rnd({1024, 1024}), r = rnd({1, 1024}); return Workload([x, r] { mt::Tensor y = x * r; }); }},
+    {"x / col (1024,1024)/(1024,1)", [] { auto x = rnd({1024, 1024}), c = pos({1024, 1}); return Workload([x, c] { mt::Tensor y = x / c; }); }},
+    {"(16,4,32,1,16) * (16,4,1,32,16)", [] { auto a = rnd({16, 4, 32, 1, 16}), b = rnd({16, 4, 1, 32, 16}); return Workload([a, b] { mt::Tensor y = a * b; }); }},
+    {"x + pos (12,64,128)+(64,128)", [] { auto x = rnd({12, 64, 128}), p = rnd({64, 128}); return Workload([x, p] { mt::Tensor y = x + p; }); }},
+    {"x.sum()", [] { auto x = rnd({1 << 20}); return Workload([x] { mt::Tensor y = x.sum(); }); }},
+    {"x.mean()", [] { auto x = rnd({1 << 20}); return Workload([x] { mt::Tensor y = x.mean(); }); }},
+    {"x.sum(0) (1024,1024)", [] { auto x = rnd({1024, 1024}); return Workload([x] { mt::Tensor y = x.sum(0); }); }},
+    {"x.sum(1) (1024,1024)", [] { auto x = rnd({1024, 1024}); return Workload([x] { mt::Tensor y = x.sum(1); }); }},
+    {"x.mean(-1, keepdim) (8192,128)", [] { auto x = rnd({8192, 128}); return Workload([x] { mt::Tensor y = x.mean(-1, true); }); }},
+    {"fwd+bwd (x * 2.0f).sum()", [] { auto x = leaf(rnd({1 << 20})); return Workload([x] { none({x}); (x * 2.0f).sum().backward(); }); }},
+    {"fwd+bwd (x + y).sum()", [] { auto x = leaf(rnd({1 << 20})), y = leaf(rnd({1 << 20})); return Workload([x, y] { none({x, y}); (x + y).sum().backward(); }); }},
+    {"fwd+bwd (x * row).sum()", [] { auto x = leaf(rnd({1024, 1024})), r = leaf(rnd({1, 1024})); return Workload([x, r] { none({x, r}); (x * r).sum().backward(); }); }},
+    {"fwd+bwd (x / col).sum()", [] { auto x = leaf(rnd({1024, 1024})), c = leaf(pos({1024, 1})); return Workload([x, c] { none({x, c}); (x / c).sum().backward(); }); }},
+    {"fwd+bwd 5-D (a * b).sum()", [] { auto a = leaf(rnd({16, 4, 32, 1, 16})), b = leaf(rnd({16, 4, 1, 32, 16})); return Workload([a, b] { none({a, b}); (a * b).sum().backward(); }); }},
+    {"fwd+bwd x.mean(-1).sum() (8192,128)", [] { auto x = leaf(rnd({8192, 128})); return Workload([x] { none({x}); x.mean(-1).sum().backward(); }); }},
+};
+
+}  // namespace
+
+void ops_section(int threads, bool targets) {
+  (void)targets;  // every op row has the issue's target, at every thread count
+  header("ops, " + std::to_string(threads) + " thread" + (threads > 1 ? "s" : "") + " (microtorch / libtorch)");
+  char buf[160];
+  const char* only = std::getenv("BENCH_ROWS");  // a substring of the rows to run, for a quick look
+  for (const OpRow& r : kOpRows) {
+    if (only && !std::strstr(r.name, only)) continue;
+    Workload mine = r.make();
+#ifdef MICROTORCH_BENCH_LIBTORCH
+    Pair p = median_pair(mine, torch_op(r.name), 3, 21, 10);
+    std::snprintf(buf, sizeof buf, "(%s vs libtorch %s; max %s vs %s; page faults/call %.0f)", us(p.a).c_str(),
+                  us(p.b).c_str(), us(p.a_max).c_str(), us(p.b_max).c_str(), page_faults_per_call(mine, 1, 20));
+    row(r.name, p.a / p.b, buf, "<=", 1.0);
+#else
+    std::snprintf(buf, sizeof buf, "us per call (no libtorch to compare with)");
+    row(r.name, median_seconds(mine, 3, 21, 10) * 1e6, buf);
+#endif
+  }
+}
+
+}  // namespace bench

@@ -1,0 +1,180 @@
+// The benchmark's shared machinery: counted heap allocations, the inputs, timers (medians and maxima of
+// alternated runs), peak RSS in a forked child, page faults per call, and the printing of rows.
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <new>
+#include <random>
+#include <string>
+
+#include "bench.h"
+
+// --- heap allocations, counted by replacing the global operator new (this program only) ---
+static std::atomic<int64_t> g_allocations{0};
+void* operator new(size_t n) {
+  ++g_allocations;
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void* operator new(size_t n, std::align_val_t al) {
+  ++g_allocations;
+  const size_t a = static_cast<size_t>(al);
+  if (void* p = std::aligned_alloc(a, (std::max<size_t>(n, 1) + a - 1) / a * a)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](size_t n) { return operator new(n); }
+void* operator new[](size_t n, std::align_val_t al) { return operator new(n, al); }
+// Out of line, so the compiler does not pair free() with the operator new it sees inlined.
+[[gnu::noinline]] static void release(void* p) noexcept { std::free(p); }
+void operator delete(void* p) noexcept { release(p); }
+void operator delete(void* p, size_t) noexcept { release(p); }
+void operator delete(void* p, std::align_val_t) noexcept { release(p); }
+void operator delete(void* p, size_t, std::align_val_t) noexcept { release(p); }
+void operator delete[](void* p) noexcept { release(p); }
+void operator delete[](void* p, size_t) noexcept { release(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { release(p); }
+void operator delete[](void* p, size_t, std::align_val_t) noexcept { release(p); }
+
+namespace bench {
+
+const Inputs& inputs() {
+  static const Inputs in = [] {
+    Inputs in;
+    std::mt19937_64 rng(1234);
+    auto ints = [&](size_t n, int64_t hi) {
+      std::vector<int64_t> v(n);
+      std::uniform_int_distribution<int64_t> d(0, hi - 1);
+      for (auto& x : v) x = d(rng);
+      return v;
+    };
+    in.ids = ints(B * T, V);
+    in.grad_out.resize(B * T * C);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    for (auto& g : in.grad_out) g = nd(rng);
+    in.mlp_x = ints(kBatch * kContext, kChars);
+    in.mlp_y = ints(kBatch, kChars);
+    in.bigram_x = ints(kBatch, kChars);
+    in.bigram_y = ints(kBatch, kChars);
+    return in;
+  }();
+  return in;
+}
+
+static double now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+static double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+double median_seconds(const Workload& fn, int warmup, int reps, int inner) {
+  for (int i = 0; i < warmup * inner; ++i) fn();
+  std::vector<double> t;
+  for (int r = 0; r < reps; ++r) {
+    const double t0 = now();
+    for (int i = 0; i < inner; ++i) fn();
+    t.push_back((now() - t0) / inner);
+  }
+  return median(t);
+}
+
+Pair median_pair(const Workload& fa, const Workload& fb, int warmup, int reps, int inner) {
+  for (int i = 0; i < warmup * inner; ++i) {
+    fa();
+    fb();
+  }
+  std::vector<double> ta, tb;
+  for (int r = 0; r < reps; ++r) {
+    double t0 = now();
+    for (int i = 0; i < inner; ++i) fa();
+    ta.push_back((now() - t0) / inner);
+    t0 = now();
+    for (int i = 0; i < inner; ++i) fb();
+    tb.push_back((now() - t0) / inner);
+  }
+  return {median(ta), median(tb), *std::max_element(ta.begin(), ta.end()), *std::max_element(tb.begin(), tb.end())};
+}
+
+// A /proc/self/status field in kB, as bytes.
+static int64_t status_bytes(const char* field) {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind(field, 0) == 0) return std::atoll(line.c_str() + std::strlen(field)) * 1024;
+  return -1;
+}
+
+int64_t peak_rss_in_child(const Workload& fn, const Workload& prepare) {
+  int fd[2];
+  if (pipe(fd) != 0) return -1;
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(fd[0]);
+    if (prepare) prepare();
+    // The high-water mark can only be reset by writing 5 to clear_refs; fall back to plain VmHWM.
+    { std::ofstream("/proc/self/clear_refs") << "5"; }
+    const int64_t before = status_bytes("VmRSS:");
+    fn();
+    const int64_t peak = status_bytes("VmHWM:") - before;
+    ssize_t ok = write(fd[1], &peak, sizeof peak);
+    _exit(ok == sizeof peak ? 0 : 1);
+  }
+  close(fd[1]);
+  int64_t peak = -1;
+  if (read(fd[0], &peak, sizeof peak) != sizeof peak) peak = -1;
+  close(fd[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return peak;
+}
+
+double page_faults_per_call(const Workload& fn, int warmup, int reps) {
+  for (int i = 0; i < warmup; ++i) fn();
+  rusage before{}, after{};
+  getrusage(RUSAGE_SELF, &before);
+  for (int i = 0; i < reps; ++i) fn();
+  getrusage(RUSAGE_SELF, &after);
+  return static_cast<double>(after.ru_minflt - before.ru_minflt) / reps;
+}
+
+int64_t allocations_per_call(const Workload& fn) {
+  fn();
+  const int64_t before = g_allocations.load();
+  for (int i = 0; i < 10; ++i) fn();
+  return (g_allocations.load() - before) / 10;
+}
+
+// --- printing ---
+static int g_missed = 0;
+int missed_targets() { return g_missed; }
+
+void header(const std::string& title) { std::printf("\n== %s ==\n", title.c_str()); }
+
+void row(const std::string& what, double ratio, const std::string& detail, const char* cmp, double target) {
+  std::printf("  %-46s %7.3f   %s", what.c_str(), ratio, detail.c_str());
+  if (cmp) {
+    const bool ok = cmp[0] == '<' ? ratio <= target : ratio >= target;
+    if (!ok) ++g_missed;
+    std::printf("   [target %s %.2f: %s]", cmp, target, ok ? "met" : "MISSED");
+  }
+  std::printf("\n");
+}
+
+static std::string fixed(double v, const char* unit) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, v < 10 ? "%.3f %s" : v < 100 ? "%.2f %s" : "%.1f %s", v, unit);
+  return buf;
+}
+std::string ms(double s) { return fixed(s * 1e3, "ms"); }
+std::string us(double s) { return fixed(s * 1e6, "us"); }
+
+}  // namespace bench

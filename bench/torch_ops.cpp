@@ -1,0 +1,44 @@
+// The libtorch side of bench_ops.cpp: the same rows, by the same names, through torch's C++ API.
+#include <torch/torch.h>
+
+#include <map>
+
+#include "bench.h"
+
+namespace bench {
+
+namespace {
+torch::Tensor rnd(std::vector<int64_t> s) { return torch::randn(s); }
+torch::Tensor pos(std::vector<int64_t> s) { return torch::rand(s) + 0.5f; }
+torch::Tensor leaf(torch::Tensor t) { return t.requires_grad_(true); }
+void none(std::initializer_list<torch::Tensor> ts) {
+  for (auto t : ts) t.mutable_grad() = torch::Tensor();
+}
+}  // namespace
+
+Workload torch_op(const std::string& name) {
+  static const std::map<std::string, std::function<Workload()>> rows = {
+      {"x * 2.0f", [] { auto x = rnd({1 << 20}); return Workload([x] { auto y = x * 2.0f; }); }},
+      {"x + y", [] { auto x = rnd({1 << 20}), y = rnd({1 << 20}); return Workload([x, y] { auto z = x + y; }); }},
+      {"x * row (1024,1024)x(1,1024)", [] { auto x = rnd({1024, 1024}), r = rnd({1, 1024}); return Workload([x, r] { auto y = x * r; }); }},
+      {"x / col (1024,1024)/(1024,1)", [] { auto x = rnd({1024, 1024}), c = pos({1024, 1}); return Workload([x, c] { auto y = x / c; }); }},
+      {"(16,4,32,1,16) * (16,4,1,32,16)", [] { auto a = rnd({16, 4, 32, 1, 16}), b = rnd({16, 4, 1, 32, 16}); return Workload([a, b] { auto y = a * b; }); }},
+      {"x + pos (12,64,128)+(64,128)", [] { auto x = rnd({12, 64, 128}), p = rnd({64, 128}); return Workload([x, p] { auto y = x + p; }); }},
+      {"x.sum()", [] { auto x = rnd({1 << 20}); return Workload([x] { auto y = x.sum(); }); }},
+      {"x.mean()", [] { auto x = rnd({1 << 20}); return Workload([x] { auto y = x.mean(); }); }},
+      {"x.sum(0) (1024,1024)", [] { auto x = rnd({1024, 1024}); return Workload([x] { auto y = x.sum(0); }); }},
+      {"x.sum(1) (1024,1024)", [] { auto x = rnd({1024, 1024}); return Workload([x] { auto y = x.sum(1); }); }},
+      {"x.mean(-1, keepdim) (8192,128)", [] { auto x = rnd({8192, 128}); return Workload([x] { auto y = x.mean(-1, true); }); }},
+      {"fwd+bwd (x * 2.0f).sum()", [] { auto x = leaf(rnd({1 << 20})); return Workload([x] { none({x}); (x * 2.0f).sum().backward(); }); }},
+      {"fwd+bwd (x + y).sum()", [] { auto x = leaf(rnd({1 << 20})), y = leaf(rnd({1 << 20})); return Workload([x, y] { none({x, y}); (x + y).sum().backward(); }); }},
+      {"fwd+bwd (x * row).sum()", [] { auto x = leaf(rnd({1024, 1024})), r = leaf(rnd({1, 1024})); return Workload([x, r] { none({x, r}); (x * r).sum().backward(); }); }},
+      {"fwd+bwd (x / col).sum()", [] { auto x = leaf(rnd({1024, 1024})), c = leaf(pos({1024, 1})); return Workload([x, c] { none({x, c}); (x / c).sum().backward(); }); }},
+      {"fwd+bwd 5-D (a * b).sum()", [] { auto a = leaf(rnd({16, 4, 32, 1, 16})), b = leaf(rnd({16, 4, 1, 32, 16})); return Workload([a, b] { none({a, b}); (a * b).sum().backward(); }); }},
+      {"fwd+bwd x.mean(-1).sum() (8192,128)", [] { auto x = leaf(rnd({8192, 128})); return Workload([x] { none({x}); x.mean(-1).sum().backward(); }); }},
+  };
+  auto it = rows.find(name);
+  if (it == rows.end()) throw std::invalid_argument("torch_op: no libtorch row named " + name);
+  return it->second();
+}
+
+}  // namespace bench

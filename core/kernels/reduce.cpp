@@ -1,0 +1,195 @@
+// Sums. The plain loops they speed up (the *_reference functions below) keep one accumulator, so each add
+// waits for the previous one and the error grows with the count. Here a row is summed in 64 independent
+// float lanes (16 for short rows; vectorised, and a shorter chain per lane), lanes combined pairwise, blocks of kSumBlock
+// combined in double; a sum over a middle dim adds whole rows (vectorised along the inner dim) in chunks of
+// kRowChunk, the chunk sums added together. sum_to reduces broadcast dims as one or a few (outer, R, inner)
+// sums. Threads split the output (or the blocks), never one accumulator, so results do not depend on them.
+#include "reduce.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "parallel.h"
+
+namespace microtorch::kernels {
+
+namespace {
+constexpr int64_t kRowChunk = 256;  // rows added into one float partial before it joins the total
+constexpr int64_t kColTile = 1024;  // columns of a (R, inner) sum handled as one task
+
+// acc[k] += acc[k + w] for k < w, then for w/2, ... 1: the lanes combined pairwise. A constant w per
+// step, so each step is a few whole-vector adds in registers.
+template <int w> [[gnu::always_inline]] inline void fold(float* acc) {
+  for (int k = 0; k < w; ++k) acc[k] += acc[k + w];
+  fold<w / 2>(acc);
+}
+template <> [[gnu::always_inline]] inline void fold<0>(float*) {}
+
+// The sum of at most kSumBlock elements, in kLanes lanes combined pairwise: 64 lanes (several vectors in
+// flight) for long rows, 16 for short ones, where combining 64 lanes would cost more than the adds.
+template <int kLanes> float lanes_sum(const float* x, int64_t n) {
+  float acc[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int k = 0; k < kLanes; ++k) acc[k] += x[i + k];
+  for (int k = 0; i < n; ++i, ++k) acc[k] += x[i];
+  fold<kLanes / 2>(acc);
+  return acc[0];
+}
+float block_sum(const float* x, int64_t n) { return n >= 1024 ? lanes_sum<64>(x, n) : lanes_sum<16>(x, n); }
+
+// The sum of one contiguous row, block by block (one thread).
+float row_sum(const float* x, int64_t n) {
+  if (n <= kSumBlock) return block_sum(x, n);
+  double total = 0.0;
+  for (int64_t i = 0; i < n; i += kSumBlock) total += block_sum(x + i, std::min(kSumBlock, n - i));
+  return static_cast<float>(total);
+}
+
+// out[0, cols) = column sums of x (R rows, row stride `stride`), rows added in chunks of kRowChunk.
+void column_sums(const float* x, int64_t R, int64_t stride, int64_t cols, float* out) {
+  float part[kColTile];
+  std::fill_n(out, cols, 0.0f);
+  for (int64_t r0 = 0; r0 < R; r0 += kRowChunk) {
+    const int64_t r1 = std::min(R, r0 + kRowChunk);
+    float* __restrict p = R <= kRowChunk ? out : part;  // one chunk: straight into out
+    if (p == part) std::fill_n(part, cols, 0.0f);
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* row = x + r * stride;  // seek to row r
+      for (int64_t c = 0; c < cols; ++c) p[c] += row[c];
+    }
+    if (p == part)
+      for (int64_t c = 0; c < cols; ++c) out[c] += part[c];
+  }
+}
+
+int64_t numel(const Dims& s) {
+  int64_t n = 1;
+  for (int64_t d : s) n *= d;
+  return n;
+}
+}  // namespace
+
+float sum_all(const float* x, int64_t n) {
+  if (n <= kSumBlock) return block_sum(x, n);
+  const int64_t blocks = (n + kSumBlock - 1) / kSumBlock;
+  std::vector<float> partial(static_cast<size_t>(blocks));
+  parallel_for(0, blocks, std::max<int64_t>(1, kGrain / kSumBlock), [&](int64_t lo, int64_t hi) {
+    for (int64_t k = lo; k < hi; ++k) partial[k] = block_sum(x + k * kSumBlock, std::min(kSumBlock, n - k * kSumBlock));
+  });
+  double total = 0.0;
+  for (float p : partial) total += p;
+  return static_cast<float>(total);
+}
+
+void sum_dim(const float* x, int64_t outer, int64_t R, int64_t inner, float* out) {
+  if (outer * inner == 0) return;
+  if (R == 0) {
+    std::fill_n(out, outer * inner, 0.0f);
+    return;
+  }
+  if (inner == 1 && outer == 1) {  // everything: blocks across threads (the same floats as row_sum)
+    out[0] = sum_all(x, R);
+    return;
+  }
+  if (inner == 1) {  // each output is a contiguous row of x
+    parallel_for(0, outer, std::max<int64_t>(1, kGrain / R), [&](int64_t lo, int64_t hi) {
+      for (int64_t o = lo; o < hi; ++o) out[o] = row_sum(x + o * R, R);
+    });
+    return;
+  }
+  // tasks: (o, column tile); each adds R rows of its tile, so a column's order of adds never changes
+  const int64_t tiles = (inner + kColTile - 1) / kColTile;
+  parallel_for(0, outer * tiles, std::max<int64_t>(1, kGrain / (R * std::min(inner, kColTile))), [&](int64_t lo, int64_t hi) {
+    for (int64_t t = lo; t < hi; ++t) {
+      const int64_t o = t / tiles, c0 = (t % tiles) * kColTile, cols = std::min(kColTile, inner - c0);
+      column_sums(x + o * R * inner + c0, R, inner, cols, out + o * inner + c0);  // seek to x[o, 0, c0]
+    }
+  });
+}
+
+void sum_to(const float* g, const Dims& g_shape, float* out, const Dims& shape) {
+  const int64_t n = numel(shape);
+  if (numel(g_shape) == 0) {
+    std::fill_n(out, n, 0.0f);
+    return;
+  }
+  // g's dims (size-1 ones dropped) as groups of kept / summed dims, neighbours of one kind merged
+  const size_t lead = g_shape.size() - shape.size();
+  Dims sizes;
+  std::vector<bool> summed;
+  for (size_t d = 0; d < g_shape.size(); ++d) {
+    if (g_shape[d] == 1) continue;
+    const bool s = d < lead || shape[d - lead] == 1;
+    if (!sizes.empty() && summed.back() == s) sizes.back() *= g_shape[d];
+    else sizes.push_back(g_shape[d]), summed.push_back(s);
+  }
+  // Sum the innermost summed group as (outer, R, inner), drop it, merge the kept neighbours, repeat.
+  std::vector<float> buf_a, buf_b;
+  const float* src = g;
+  for (;;) {
+    size_t k = sizes.size();
+    while (k-- > 0 && !summed[k]) {}
+    if (k == size_t(-1)) break;  // no summed group left
+    int64_t outer = 1, inner = 1;
+    for (size_t d = 0; d < k; ++d) outer *= sizes[d];
+    for (size_t d = k + 1; d < sizes.size(); ++d) inner *= sizes[d];
+    bool last = true;
+    for (size_t d = 0; d < k; ++d) last = last && !summed[d];
+    std::vector<float>& dst = src == buf_a.data() ? buf_b : buf_a;
+    float* target = out;
+    if (!last) {
+      dst.assign(static_cast<size_t>(outer * inner), 0.0f);
+      target = dst.data();
+    }
+    sum_dim(src, outer, sizes[k], inner, target);
+    if (last) return;
+    src = target;
+    sizes.erase(sizes.begin() + k);
+    summed.erase(summed.begin() + k);
+    if (k > 0 && k < sizes.size() && !summed[k - 1] && !summed[k]) {  // the kept groups either side join
+      sizes[k - 1] *= sizes[k];
+      sizes.erase(sizes.begin() + k);
+      summed.erase(summed.begin() + k);
+    }
+  }
+  std::memcpy(out, src, sizeof(float) * static_cast<size_t>(n));  // nothing summed: same elements
+}
+
+// --- references ---
+
+double sum_all_reference(const float* x, int64_t n) {
+  double acc = 0.0;
+  for (int64_t i = 0; i < n; ++i) acc += x[i];
+  return acc;
+}
+
+void sum_dim_reference(const float* x, int64_t outer, int64_t R, int64_t inner, float* out) {
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      double acc = 0.0;
+      for (int64_t r = 0; r < R; ++r) acc += x[(o * R + r) * inner + i];
+      out[o * inner + i] = static_cast<float>(acc);
+    }
+}
+
+void sum_to_reference(const float* g, const Dims& g_shape, float* out, const Dims& shape) {
+  const int64_t n = numel(shape), ng = numel(g_shape);
+  std::vector<double> acc(static_cast<size_t>(n), 0.0);
+  const size_t lead = g_shape.size() - shape.size();
+  for (int64_t i = 0; i < ng; ++i) {
+    int64_t rest = i, off = 0, running = 1;
+    for (size_t d = g_shape.size(); d-- > lead;) {  // unravel i; its offset in `shape` (0 along size-1 dims)
+      const int64_t idx = rest % g_shape[d];
+      rest /= g_shape[d];
+      const int64_t s = shape[d - lead];
+      off += (s == 1 ? 0 : idx) * running;
+      running *= s;
+    }
+    acc[static_cast<size_t>(off)] += g[i];
+  }
+  for (int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(acc[static_cast<size_t>(i)]);
+}
+
+}  // namespace microtorch::kernels
