@@ -35,7 +35,6 @@ Tensor sum(const Tensor& a);                                      // () scalar
 Tensor mean(const Tensor& a);
 Tensor sum(const Tensor& a, int64_t dim, bool keepdim = false);
 Tensor mean(const Tensor& a, int64_t dim, bool keepdim = false);
-Tensor sum_to(const Tensor& g, const Shape& shape);               // undo broadcasting (not recorded)
 
 // --- linear algebra (ops/matmul.cpp) ---
 Tensor matmul(const Tensor& a, const Tensor& b);  // (..., M, K) x (K, N) -> (..., M, N); 1-D b is (K)

@@ -5,6 +5,7 @@
 #include "../autograd.h"
 #include "../grad.h"
 #include "../ops.h"
+#include "broadcast.h"
 #include "xt.h"
 
 namespace microtorch {
