@@ -65,7 +65,7 @@ TEST_CASE("embedding: padding row gets no gradient, negative padding_idx counts 
     for (bool sparse : {false, true}) {
       INFO("padding_idx " << p << (sparse ? " sparse" : " dense"));
       mt::nn::Embedding emb(mt::nn::EmbeddingOptions(5, 3).padding_idx(p).sparse(sparse));
-      CHECK(emb.options.padding_idx() == std::optional<int64_t>(3));
+      CHECK(emb.options().padding_idx() == std::optional<int64_t>(3));
       CHECK(row(emb.weight, 3) == std::vector<float>{0, 0, 0});  // a fresh module zeroes the padding row
       CHECK(row(emb.weight, 4) != std::vector<float>{0, 0, 0});
       auto out = emb(ids64({3, 1, 3, 4}, {4}));
