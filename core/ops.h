@@ -45,7 +45,6 @@ Tensor sum(const Tensor& a);                                      // () scalar
 Tensor mean(const Tensor& a);
 Tensor sum(const Tensor& a, int64_t dim, bool keepdim = false);
 Tensor mean(const Tensor& a, int64_t dim, bool keepdim = false);
-Tensor sum_to(const Tensor& g, const Shape& shape);               // undo broadcasting (not recorded)
 
 // --- statistics (ops/statistics.cpp) ---
 Tensor var(const Tensor& a, int64_t dim, bool unbiased = true, bool keepdim = false);  // unbiased: / (n - 1)

@@ -5,6 +5,22 @@
 
 namespace microtorch::optim {
 
+static std::vector<AdamParamState> clones(const std::vector<AdamParamState>& states) {
+  auto copy = [](const Tensor& t) { return t.defined() ? t.clone() : Tensor(); };
+  std::vector<AdamParamState> out;
+  for (const AdamParamState& s : states)
+    out.push_back({s.step, copy(s.exp_avg), copy(s.exp_avg_sq), copy(s.max_exp_avg_sq)});
+  return out;
+}
+AdamFamily::AdamFamily(const AdamFamily& other) : Optimizer(other), states_(clones(other.states_)) {}
+AdamFamily& AdamFamily::operator=(const AdamFamily& other) {
+  if (this != &other) {
+    Optimizer::operator=(other);
+    states_ = clones(other.states_);
+  }
+  return *this;
+}
+
 const AdamParamState& AdamFamily::param_state(size_t i) const {
   if (i >= states_.size())
     throw std::out_of_range(name() + "::param_state: index " + std::to_string(i) + " is outside [0, " +

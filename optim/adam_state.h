@@ -17,6 +17,10 @@ struct AdamParamState {
 
 class AdamFamily : public Optimizer {
  public:
+  AdamFamily(const AdamFamily& other);  // clones the state tensors
+  AdamFamily& operator=(const AdamFamily& other);
+  AdamFamily(AdamFamily&&) = default;
+  AdamFamily& operator=(AdamFamily&&) = default;
   // params()[i]'s state; std::out_of_range for i.
   const AdamParamState& param_state(size_t i) const;
 

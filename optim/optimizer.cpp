@@ -63,6 +63,21 @@ Optimizer::Optimizer(std::vector<OptimizerParamGroup> groups, std::unique_ptr<Op
   }
 }
 
+Optimizer::Optimizer(const Optimizer& other)
+    : who_(other.who_), groups_(other.groups_), defaults_(other.defaults_->clone()), params_(other.params_),
+      group_of_(other.group_of_) {}
+
+Optimizer& Optimizer::operator=(const Optimizer& other) {
+  if (this != &other) {
+    who_ = other.who_;
+    groups_ = other.groups_;
+    defaults_ = other.defaults_->clone();
+    params_ = other.params_;
+    group_of_ = other.group_of_;
+  }
+  return *this;
+}
+
 void Optimizer::zero_grad() {
   for (const Tensor& p : params_) microtorch::zero_grad(p);
 }

@@ -64,8 +64,11 @@ using OptimizerState = std::vector<std::pair<std::string, Tensor>>;  // named st
 class Optimizer {
  public:
   virtual ~Optimizer() = default;
-  Optimizer(const Optimizer&) = delete;
-  Optimizer& operator=(const Optimizer&) = delete;
+  // A copy has its own groups, options and state (the derived optimizers clone their state tensors).
+  Optimizer(const Optimizer& other);
+  Optimizer& operator=(const Optimizer& other);
+  Optimizer(Optimizer&&) = default;
+  Optimizer& operator=(Optimizer&&) = default;
 
   void zero_grad();       // every gradient becomes undefined (PyTorch 2's set_to_none)
   virtual void step() = 0;

@@ -45,6 +45,20 @@ SGD::SGD(std::vector<OptimizerParamGroup> groups, const SGDOptions& defaults)
   momentum_buffers_.resize(params().size());
 }
 
+static std::vector<Tensor> clones(const std::vector<Tensor>& buffers) {
+  std::vector<Tensor> out;
+  for (const Tensor& b : buffers) out.push_back(b.defined() ? b.clone() : Tensor());
+  return out;
+}
+SGD::SGD(const SGD& other) : Optimizer(other), momentum_buffers_(clones(other.momentum_buffers_)) {}
+SGD& SGD::operator=(const SGD& other) {
+  if (this != &other) {
+    Optimizer::operator=(other);
+    momentum_buffers_ = clones(other.momentum_buffers_);
+  }
+  return *this;
+}
+
 void SGD::set_momentum_buffer(size_t i, const Tensor& buffer) {
   if (i >= params().size())
     throw std::out_of_range("SGD::set_momentum_buffer: index " + std::to_string(i) + " is outside [0, " +

@@ -43,6 +43,10 @@ class SGD : public Optimizer {
   // momentum or with dampening (in the defaults or any group). A parameter listed twice is kept once.
   SGD(const std::vector<Tensor>& params, const SGDOptions& options);
   SGD(std::vector<OptimizerParamGroup> groups, const SGDOptions& defaults);
+  SGD(const SGD& other);  // clones the momentum buffers
+  SGD& operator=(const SGD& other);
+  SGD(SGD&&) = default;
+  SGD& operator=(SGD&&) = default;
   void step() override;  // skips a parameter no backward has reached since zero_grad
 
   const SGDOptions& options() const { return static_cast<const SGDOptions&>(defaults()); }

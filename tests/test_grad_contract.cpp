@@ -176,3 +176,24 @@ TEST_CASE("grad contract: the embedding backward equals its plain reference loop
       CHECK(w.grad().to_vector<float>() == want);
     }
 }
+
+// core/extend.h's example op, as a user outside the library writes it.
+static mt::Tensor square(const mt::Tensor& a) {
+  mt::Tensor y;
+  {
+    mt::NoGradGuard off;
+    y = a * a;
+  }
+  mt::record(y, "square", {a}, [a](const mt::Tensor& dy) { mt::accumulate_grad(a, dy * a * 2.0f); });
+  return y;
+}
+
+TEST_CASE("extend.h: an op written with record / accumulate_grad passes gradcheck; a bad gradient is refused") {
+  auto a = mt::tensor(Floats{0.5f, -1.5f, 2.0f}, {3}).requires_grad_(true);
+  const auto r = mt::autograd::gradcheck([](const std::vector<mt::Tensor>& x) { return square(x[0]).sum(); }, {a});
+  CHECK(r.ok);
+  auto b = mt::ones({2}).requires_grad_(true);
+  mt::Tensor y = b * 1.0f;
+  mt::record(y, "bad_op", {b}, [b](const mt::Tensor&) { mt::accumulate_grad(b, mt::ones({3})); });
+  CHECK_THROWS_AS(y.sum().backward(), std::invalid_argument);
+}

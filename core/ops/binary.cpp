@@ -4,6 +4,7 @@
 #include "../grad.h"
 #include "../kernels/elementwise.h"
 #include "../ops.h"
+#include "broadcast.h"
 #include "xt.h"
 
 namespace microtorch {

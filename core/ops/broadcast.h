@@ -70,3 +70,11 @@ void for_each_broadcast(const Shape& out, const std::array<std::vector<int64_t>,
 }
 
 }  // namespace microtorch::detail
+
+namespace microtorch {
+
+// Undoing broadcasting in a backward (not an op: nothing is recorded): g summed over the dims that
+// broadcasting added or stretched, down to `shape` (a broadcast input's shape).
+Tensor sum_to(const Tensor& g, const Shape& shape);
+
+}  // namespace microtorch

@@ -5,6 +5,7 @@
 #include "../kernels/elementwise.h"
 #include "../kernels/reduce.h"
 #include "../ops.h"
+#include "broadcast.h"
 #include "xt.h"
 
 namespace microtorch {
