@@ -169,6 +169,9 @@ void accumulate_grad_rows(const Tensor& t, RowChunk chunk, bool keep_sparse) {
 }
 
 SparseGrad sparse_grad(const Tensor& t) {
+  if (!t.defined()) throw std::invalid_argument("sparse_grad: the tensor is undefined (expected a (V, C) weight)");
+  if (t.dim() != 2)
+    throw std::invalid_argument("sparse_grad: expected a 2-D (V, C) weight, got shape " + shape_str(t.shape()));
   const Grad* G = t.impl_ptr()->grad.get();
   const int64_t C = t.shape().back();
   std::vector<int64_t> ids;

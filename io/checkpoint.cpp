@@ -7,6 +7,7 @@
 
 #include "../core/autograd.h"
 #include "atomic_file.h"
+#include "untrusted.h"
 
 namespace microtorch {
 
@@ -51,7 +52,7 @@ static std::vector<Tensor> match_targets(const NamedTensors& targets, const Name
   for (const auto& entry : targets) wanted[entry.first] = true;
   for (const auto& entry : file)
     if (!wanted.count(entry.first))
-      throw std::runtime_error("load_into '" + path + "': unexpected tensor '" + entry.first + "' (the " + what +
+      throw std::runtime_error("load_into '" + path + "': unexpected tensor '" + io::printable(entry.first) + "' (the " + what +
                                " has no such name)");
   return values;
 }
@@ -94,7 +95,7 @@ void load_into(optim::SGD& optimizer, const std::string& path) {
   for (const auto& entry : file) {
     auto it = index_of.find(entry.first);
     if (it == index_of.end())
-      throw std::runtime_error("load_into '" + path + "': unexpected tensor '" + entry.first +
+      throw std::runtime_error("load_into '" + path + "': unexpected tensor '" + io::printable(entry.first) +
                                "' (expected momentum_buffer.<i> for i < " + std::to_string(params.size()) + ")");
     targets.emplace_back(entry.first, params[it->second]);
     slots.push_back(it->second);

@@ -17,7 +17,8 @@ static Shape infer_shape(const Shape& from, Shape to) {
   for (size_t i = 0; i < to.size(); ++i) {
     if (to[i] == -1 && infer_at < 0) infer_at = static_cast<int64_t>(i);
     else if (to[i] < 0) throw std::invalid_argument("view: invalid shape " + shape_str(to) + " (one -1 at most, no other negatives)");
-    else known *= to[i];
+    else if (__builtin_mul_overflow(known, to[i], &known))
+      throw std::invalid_argument("view: shape " + shape_str(to) + " is too large: its element count overflows int64");
   }
   const int64_t numel = shape_numel(from);
   if (infer_at >= 0 && known != 0 && numel % known == 0) to[infer_at] = numel / known;
