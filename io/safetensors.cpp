@@ -145,13 +145,14 @@ static Entry parse_entry(const std::string& name, const json& info, uint64_t dat
   if (e.end > data_bytes)
     corrupt_tensor(source, name, range + " run past the end of the data (" + std::to_string(data_bytes) +
                                      " bytes): the file is truncated or corrupted");
-  // dtype * shape must be exactly the byte range. Every prefix product is bounded (Tensor's own
-  // numel multiplies in this order), so nothing overflows even with a zero dimension further on.
+  // dtype * shape must be exactly the byte range. The product of the non-zero dimensions is bounded as
+  // Tensor's own shape_numel bounds it, so a zero dimension cannot hide an overflow.
   const uint64_t max_numel = uint64_t(std::numeric_limits<int64_t>::max()) / element_size(e.dtype);
-  uint64_t numel = 1;
+  uint64_t numel = 1, nonzero = 1;
   for (uint64_t d : dims) {
     e.shape.push_back(static_cast<int64_t>(d));
-    if (d != 0 && numel > max_numel / d) corrupt_tensor(source, name, "shape " + shape_str(e.shape) + "... is too large");
+    if (d != 0 && nonzero > max_numel / d) corrupt_tensor(source, name, "shape " + shape_str(e.shape) + "... is too large");
+    if (d != 0) nonzero *= d;
     numel *= d;
   }
   const uint64_t expected = numel * element_size(e.dtype);

@@ -181,7 +181,11 @@ std::vector<Rejected> file_rows(const checkpoint_test::TempDir& dir) {
       R"({"w\u0000\n":{"dtype":"F64","shape":[3,2],"data_offsets":[0,24]}})", data));
   const std::string nested_value = file("nested_value.safetensors", safetensors_bytes(
       R"({"weight":{"dtype":"F32","shape":[3,{"a":")" + std::string(1000, 'x') + R"("}],"data_offsets":[0,24]}})", data));
+  const std::string zero_hides = file("zero_hides.safetensors", safetensors_bytes(
+      R"({"weight":{"dtype":"F32","shape":[0,4611686018427387904,4611686018427387904],"data_offsets":[0,0]}})", ""));
   return {
+      {"a zero dimension hiding an overflowing shape", T::RuntimeError, {"zero_hides.safetensors", "'weight'", "too large"},
+       [zero_hides](Model&) { mt::load(zero_hides); }},
       {"a 200 KB header nested 100,000 deep", T::RuntimeError, {"deep.safetensors", "deeper than 16", "byte"},
        [deep](Model& m) { mt::load_into(m, deep); }},
       {"metadata nested 20 deep", T::RuntimeError, {"deep_meta.safetensors", "deeper than 16"},

@@ -30,7 +30,8 @@ static Shape infer_shape(const Shape& from, Shape to) {
 
 // y shares a's storage under a new shape. da += dy viewed back.
 Tensor Tensor::view(const Shape& shape_in) const {
-  Tensor y(std::make_shared<TensorImpl>(shared_impl()->storage, infer_shape(shape(), shape_in), dtype()));
+  Shape to = infer_shape(shape(), shape_in);  // shape() first: an undefined tensor throws before its storage is read
+  Tensor y(std::make_shared<TensorImpl>(shared_impl()->storage, std::move(to), dtype()));
   Tensor a = *this;
   record(y, "view", {a}, [a](const Tensor& dy) { accumulate_grad(a, dy.view(a.shape())); });
   return y;
