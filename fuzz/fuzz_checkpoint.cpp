@@ -2,8 +2,9 @@
 // start with NumPy's magic). Rejection must be a std::runtime_error; any other exception, a crash or a
 // sanitizer report is a finding. An accepted file must describe itself consistently and round-trip.
 // Inputs run up to 400 KB (fuzz/run), and an input starting with "\xfeREP" is a generator (expand()):
-// a header with two repeated patterns (up to 150,000 times each) and its length computed, so a short
-// input reaches the deep or long headers that random bytes rarely grow into.
+// a header with two repeated patterns (up to 150,000 times each, 400 KB in all) and its length
+// computed, so a short input reaches the deep or long headers that random bytes rarely grow into.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -66,10 +67,11 @@ static std::string expand(const uint8_t* data, size_t size) {
   const std::string open = in.ConsumeRandomLengthString(8), close = in.ConsumeRandomLengthString(8);
   const std::string a = in.ConsumeRandomLengthString(64), b = in.ConsumeRandomLengthString(64),
                     c = in.ConsumeRandomLengthString(256);
+  const size_t repeat = std::min(count, 400000 / std::max<size_t>(1, open.size() + close.size()));  // <= 400 KB
   std::string header = a;
-  for (size_t i = 0; i < count; ++i) header += open;
+  for (size_t i = 0; i < repeat; ++i) header += open;
   header += b;
-  for (size_t i = 0; i < count; ++i) header += close;
+  for (size_t i = 0; i < repeat; ++i) header += close;
   header += c;
   std::string out(8, '\0');
   for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((uint64_t{header.size()} >> (8 * i)) & 0xff);
