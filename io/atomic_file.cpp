@@ -109,13 +109,13 @@ std::string read_file(const std::string& path) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) throw fail(std::string("cannot stat the file: ") + std::strerror(errno));
   if (S_ISDIR(st.st_mode)) throw fail("is a directory, not a file");
+  // A device or a pipe may never end (/dev/zero); safetensors' own reader maps files, so needs them too.
+  if (!S_ISREG(st.st_mode)) throw fail("is not a regular file (a device, FIFO or socket)");
   std::string bytes;
-  if (S_ISREG(st.st_mode)) {
-    try {
-      bytes.reserve(static_cast<size_t>(st.st_size));
-    } catch (const std::exception&) {
-      throw fail("the file's " + std::to_string(st.st_size) + " bytes do not fit in memory");
-    }
+  try {
+    bytes.reserve(static_cast<size_t>(st.st_size));
+  } catch (const std::exception&) {
+    throw fail("the file's " + std::to_string(st.st_size) + " bytes do not fit in memory");
   }
   char chunk[1 << 16];
   for (;;) {

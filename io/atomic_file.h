@@ -29,7 +29,7 @@ class AtomicFile {
 };
 
 // The whole file as bytes; std::runtime_error naming the path and the reason (missing, a directory,
-// a read error) if it cannot be read.
+// not a regular file, a read error) if it cannot be read.
 std::string read_file(const std::string& path);
 
 }  // namespace microtorch::io

@@ -204,6 +204,7 @@ std::vector<Rejected> file_rows(const checkpoint_test::TempDir& dir) {
        [nested_value](Model& m) { mt::load_into(m, nested_value); }},
       {"load_into a directory", T::RuntimeError, {dir.path, "is a directory"}, [&dir](Model& m) { mt::load_into(m, dir.path); }},
       {"load of a directory", T::RuntimeError, {dir.path, "is a directory"}, [&dir](Model&) { mt::load(dir.path); }},
+      {"load of a device that never ends", T::RuntimeError, {"/dev/zero", "not a regular file"}, [](Model&) { mt::load("/dev/zero"); }},
       {"load_npy of a directory", T::RuntimeError, {dir.path, "is a directory"}, [&dir](Model&) { mt::load_npy(dir.path); }},
       {"save a name that is not UTF-8", T::InvalidArgument, {"tensor name", "not valid UTF-8", "\\xff", "offset 2"},
        [&dir](Model& m) { mt::save({{"ab\xff", m.emb.weight}}, dir / "bad_name.safetensors"); }},

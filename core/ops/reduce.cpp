@@ -33,6 +33,7 @@ Tensor sum_to(const Tensor& g, const Shape& shape) {
   std::vector<size_t> axes;
   for (size_t i = 0; i < g.shape().size(); ++i)
     if (i < lead || (shape[i - lead] == 1 && g.shape()[i] != 1)) axes.push_back(i);
+  if (g.numel() == 0) return zeros(shape);  // xtensor's immediate reducer mishandles an empty input
   Tensor out = empty(shape);
   auto xo = xt::adapt(out.data_ptr<float>(), static_cast<size_t>(out.numel()), xt::no_ownership(),
                       std::vector<size_t>{static_cast<size_t>(out.numel())});
@@ -65,9 +66,10 @@ Tensor sum(const Tensor& a, int64_t dim, bool keepdim) {
   const int64_t d = wrap_dim("sum", dim, a.dim());
   Shape kept = a.shape();
   kept[d] = 1;
-  Tensor y = empty(kept);
+  Tensor y = zeros(kept);
   auto xy = as_xt(y);
-  xt::noalias(xy) = xt::sum(as_xt(a), {static_cast<size_t>(d)}, xt::keep_dims | xt::evaluation_strategy::immediate);
+  if (a.numel() > 0)  // xtensor's immediate reducer writes past the result of an empty input
+    xt::noalias(xy) = xt::sum(as_xt(a), {static_cast<size_t>(d)}, xt::keep_dims | xt::evaluation_strategy::immediate);
   if (!keepdim) {
     Shape squeezed = a.shape();
     squeezed.erase(squeezed.begin() + d);
