@@ -115,11 +115,16 @@ struct Pool {
     if (tensors.empty() || in.ConsumeIntegralInRange<int>(0, 15) == 0) return mt::Tensor();  // sometimes undefined
     return tensors[in.ConsumeIntegralInRange<size_t>(0, tensors.size() - 1)];
   }
-  // Only small tensors become inputs, so no op (a broadcast, an outer product) can ask for more than
-  // 1024^2 elements; large results are still checked.
+  // Only small tensors become inputs, so no op (a broadcast, an outer product, a sum over an empty dim)
+  // can ask for more than 1024^2 elements: the product of the non-zero dims counts, not numel, since
+  // [0, 2^30].sum(0) is a legitimate 4 GB of zeros. Large results are still checked.
   void add(const mt::Tensor& t, const char* op) {
     check_result(t, op);
-    if (t.defined() && t.numel() <= 1024 && tensors.size() < 12) tensors.push_back(t);
+    if (!t.defined() || tensors.size() >= 12) return;
+    int64_t extent = 1;
+    for (int64_t d : t.shape())
+      if (d > 0 && (d > 1024 || (extent *= d) > 1024)) return;
+    tensors.push_back(t);
   }
 };
 

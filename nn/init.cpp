@@ -36,10 +36,11 @@ Tensor normal_(Tensor t, double mean, double std) {
 // CDF values are small and exact): p ~ U(Phi(lo), Phi(hi)), x = Phi^{-1}(p).
 static double standard_trunc_normal(double lo, double hi) {
   const double cdf_lo = normal_cdf(lo), cdf_hi = normal_cdf(hi);
-  const double u = random_uniform() + 0x1p-54;  // (0, 1): never exactly an end, so never +-inf
+  const double u = std::min(random_uniform() + 0x1p-54, 1.0 - 0x1p-53);  // in (0, 1): p never reaches 1
   double x;
   if (cdf_hi > cdf_lo) {
     x = normal_quantile(cdf_lo + (cdf_hi - cdf_lo) * u);
+    if (!std::isfinite(x)) x = hi;  // p underflowed to 0: only when Phi(hi) is itself below ~1e-300
   } else {
     // Phi underflows (a window beyond ~37 std) or the window is a point: the tail beyond |hi| is
     // hi - Exp(1) / |hi| to O(1/hi^2), the law every far-tail sampler converges to.

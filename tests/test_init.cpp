@@ -90,6 +90,13 @@ TEST_CASE("init: trunc_normal_ returns at once for a window far in a tail, with 
   CHECK(std::isfinite(open.min));
   CHECK(std::isfinite(open.max));
   CHECK(open.std == Approx(1.0).margin(0.01));
+  // Half-open windows far out: values finite and inside.
+  const Stats left = stats_of(init::trunc_normal_(mt::empty({1000}), 0.0, 1.0, -INFINITY, -38.4));
+  CHECK(left.min >= -40.0);
+  CHECK(left.max <= -38.4);
+  const Stats right = stats_of(init::trunc_normal_(mt::empty({1000}), 0.0, 1.0, 50.0, INFINITY));
+  CHECK(right.min >= 50.0);
+  CHECK(right.max < 51.0);
 }
 
 TEST_CASE("init: normal_quantile inverts normal_cdf to ~1e-12, deep into the lower tail") {
