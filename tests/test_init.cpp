@@ -90,6 +90,10 @@ TEST_CASE("init: trunc_normal_ returns at once for a window far in a tail, with 
   CHECK(std::isfinite(open.min));
   CHECK(std::isfinite(open.max));
   CHECK(open.std == Approx(1.0).margin(0.01));
+  // A window of 2e-300 std is flat: uniform across it (mean 0, not an edge).
+  const Stats flat = stats_of(init::trunc_normal_(mt::empty({20000}), 0.0, 1e300, -1.0, 1.0));
+  CHECK(flat.mean == Approx(0.0).margin(0.02));
+  CHECK(flat.std == Approx(1.0 / std::sqrt(3.0)).margin(0.01));
   // Half-open windows far out: values finite and inside.
   const Stats left = stats_of(init::trunc_normal_(mt::empty({1000}), 0.0, 1.0, -INFINITY, -38.4));
   CHECK(left.min >= -40.0);
