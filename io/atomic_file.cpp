@@ -27,7 +27,8 @@ static std::string follow_symlinks(const std::string& path) {
     std::string target(static_cast<size_t>(st.st_size > 0 ? st.st_size : 4096) + 1, '\0');
     const ssize_t n = ::readlink(p.c_str(), target.data(), target.size());
     if (n < 0 || static_cast<size_t>(n) >= target.size())
-      throw std::runtime_error("save '" + path + "': cannot read the symbolic link '" + p + "': " + std::strerror(errno));
+      throw std::runtime_error("save '" + path + "': cannot read the symbolic link '" + p + "': " +
+                               std::strerror(errno));
     target.resize(static_cast<size_t>(n));
     p = target[0] == '/' ? target : directory_of(p) + "/" + target;
   }

@@ -52,7 +52,8 @@ static std::vector<Tensor> match_targets(const NamedTensors& targets, const Name
   for (const auto& entry : targets) wanted[entry.first] = true;
   for (const auto& entry : file)
     if (!wanted.count(entry.first))
-      throw std::runtime_error("load_into '" + path + "': unexpected tensor '" + io::printable(entry.first) + "' (the " + what +
+      throw std::runtime_error("load_into '" + path + "': unexpected tensor '" + io::printable(entry.first) +
+                               "' (the " + what +
                                " has no such name)");
   return values;
 }

@@ -116,7 +116,8 @@ static std::vector<uint64_t> parse_uints(const json& v, const std::string& sourc
   for (const json& x : v) {
     if (!x.is_number_unsigned())
       corrupt_tensor(source, name, std::string("\"") + field + "\" must hold non-negative integers, got " +
-                                       (x.is_number() ? x.dump() : std::string("a JSON ") + x.type_name()));  // a number prints short
+                                       // a number prints short; anything else is named by its type
+                                       (x.is_number() ? x.dump() : std::string("a JSON ") + x.type_name()));
     const uint64_t u = x.get<uint64_t>();
     if (u > limit) corrupt_tensor(source, name, std::string("\"") + field + "\" value " + std::to_string(u) + " is too large");
     out.push_back(u);
@@ -151,7 +152,8 @@ static Entry parse_entry(const std::string& name, const json& info, uint64_t dat
   uint64_t numel = 1, nonzero = 1;
   for (uint64_t d : dims) {
     e.shape.push_back(static_cast<int64_t>(d));
-    if (d != 0 && nonzero > max_numel / d) corrupt_tensor(source, name, "shape " + shape_str(e.shape) + "... is too large");
+    if (d != 0 && nonzero > max_numel / d)
+      corrupt_tensor(source, name, "shape " + shape_str(e.shape) + "... is too large");
     if (d != 0) nonzero *= d;
     numel *= d;
   }

@@ -67,7 +67,8 @@ std::string check_json_text(const char* text, size_t n, int max_depth) {
         }
         const size_t len = utf8_length(p, n, i);
         if (len == 0)
-          return "a string holds invalid UTF-8 (byte 0" + hex_byte(p[i]).substr(1) + " at header byte " + std::to_string(i) + ")";
+          return "a string holds invalid UTF-8 (byte 0" + hex_byte(p[i]).substr(1) + " at header byte " +
+                 std::to_string(i) + ")";
         i += len;
       }
       ++i;  // the closing quote (an unterminated string is the parser's to report)
