@@ -17,8 +17,11 @@ void accumulate_grad(const Tensor& t, const Tensor& g) {
 }
 
 SparseGrad sparse_grad(const Tensor& t) {
+  if (!t.defined()) throw std::invalid_argument("sparse_grad: the tensor is undefined (expected a (V, C) weight)");
+  if (t.dim() != 2)
+    throw std::invalid_argument("sparse_grad: expected a 2-D (V, C) weight, got shape " + shape_str(t.shape()));
   const detail::GradState* G = detail::find_grad_state(t);
-  const int64_t C = t.dim() > 0 ? t.shape().back() : 0;
+  const int64_t C = t.shape().back();
   std::vector<int64_t> ids;
   std::vector<float> values;
   if (G && G->kind() == detail::GradKind::kSparse)

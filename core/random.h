@@ -11,4 +11,9 @@ double random_uniform();                 // [0, 1)
 double random_normal(double mean, double std);
 int64_t random_int(int64_t low, int64_t high);  // [low, high)
 
+// The standard normal's CDF Phi(x) and its inverse Phi^{-1}(p), accurate to ~1e-15 relative, also far
+// in the lower tail (Phi(-37) ~ 6e-300), which is where trunc_normal_ samples.
+double normal_cdf(double x);
+double normal_quantile(double p);  // p in [0, 1]; -inf at 0, +inf at 1
+
 }  // namespace microtorch

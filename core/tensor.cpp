@@ -3,7 +3,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <new>
+
+#include <sys/sysinfo.h>
 
 #include "autograd.h"
 #include "grad_state.h"
@@ -14,13 +17,25 @@ TensorImpl::TensorImpl(std::shared_ptr<Storage> s, Shape sh, Dtype dt)
     : storage(std::move(s)), shape(std::move(sh)), numel(shape_numel(shape)), dtype(dt) {}
 TensorImpl::~TensorImpl() = default;
 
+// Every dimension is >= 0 and the product of the non-zero ones fits in int64, so any partial product a
+// kernel forms (rows, strides, offsets) fits too, even for a tensor with a zero dimension.
 int64_t shape_numel(const Shape& shape) {
-  int64_t n = 1;
+  int64_t n = 1, nonzero = 1;
   for (int64_t d : shape) {
     if (d < 0) throw std::invalid_argument("shape " + shape_str(shape) + " has a negative dimension");
-    n *= d;
+    if (d != 0 && __builtin_mul_overflow(nonzero, d, &nonzero))
+      throw std::invalid_argument("shape " + shape_str(shape) + " is too large: its element count overflows int64");
+    n = d == 0 ? 0 : n * d;
   }
   return n;
+}
+
+int64_t storage_nbytes(const Shape& shape, Dtype dtype) {
+  int64_t bytes = 0;
+  if (__builtin_mul_overflow(shape_numel(shape), static_cast<int64_t>(element_size(dtype)), &bytes))
+    throw std::invalid_argument("shape " + shape_str(shape) + " is too large: " + std::to_string(shape_numel(shape)) +
+                                " " + dtype_name(dtype) + " elements overflow an int64 byte count");
+  return bytes;
 }
 
 std::string shape_str(const Shape& shape) {
@@ -53,9 +68,32 @@ void Tensor::check_single_element(const char* what) const {
                                 " with " + std::to_string(numel()) + " elements");
 }
 
+// The machine's RAM plus swap: Linux's default overcommit refuses a single allocation larger than that,
+// and under AddressSanitizer a failed `new` aborts instead of throwing, so such a size is refused here.
+static uint64_t memory_limit_bytes() {
+  struct sysinfo info {};
+  if (::sysinfo(&info) != 0) return std::numeric_limits<uint64_t>::max();
+  return (uint64_t{info.totalram} + uint64_t{info.totalswap}) * info.mem_unit;
+}
+
+[[noreturn]] static void out_of_memory(const Shape& shape, Dtype dtype, int64_t bytes, const std::string& why) {
+  throw std::runtime_error("empty: cannot allocate " + std::to_string(bytes) + " bytes (" + std::to_string(bytes >> 20) +
+                           " MiB) for a " + dtype_name(dtype) + " tensor of shape " + shape_str(shape) + ": " + why);
+}
+
 Tensor empty(const Shape& shape, Dtype dtype) {
-  int64_t n = shape_numel(shape);
-  auto storage = make_storage(static_cast<size_t>(n) * element_size(dtype));
+  const int64_t bytes = storage_nbytes(shape, dtype);  // invalid_argument for an impossible shape
+  if (bytes > (int64_t{1} << 30)) {  // only large requests pay for the system call
+    const uint64_t limit = memory_limit_bytes();
+    if (static_cast<uint64_t>(bytes) > limit)
+      out_of_memory(shape, dtype, bytes, "more than this machine's memory (" + std::to_string(limit >> 20) + " MiB)");
+  }
+  std::shared_ptr<Storage> storage;
+  try {
+    storage = make_storage(static_cast<size_t>(bytes));
+  } catch (const std::bad_alloc&) {
+    out_of_memory(shape, dtype, bytes, "out of memory");
+  }
   return Tensor(std::make_shared<TensorImpl>(std::move(storage), shape, dtype));
 }
 

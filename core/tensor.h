@@ -189,7 +189,11 @@ void set_num_threads(int n);
 int get_num_threads();
 
 std::string shape_str(const Shape& shape);        // "[2, 3]"
+// Element count; std::invalid_argument naming the shape for a negative dimension or a count (of the
+// non-zero dimensions) that overflows int64.
 int64_t shape_numel(const Shape& shape);
+// numel * element size, checked the same way: the byte count every allocation is made from.
+int64_t storage_nbytes(const Shape& shape, Dtype dtype);
 std::ostream& operator<<(std::ostream& os, const Tensor& t);
 
 }  // namespace microtorch

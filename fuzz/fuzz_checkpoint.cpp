@@ -1,6 +1,10 @@
 // libFuzzer target: arbitrary bytes into the checkpoint decoders (safetensors, and .npy when the bytes
 // start with NumPy's magic). Rejection must be a std::runtime_error; any other exception, a crash or a
 // sanitizer report is a finding. An accepted file must describe itself consistently and round-trip.
+// Inputs run up to 400 KB (fuzz/run), and an input starting with "\xfeREP" is a generator (expand()):
+// a header with two repeated patterns (up to 150,000 times each, 400 KB in all) and its length
+// computed, so a short input reaches the deep or long headers that random bytes rarely grow into.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -8,6 +12,7 @@
 #include <stdexcept>
 #include <string>
 
+#include <fuzzer/FuzzedDataProvider.h>
 #include <microtorch/io/npy.h>
 #include <microtorch/io/safetensors.h>
 
@@ -54,8 +59,28 @@ static void check_npy(const std::string& bytes) {
   require(nbytes(t) <= bytes.size(), "an .npy tensor larger than its file");
 }
 
+// "\xfeREP" + open, close, A, B, C, data, count (FuzzedDataProvider's order) ->
+// le64(len) + header + data with header = A + open * count + B + close * count + C: "[" and "]" nest.
+static std::string expand(const uint8_t* data, size_t size) {
+  FuzzedDataProvider in(data + 4, size - 4);
+  const size_t count = in.ConsumeIntegralInRange<size_t>(0, 150000);
+  const std::string open = in.ConsumeRandomLengthString(8), close = in.ConsumeRandomLengthString(8);
+  const std::string a = in.ConsumeRandomLengthString(64), b = in.ConsumeRandomLengthString(64),
+                    c = in.ConsumeRandomLengthString(256);
+  const size_t repeat = std::min(count, 400000 / std::max<size_t>(1, open.size() + close.size()));  // <= 400 KB
+  std::string header = a;
+  for (size_t i = 0; i < repeat; ++i) header += open;
+  header += b;
+  for (size_t i = 0; i < repeat; ++i) header += close;
+  header += c;
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((uint64_t{header.size()} >> (8 * i)) & 0xff);
+  return out + header + in.ConsumeRemainingBytesAsString();
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string bytes(reinterpret_cast<const char*>(data), size);
+  const bool generated = size >= 4 && std::memcmp(data, "\xfeREP", 4) == 0;
+  const std::string bytes = generated ? expand(data, size) : std::string(reinterpret_cast<const char*>(data), size);
   try {
     if (bytes.compare(0, 6, "\x93NUMPY") == 0) check_npy(bytes);
     else check_safetensors(bytes);

@@ -10,7 +10,9 @@ namespace microtorch::io {
 
 class AtomicFile {
  public:
-  explicit AtomicFile(std::string path);  // creates "<path>.tmp-XXXXXX" in the same directory
+  // Creates "<target>.tmp-XXXXXX" beside the target: `path`, or the file a symbolic link `path` points to
+  // (a save writes through the link, as open() would). Replacing a file keeps its permission bits.
+  explicit AtomicFile(std::string path);
   ~AtomicFile();                          // removes the temporary file unless committed
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
@@ -21,12 +23,13 @@ class AtomicFile {
 
  private:
   [[noreturn]] void fail(const std::string& what) const;
-  std::string path_, temp_path_;
+  std::string requested_, path_, temp_path_;  // as given, the file replaced, the temporary
   int fd_ = -1;
   bool committed_ = false;
 };
 
-// The whole file as bytes; std::runtime_error naming the path if it cannot be read.
+// The whole file as bytes; std::runtime_error naming the path and the reason (missing, a directory,
+// not a regular file, a read error) if it cannot be read.
 std::string read_file(const std::string& path);
 
 }  // namespace microtorch::io

@@ -7,6 +7,7 @@
 
 #include "../core/autograd.h"
 #include "atomic_file.h"
+#include "untrusted.h"
 
 namespace microtorch {
 
@@ -51,7 +52,8 @@ static std::vector<Tensor> match_targets(const NamedTensors& targets, const Name
   for (const auto& entry : targets) wanted[entry.first] = true;
   for (const auto& entry : file)
     if (!wanted.count(entry.first))
-      throw std::runtime_error("load_into '" + path + "': unexpected tensor '" + entry.first + "' (the " + what +
+      throw std::runtime_error("load_into '" + path + "': unexpected tensor '" + io::printable(entry.first) +
+                               "' (the " + what +
                                " has no such name)");
   return values;
 }

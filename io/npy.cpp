@@ -81,7 +81,7 @@ static NpyHeader parse_npy_dict(const std::string& dict, const std::string& sour
     }
     if (digits == 0) bad_npy(source, "malformed shape in header " + dict.substr(0, 80));
     if (d != 0 && numel > max_numel / d) bad_npy(source, "the shape is too large");
-    numel *= d;
+    if (d != 0) numel *= d;  // the non-zero dimensions' product, bounded as Tensor's shape_numel bounds it
     h.shape.push_back(static_cast<int64_t>(d));
     if (!eat(dict, pos, ",") && (pos >= dict.size() || dict[pos] != ')'))
       bad_npy(source, "malformed shape in header " + dict.substr(0, 80));

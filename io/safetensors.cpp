@@ -6,8 +6,11 @@
 #include <cstring>
 #include <limits>
 #include <stdexcept>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
+
+#include "untrusted.h"
 
 namespace microtorch::io {
 
@@ -38,15 +41,28 @@ static const char* dtype_code(Dtype d) {
 
 static size_t nbytes_of(const Tensor& t) { return static_cast<size_t>(t.numel()) * element_size(t.dtype()); }
 
+// JSON strings must be UTF-8 (nlohmann's dump() throws its own type_error otherwise).
+static void check_utf8(const char* what, const std::string& s) {
+  const size_t at = invalid_utf8_at(s);
+  if (at != std::string::npos)
+    throw std::invalid_argument(std::string("save: ") + what + " \"" + printable(s) + "\" is not valid UTF-8 (byte " +
+                                printable(s.substr(at, 1)) + " at offset " + std::to_string(at) + ")");
+}
+
 std::string encode_safetensors_header(const NamedTensors& tensors, const Metadata& metadata) {
+  for (const auto& [key, value] : metadata) {
+    check_utf8("metadata key", key);
+    check_utf8("metadata value", value);
+  }
   json header = json::object();
   if (!metadata.empty()) header["__metadata__"] = metadata;
   uint64_t offset = 0;
   for (const auto& [name, t] : tensors) {
     if (name.empty() || name == "__metadata__")
       throw std::invalid_argument("save: invalid tensor name '" + name + "' (empty or reserved)");
-    if (!t.defined()) throw std::invalid_argument("save: tensor '" + name + "' is undefined");
-    if (header.contains(name)) throw std::invalid_argument("save: tensor name '" + name + "' appears twice");
+    check_utf8("tensor name", name);
+    if (!t.defined()) throw std::invalid_argument("save: tensor '" + printable(name) + "' is undefined");
+    if (header.contains(name)) throw std::invalid_argument("save: tensor name '" + printable(name) + "' appears twice");
     const uint64_t end = offset + nbytes_of(t);
     header[name] = {{"dtype", dtype_code(t.dtype())}, {"shape", t.shape()}, {"data_offsets", {offset, end}}};
     offset = end;
@@ -81,7 +97,7 @@ struct Entry {
   throw std::runtime_error("load '" + source + "': " + what);
 }
 [[noreturn]] static void corrupt_tensor(const std::string& source, const std::string& name, const std::string& what) {
-  corrupt(source, "tensor '" + name + "': " + what);
+  corrupt(source, "tensor '" + printable(name) + "': " + what);
 }
 
 static Dtype parse_dtype(const json& v, const std::string& source, const std::string& name) {
@@ -90,7 +106,7 @@ static Dtype parse_dtype(const json& v, const std::string& source, const std::st
   if (s == "F32") return kFloat32;
   if (s == "I64") return kInt64;
   if (s == "I32") return kInt32;
-  corrupt_tensor(source, name, "unknown dtype \"" + s.substr(0, 32) + "\" (expected F32, I64 or I32)");
+  corrupt_tensor(source, name, "unknown dtype \"" + printable(s, 32) + "\" (expected F32, I64 or I32)");
 }
 
 // A JSON array of non-negative integers, each at most `limit`.
@@ -101,7 +117,8 @@ static std::vector<uint64_t> parse_uints(const json& v, const std::string& sourc
   for (const json& x : v) {
     if (!x.is_number_unsigned())
       corrupt_tensor(source, name, std::string("\"") + field + "\" must hold non-negative integers, got " +
-                                       x.dump().substr(0, 32));
+                                       // a number prints short; anything else is named by its type
+                                       (x.is_number() ? x.dump() : std::string("a JSON ") + x.type_name()));
     const uint64_t u = x.get<uint64_t>();
     if (u > limit) corrupt_tensor(source, name, std::string("\"") + field + "\" value " + std::to_string(u) + " is too large");
     out.push_back(u);
@@ -115,7 +132,7 @@ static Entry parse_entry(const std::string& name, const json& info, uint64_t dat
   for (const auto& [key, value] : info.items()) {
     (void)value;
     if (key != "dtype" && key != "shape" && key != "data_offsets")
-      corrupt_tensor(source, name, "unexpected field \"" + key.substr(0, 32) + "\"");
+      corrupt_tensor(source, name, "unexpected field \"" + printable(key, 32) + "\"");
   }
   if (!info.contains("dtype") || !info.contains("shape") || !info.contains("data_offsets"))
     corrupt_tensor(source, name, "needs \"dtype\", \"shape\" and \"data_offsets\"");
@@ -130,13 +147,15 @@ static Entry parse_entry(const std::string& name, const json& info, uint64_t dat
   if (e.end > data_bytes)
     corrupt_tensor(source, name, range + " run past the end of the data (" + std::to_string(data_bytes) +
                                      " bytes): the file is truncated or corrupted");
-  // dtype * shape must be exactly the byte range. Every prefix product is bounded (Tensor's own
-  // numel multiplies in this order), so nothing overflows even with a zero dimension further on.
+  // dtype * shape must be exactly the byte range. The product of the non-zero dimensions is bounded as
+  // Tensor's own shape_numel bounds it, so a zero dimension cannot hide an overflow.
   const uint64_t max_numel = uint64_t(std::numeric_limits<int64_t>::max()) / element_size(e.dtype);
-  uint64_t numel = 1;
+  uint64_t numel = 1, nonzero = 1;
   for (uint64_t d : dims) {
     e.shape.push_back(static_cast<int64_t>(d));
-    if (d != 0 && numel > max_numel / d) corrupt_tensor(source, name, "shape " + shape_str(e.shape) + "... is too large");
+    if (d != 0 && nonzero > max_numel / d)
+      corrupt_tensor(source, name, "shape " + shape_str(e.shape) + "... is too large");
+    if (d != 0) nonzero *= d;
     numel *= d;
   }
   const uint64_t expected = numel * element_size(e.dtype);
@@ -151,7 +170,7 @@ static Metadata parse_metadata(const json& v, const std::string& source) {
   if (!v.is_object()) corrupt(source, "\"__metadata__\" must be an object of strings");
   Metadata out;
   for (const auto& [key, value] : v.items()) {
-    if (!value.is_string()) corrupt(source, "\"__metadata__\" entry \"" + key.substr(0, 32) + "\" must be a string");
+    if (!value.is_string()) corrupt(source, "\"__metadata__\" entry \"" + printable(key, 32) + "\" must be a string");
     out[key] = value.get<std::string>();
   }
   return out;
@@ -180,6 +199,36 @@ static void check_tiling(std::vector<Entry>& entries, uint64_t data_bytes, const
                         std::to_string(covered) + " (trailing bytes: corrupted or not a safetensors file)");
 }
 
+// nlohmann keeps the last of two equal keys, which would leave the first tensor's bytes unowned: the
+// parse callback refuses a key seen before in the same object. Messages quote at most a few bytes of
+// the header around a syntax error, escaped, never the parser's own excerpt.
+static json parse_header(const char* text, size_t n, const std::string& source) {
+  std::vector<std::unordered_set<std::string>> keys_at_depth;  // the keys of the open object at each depth
+  auto callback = [&](int depth, json::parse_event_t event, json& parsed) {
+    const size_t d = static_cast<size_t>(depth);
+    if (event == json::parse_event_t::object_start) {
+      if (keys_at_depth.size() < d + 2) keys_at_depth.resize(d + 2);
+      keys_at_depth[d + 1].clear();
+    } else if (event == json::parse_event_t::key) {
+      if (keys_at_depth.size() < d + 1) keys_at_depth.resize(d + 1);
+      const std::string& key = parsed.get_ref<const std::string&>();
+      if (!keys_at_depth[d].insert(key).second)
+        corrupt(source, "the header has the key \"" + printable(key) + "\" twice in one object" +
+                            (depth == 1 ? " (two tensors of one name)" : ""));
+    }
+    return true;
+  };
+  try {
+    return json::parse(text, text + n, callback);
+  } catch (const json::parse_error& e) {
+    const size_t at = e.byte > 0 ? std::min<size_t>(e.byte - 1, n) : 0;
+    corrupt(source, "the header is not valid JSON (at header byte " + std::to_string(at) + ", near \"" +
+                        printable(std::string(text + at, std::min<size_t>(16, n - at)), 16) + "\")");
+  } catch (const json::exception& e) {
+    corrupt(source, "the header is not valid JSON (" + std::to_string(e.id) + ")");
+  }
+}
+
 Safetensors decode_safetensors(const std::string& bytes, const std::string& source) {
   if (bytes.size() < 8)
     corrupt(source, "the file has " + std::to_string(bytes.size()) + " bytes, fewer than the 8-byte header length: truncated");
@@ -191,12 +240,10 @@ Safetensors decode_safetensors(const std::string& bytes, const std::string& sour
   if (n > bytes.size() - 8)
     corrupt(source, "the header length " + std::to_string(n) + " runs past the end of the file (" +
                         std::to_string(bytes.size()) + " bytes): truncated");
-  json header;
-  try {
-    header = json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
-  } catch (const json::exception& e) {
-    corrupt(source, std::string("the header is not valid JSON: ") + e.what());
-  }
+  const char* text = bytes.data() + 8;
+  const std::string fault = check_json_text(text, static_cast<size_t>(n));  // before nlohmann recurses into it
+  if (!fault.empty()) corrupt(source, "the header is rejected: " + fault);
+  json header = parse_header(text, static_cast<size_t>(n), source);
   if (!header.is_object()) corrupt(source, "the header must be a JSON object");
   const uint64_t data_bytes = bytes.size() - 8 - n;
   Safetensors out;

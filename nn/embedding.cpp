@@ -59,6 +59,8 @@ Embedding Embedding::from_pretrained(const Tensor& w, const EmbeddingFromPretrai
   if (w.dim() != 2)
     throw std::invalid_argument("Embedding::from_pretrained: embeddings are expected to be 2-dimensional, got shape " +
                                 shape_str(w.shape()));
+  if (w.dtype() != kFloat32)
+    throw std::invalid_argument("Embedding::from_pretrained: embeddings must be float32, got " + dtype_name(w.dtype()));
   Embedding emb(EmbeddingOptions(w.shape()[0], w.shape()[1])
                     ._weight(w)
                     .padding_idx(o.padding_idx())

@@ -1,6 +1,9 @@
 #include "init.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -20,24 +23,69 @@ template <class Draw> static Tensor fill_(Tensor& t, const char* name, Draw draw
   return t;
 }
 
+// A number for a message: "%g", so 1e308 is not 309 digits.
+static std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+static void check_finite(const char* op, const char* what, double v) {
+  if (!std::isfinite(v)) throw std::invalid_argument(std::string(op) + ": " + what + " must be finite, got " + num(v));
+}
+
 Tensor normal_(Tensor t, double mean, double std) {
-  if (!(std >= 0.0)) throw std::invalid_argument("normal_: std must be >= 0, got " + std::to_string(std));
+  check_finite("normal_", "mean", mean);
+  check_finite("normal_", "std", std);
+  if (!(std >= 0.0)) throw std::invalid_argument("normal_: std must be >= 0, got " + num(std));
   return fill_(t, "normal_", [&] { return random_normal(mean, std); });
 }
 
+// One draw of N(0, 1) restricted to [lo, hi] (standardised bounds, lo <= hi, lo + hi <= 0 so the window's
+// CDF values are small and exact): p ~ U(Phi(lo), Phi(hi)), x = Phi^{-1}(p).
+static double standard_trunc_normal(double lo, double hi) {
+  const double cdf_lo = normal_cdf(lo), cdf_hi = normal_cdf(hi);
+  const double u = std::min(random_uniform() + 0x1p-54, 1.0 - 0x1p-53);  // in (0, 1): p never reaches 1
+  double x;
+  if (cdf_hi > cdf_lo) {
+    x = normal_quantile(cdf_lo + (cdf_hi - cdf_lo) * u);
+    if (!std::isfinite(x)) x = hi;  // p underflowed to 0: only when Phi(hi) is itself below ~1e-300
+  } else if (hi < -30.0) {
+    // Phi underflows (a window beyond ~37 std): the tail below hi is hi - Exp(1) / |hi| to O(1/hi^2),
+    // the law every far-tail sampler converges to.
+    x = hi - (-std::log(u)) / std::fabs(hi);
+  } else {
+    x = lo + (hi - lo) * u;  // a window too narrow for Phi to resolve: the density is flat across it
+  }
+  return std::min(std::max(x, lo), hi);
+}
+
 Tensor trunc_normal_(Tensor t, double mean, double std, double a, double b) {
-  if (!(a < b)) throw std::invalid_argument("trunc_normal_: need a < b, got [" + std::to_string(a) + ", " + std::to_string(b) + "]");
-  if (!(std > 0.0)) throw std::invalid_argument("trunc_normal_: std must be > 0, got " + std::to_string(std));
+  check_finite("trunc_normal_", "mean", mean);
+  check_finite("trunc_normal_", "std", std);
+  if (!(std > 0.0)) throw std::invalid_argument("trunc_normal_: std must be > 0, got " + num(std));
+  if (std::isnan(a) || std::isnan(b) || a > b)
+    throw std::invalid_argument("trunc_normal_: need a <= b, got [" + num(a) + ", " + num(b) + "]");
+  if (a == INFINITY || b == -INFINITY)
+    throw std::invalid_argument("trunc_normal_: the window [" + num(a) + ", " + num(b) +
+                                "] holds no finite value");
+  // Inverse-CDF sampling, as torch.nn.init.trunc_normal_: every window returns at once (rejection
+  // sampling would loop ~1e23 times for [10, 11]). A window above the mean is sampled mirrored.
+  const double lo = (a - mean) / std, hi = (b - mean) / std;
+  const bool mirror = lo + hi > 0.0;
   return fill_(t, "trunc_normal_", [&] {
-    for (;;) {  // rejection: keeps the normal's shape inside [a, b]
-      double x = random_normal(mean, std);
-      if (x >= a && x <= b) return x;
-    }
+    const double x = mirror ? -standard_trunc_normal(-hi, -lo) : standard_trunc_normal(lo, hi);
+    return std::min(std::max(mean + std * x, a), b);
   });
 }
 
 Tensor uniform_(Tensor t, double a, double b) {
-  if (!(a <= b)) throw std::invalid_argument("uniform_: need a <= b, got [" + std::to_string(a) + ", " + std::to_string(b) + "]");
+  check_finite("uniform_", "a", a);
+  check_finite("uniform_", "b", b);
+  if (!(a <= b)) throw std::invalid_argument("uniform_: need a <= b, got [" + num(a) + ", " + num(b) + "]");
+  if (!(b - a <= std::numeric_limits<float>::max()))  // as PyTorch: else a + (b - a) u overflows
+    throw std::invalid_argument("uniform_: b - a must be at most the float32 maximum, got [" + num(a) + ", " +
+                                num(b) + "]");
   return fill_(t, "uniform_", [&] { return a + (b - a) * random_uniform(); });
 }
 

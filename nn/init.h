@@ -6,7 +6,8 @@
 namespace microtorch::nn::init {
 
 Tensor normal_(Tensor t, double mean = 0.0, double std = 1.0);
-// N(mean, std) redrawn until inside [a, b]; the from-scratch recipe is mean 0, std 1, [-3, 3].
+// N(mean, std) restricted to [a, b] by inverse-CDF sampling (as PyTorch): any window returns at once,
+// values lie in [a, b]; the from-scratch recipe is mean 0, std 1, [-3, 3]. NaN/inf mean or std refused.
 Tensor trunc_normal_(Tensor t, double mean = 0.0, double std = 1.0, double a = -2.0, double b = 2.0);
 Tensor uniform_(Tensor t, double a = 0.0, double b = 1.0);
 Tensor constant_(Tensor t, double value);

@@ -9,11 +9,22 @@
 
 namespace microtorch::nn::functional {
 
+// Each argument's dtype first, so a fault names the op, the argument and the dtype.
+static void check_float32(const char* arg, const Tensor& t) {
+  if (!t.defined()) throw std::invalid_argument(std::string("linear: ") + arg + " is undefined");
+  if (t.dtype() != kFloat32)
+    throw std::invalid_argument(std::string("linear: ") + arg + " must be float32, got " + dtype_name(t.dtype()) +
+                                " of shape " + shape_str(t.shape()));
+}
+
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
-  if (weight.dim() != 2 || weight.dtype() != kFloat32)
+  check_float32("input", x);
+  check_float32("weight", weight);
+  if (bias.defined()) check_float32("bias", bias);
+  if (weight.dim() != 2)
     throw std::invalid_argument("linear: weight must be a 2-D float32 (out, in) matrix, got shape " + shape_str(weight.shape()));
   const int64_t out_f = weight.shape()[0], in_f = weight.shape()[1];
-  if (x.dtype() != kFloat32 || x.dim() < 1 || x.shape().back() != in_f)
+  if (x.dim() < 1 || x.shape().back() != in_f)
     throw std::invalid_argument("linear: input of shape " + shape_str(x.shape()) + " must end in in_features = " +
                                 std::to_string(in_f) + " (weight shape " + shape_str(weight.shape()) + ")");
   if (bias.defined() && (bias.dim() != 1 || bias.shape()[0] != out_f))

@@ -2,6 +2,7 @@
 // normal_ and trunc_normal_ (mean, std, bounds), uniform_ bounds, Linear's U(-1/sqrt(in), 1/sqrt(in)),
 // manual_seed reproducibility, and Embedding's N(0, 1) with the padding row zeroed.
 #include <catch2/catch.hpp>
+#include <microtorch/core/random.h>
 #include <microtorch/microtorch.h>
 
 #include <algorithm>
@@ -54,6 +55,65 @@ TEST_CASE("init: trunc_normal_(0, 1, -3, 3) stays in bounds with the truncated m
   CHECK(h.min >= 0.0);
   CHECK(h.max <= 1.5);
   CHECK_THROWS_AS(init::trunc_normal_(mt::empty({3}), 0.0, 1.0, 2.0, -2.0), std::invalid_argument);
+}
+
+// The mean of N(0, 1) truncated to [a, b]: (phi(a) - phi(b)) / (Phi(b) - Phi(a)), the tail mass by erfc.
+static double truncated_mean(double a, double b) {
+  const double phi_a = std::exp(-0.5 * a * a) / std::sqrt(2 * M_PI), phi_b = std::exp(-0.5 * b * b) / std::sqrt(2 * M_PI);
+  const double mass = 0.5 * (std::erfc(a / std::sqrt(2.0)) - std::erfc(b / std::sqrt(2.0)));
+  return (phi_a - phi_b) / mass;
+}
+
+TEST_CASE("init: trunc_normal_ returns at once for a window far in a tail, with the truncated mean") {
+  mt::manual_seed(103);
+  // [10, 11] holds 7.6e-24 of N(0, 1): rejection sampling would never finish.
+  const Stats far = stats_of(init::trunc_normal_(mt::empty({20000}), 0.0, 1.0, 10.0, 11.0));
+  CHECK(far.min >= 10.0);
+  CHECK(far.max <= 11.0);
+  CHECK(truncated_mean(10.0, 11.0) == Approx(10.0981).margin(1e-4));
+  CHECK(far.mean == Approx(truncated_mean(10.0, 11.0)).margin(0.004));
+  // The mirror image, and the same window through mean and std.
+  const Stats low = stats_of(init::trunc_normal_(mt::empty({20000}), 0.0, 1.0, -11.0, -10.0));
+  CHECK(low.max <= -10.0);
+  CHECK(low.mean == Approx(-truncated_mean(10.0, 11.0)).margin(0.004));
+  const Stats scaled = stats_of(init::trunc_normal_(mt::empty({20000}), 5.0, 0.5, 10.0, 10.5));
+  CHECK(scaled.min >= 10.0);
+  CHECK(scaled.mean == Approx(5.0 + 0.5 * truncated_mean(10.0, 11.0)).margin(0.002));
+  // Beyond ~37 std Phi underflows; the tail's law is then t + Exp(1) / t, mean t + 1/t.
+  const Stats beyond = stats_of(init::trunc_normal_(mt::empty({20000}), 0.0, 1.0, 40.0, 41.0));
+  CHECK(beyond.min >= 40.0);
+  CHECK(beyond.max <= 41.0);
+  CHECK(beyond.mean == Approx(40.0 + 1.0 / 40.0).margin(0.002));
+  // A point window, and an unbounded one (finite values only).
+  CHECK(stats_of(init::trunc_normal_(mt::empty({100}), 0.0, 1.0, 0.25, 0.25)).max == 0.25);
+  const Stats open = stats_of(init::trunc_normal_(mt::empty({100000}), 0.0, 1.0, -INFINITY, INFINITY));
+  CHECK(std::isfinite(open.min));
+  CHECK(std::isfinite(open.max));
+  CHECK(open.std == Approx(1.0).margin(0.01));
+  // A window of 2e-300 std is flat: uniform across it (mean 0, not an edge).
+  const Stats flat = stats_of(init::trunc_normal_(mt::empty({20000}), 0.0, 1e300, -1.0, 1.0));
+  CHECK(flat.mean == Approx(0.0).margin(0.02));
+  CHECK(flat.std == Approx(1.0 / std::sqrt(3.0)).margin(0.01));
+  // Half-open windows far out: values finite and inside.
+  const Stats left = stats_of(init::trunc_normal_(mt::empty({1000}), 0.0, 1.0, -INFINITY, -38.4));
+  CHECK(left.min >= -40.0);
+  CHECK(left.max <= -38.4);
+  const Stats right = stats_of(init::trunc_normal_(mt::empty({1000}), 0.0, 1.0, 50.0, INFINITY));
+  CHECK(right.min >= 50.0);
+  CHECK(right.max < 51.0);
+}
+
+TEST_CASE("init: normal_quantile inverts normal_cdf to ~1e-12, deep into the lower tail") {
+  double worst = 0.0;
+  // up to 3: above, p rounds near 1 and x is ill-conditioned
+  for (double x = -37.0; x <= 3.0; x += 0.01) {
+    const double back = mt::normal_quantile(mt::normal_cdf(x));
+    worst = std::max(worst, std::fabs(back - x) / std::max(1.0, std::fabs(x)));
+  }
+  CHECK(worst < 1e-12);
+  CHECK(mt::normal_quantile(0.975) == Approx(1.959963984540054).epsilon(1e-14));
+  CHECK(mt::normal_quantile(0.5) == 0.0);
+  CHECK(mt::normal_quantile(0.0) == -INFINITY);
 }
 
 TEST_CASE("init: uniform_ and zeros_ and constant_") {

@@ -6,16 +6,10 @@
 #include "../kernels/reduce.h"
 #include "../ops.h"
 #include "broadcast.h"
-#include "xt.h"
+#include "dispatch.h"
 
 namespace microtorch {
 
-static int64_t wrap_dim(const char* op, int64_t dim, int64_t ndim) {
-  if (dim < -ndim || dim >= ndim)
-    throw std::invalid_argument(std::string(op) + ": dim " + std::to_string(dim) + " is out of range for a " +
-                                std::to_string(ndim) + "-d tensor");
-  return dim < 0 ? dim + ndim : dim;
-}
 
 // g broadcast up to `shape` (copies; not recorded).
 static Tensor broadcast_to(const Tensor& g, const Shape& shape) {
@@ -54,7 +48,7 @@ Tensor mean(const Tensor& a) {
 // da += dy (/ size for mean) broadcast back along dim.
 static Tensor sum_or_mean(const char* op, const Tensor& a, int64_t dim, bool keepdim, bool mean) {
   detail::check_float(op, a);
-  const int64_t d = wrap_dim(op, dim, a.dim());
+  const int64_t d = detail::wrap_dim(op, dim, a.dim());
   Shape kept = a.shape();
   kept[d] = 1;
   Tensor y = empty(kept);

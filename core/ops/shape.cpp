@@ -23,7 +23,8 @@ static Shape infer_shape(const Shape& from, Shape to) {
   for (size_t i = 0; i < to.size(); ++i) {
     if (to[i] == -1 && infer_at < 0) infer_at = static_cast<int64_t>(i);
     else if (to[i] < 0) throw std::invalid_argument("view: invalid shape " + shape_str(to) + " (one -1 at most, no other negatives)");
-    else known *= to[i];
+    else if (__builtin_mul_overflow(known, to[i], &known))
+      throw std::invalid_argument("view: shape " + shape_str(to) + " is too large: its element count overflows int64");
   }
   const int64_t numel = shape_numel(from);
   if (infer_at >= 0 && known != 0 && numel % known == 0) to[infer_at] = numel / known;
@@ -35,7 +36,8 @@ static Shape infer_shape(const Shape& from, Shape to) {
 
 // y shares a's storage under a new shape. da += dy viewed back.
 Tensor Tensor::view(const Shape& shape_in) const {
-  Tensor y(std::make_shared<TensorImpl>(shared_impl()->storage, infer_shape(shape(), shape_in), dtype()));
+  Shape to = infer_shape(shape(), shape_in);  // shape() first: an undefined tensor throws before its storage is read
+  Tensor y(std::make_shared<TensorImpl>(shared_impl()->storage, std::move(to), dtype()));
   Tensor a = *this;
   record(y, "view", {a}, [a](const Tensor& dy) { accumulate_grad(a, dy.view(a.shape())); });
   return y;
