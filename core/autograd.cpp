@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "grad.h"
+#include "grad_state.h"
 
 namespace microtorch {
 
@@ -52,7 +53,7 @@ Tensor& Tensor::requires_grad_(bool on) {
 Tensor Tensor::grad() const {
   const auto& g = impl().grad;
   if (!is_leaf() || !g) return Tensor();
-  return g->to_dense(shape());
+  return g->hand_out(shape());  // the live gradient: writes into it reach the next step (grad.h)
 }
 
 // Interior values in an order where each comes after every value computed from it (outputs first).
@@ -83,7 +84,7 @@ static void check_finite(const Node& node) {
   for (size_t i = 0; i < node.inputs.size(); ++i) {
     const Tensor& in = node.inputs[i];
     if (!in.defined() || !in.impl_ptr()->grad) continue;
-    Tensor g = in.impl_ptr()->grad->to_dense(in.shape());
+    Tensor g = in.impl_ptr()->grad->dense_copy(in.shape());
     const float* p = g.data_ptr<float>();
     for (int64_t k = 0; k < g.numel(); ++k)
       if (!std::isfinite(p[k]))
@@ -96,12 +97,15 @@ static void check_finite(const Node& node) {
 void Tensor::backward(const Tensor& grad_out) const {
   if (!requires_grad())
     throw std::runtime_error("backward: this tensor does not require grad and has no grad_fn");
+  // The seed is checked before anything is stored: a wrong one would poison every later grad() and step().
+  const std::string op = is_leaf() ? std::string("a leaf tensor") : "the output of '" + impl().grad_fn->op + "'";
   if (!grad_out.defined() && numel() != 1)
-    throw std::invalid_argument("backward: grad_out can be omitted only for a one-element tensor, got shape " +
-                                shape_str(shape()));
-  if (grad_out.defined() && grad_out.shape() != shape())
-    throw std::invalid_argument("backward: grad_out shape " + shape_str(grad_out.shape()) +
-                                " does not match the tensor's shape " + shape_str(shape()));
+    throw std::invalid_argument("backward: grad_out can be omitted only for a one-element tensor; " + op +
+                                " has shape " + shape_str(shape()));
+  if (grad_out.defined() && (grad_out.dtype() != kFloat32 || grad_out.shape() != shape()))
+    throw std::invalid_argument("backward: grad_out for " + op + " must be float32 of shape " +
+                                shape_str(shape()) + ", got " + dtype_name(grad_out.dtype()) + " of shape " +
+                                shape_str(grad_out.shape()));
   const auto order = topological_order(shared_impl());
   for (const auto& t : order) {
     const Node& node = *t->grad_fn;
@@ -119,9 +123,9 @@ void Tensor::backward(const Tensor& grad_out) const {
   accumulate_grad(*this, grad_out.defined() ? grad_out.detach() : ones(shape()));
   for (const auto& t : order) {
     Node& node = *t->grad_fn;
-    std::unique_ptr<Grad> g = std::move(t->grad);  // an interior gradient lives only until it is used
-    if (g) {
-      node.backward(g->to_dense(t->shape));
+    std::unique_ptr<detail::GradState> g = std::move(t->grad);  // an interior gradient lives only until used
+    if (g && g->defined()) {
+      node.backward(g->dense_copy(t->shape));
       if (autograd::DetectAnomalyGuard::is_enabled()) check_finite(node);
     }
     node.backward = nullptr;  // free the saved tensors: a second backward through here throws

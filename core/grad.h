@@ -1,54 +1,31 @@
-// How a gradient is held while it accumulates. accumulate_grad and accumulate_grad_rows are the only
-// two ways anything is added into a gradient, so a parameter's gradient can live as a dense buffer,
-// as a list of rows (a sparse embedding), or as a dense buffer that remembers which rows were written
-// (dense semantics at sparse cost: zero_grad and a plain SGD step then touch only those rows).
+// The one gradient contract, in every mode (dense, the default embedding's row-tracked dense, sparse rows):
+//   t.grad() is the gradient that the next step() and the next accumulation use. Writing into it in place
+//   (a penalty, noise, a hand-written clip) works as in PyTorch: the next step sees every element.
+//   zero_grad() sets it to none (PyTorch 2's set_to_none) and never writes into a buffer a caller still holds.
+// The fast modes keep their cost while nobody looks: a row-tracked or sparse gradient lets zero_grad and a
+// plain SGD step touch only the looked-up rows. Looking makes that cycle dense: grad() on a row-tracked
+// gradient hands out its buffer and the step and zero_grad take the full path; grad() on a sparse gradient
+// turns it into the dense live gradient. sparse_grad() stays the cheap view of the rows.
+// How the state is held is internal (grad_state.h); ops add into gradients with accumulate_grad (extend.h).
 #pragma once
-#include <vector>
-
 #include "tensor.h"
 
 namespace microtorch {
 
-// Gradient rows bound for a (V, C) table: row i of `values` is added to row ids[i], times scale[i].
-struct RowChunk {
-  std::vector<int64_t> ids;  // (n) target rows; -1 marks a row that is skipped (padding_idx)
-  Tensor values;             // (n, C) float32
-  std::vector<float> scale;  // (n) factors (1/count for scale_grad_by_freq); empty means all 1
-};
-
-struct Grad {
-  Tensor dense;                  // a buffer of the parameter's shape, valid when `live`
-  bool live = false;             // a dense gradient is present (the buffer may stay, zeroed, when not)
-  bool owned = false;            // the buffer is ours to write in place (not another tensor's storage)
-  bool all_rows = false;         // a dense contribution may have written every element
-  std::vector<int64_t> touched;  // rows scattered into `dense` since it was all zero (with repeats)
-  std::vector<RowChunk> rows;    // sparse contributions, kept as rows
-  bool rows_live = false;        // a sparse gradient is present (possibly with no rows: all padding)
-
-  bool defined() const { return live || rows_live; }
-  bool only_rows() const { return rows_live && !live; }  // a pure sparse gradient
-  bool only_touched_rows() const { return live && owned && !all_rows && !rows_live; }
-  Tensor to_dense(const Shape& shape) const;  // the dense gradient; fresh when rows must be added
-  std::vector<int64_t> unique_touched() const;  // sorted, de-duplicated `touched`
-  void clear();  // as zero_grad: O(touched rows) when only rows were written, keeping the buffer
-};
-
-// Adds a dense gradient g (same shape as t) into t's gradient, if t requires grad.
+// Adds a dense gradient g (float32, t's shape) into t's gradient, if t requires grad. Backward closures call
+// it; it never assigns. std::invalid_argument for a g of another dtype or shape, before anything is written.
 void accumulate_grad(const Tensor& t, const Tensor& g);
 
-// Adds gradient rows into the gradient of the 2-D t. keep_sparse holds them as rows (no (V, C)
-// buffer); otherwise they are scattered into the dense buffer in order and the rows remembered.
-void accumulate_grad_rows(const Tensor& t, RowChunk chunk, bool keep_sparse);
-
-// The sparse gradient of t as PyTorch shows it (uncoalesced: ids in order, repeats kept, padding
-// removed, scale applied), built without a dense buffer. Empty when t's gradient has no rows.
+// The sparse gradient of t as PyTorch shows it (uncoalesced: ids in order, repeats kept, padding removed,
+// scale applied), built without a dense buffer, while t's gradient is held as rows (an embedding with
+// sparse(true), before anything read grad()). Empty (n = 0) otherwise.
 struct SparseGrad {
   Tensor indices;  // (n) int64
   Tensor values;   // (n, C) float32
 };
 SparseGrad sparse_grad(const Tensor& t);
 
-// Sets t's gradient to none, as PyTorch 2's zero_grad(set_to_none=True); keeps a reusable buffer.
+// Sets t's gradient to none, as PyTorch 2's zero_grad(set_to_none=True).
 void zero_grad(const Tensor& t);
 
 }  // namespace microtorch

@@ -1,6 +1,9 @@
 // The differentiable ops. Each lives in core/ops/<group>.cpp with its backward right beside it.
 // Float32 tensors; binary ops broadcast as NumPy and PyTorch do.
 #pragma once
+#include <tuple>
+#include <vector>
+
 #include "tensor.h"
 
 namespace microtorch {
@@ -29,6 +32,11 @@ Tensor tanh(const Tensor& a);
 Tensor relu(const Tensor& a);
 Tensor exp(const Tensor& a);
 Tensor log(const Tensor& a);
+Tensor sqrt(const Tensor& a);
+Tensor rsqrt(const Tensor& a);                 // 1 / sqrt(a)
+Tensor pow(const Tensor& a, double exponent);  // the exponent is a constant (no gradient)
+Tensor sigmoid(const Tensor& a);
+Tensor abs(const Tensor& a);                   // gradient sign(a): 0 at 0, as PyTorch
 
 // --- reductions (ops/reduce.cpp) ---
 Tensor sum(const Tensor& a);                                      // () scalar
@@ -37,15 +45,57 @@ Tensor sum(const Tensor& a, int64_t dim, bool keepdim = false);
 Tensor mean(const Tensor& a, int64_t dim, bool keepdim = false);
 Tensor sum_to(const Tensor& g, const Shape& shape);               // undo broadcasting (not recorded)
 
+// --- statistics (ops/statistics.cpp) ---
+Tensor var(const Tensor& a, int64_t dim, bool unbiased = true, bool keepdim = false);  // unbiased: / (n - 1)
+
+// --- selection (ops/select.cpp): indices are int64 ---
+std::tuple<Tensor, Tensor> max(const Tensor& a, int64_t dim, bool keepdim = false);  // (values, indices);
+                                                                 // the gradient goes to the max's position
+Tensor argmax(const Tensor& a, int64_t dim, bool keepdim = false);  // first index of the max (NaN counts as max)
+std::tuple<Tensor, Tensor> topk(const Tensor& a, int64_t k, int64_t dim = -1);  // (values, indices), largest
+                                                                 // first, sorted; ties: lowest index first
+Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement = false);  // probs (C) or (R, C)
+                                                                 // weights -> (n) or (R, n) int64 draws
+
 // --- linear algebra (ops/matmul.cpp) ---
-Tensor matmul(const Tensor& a, const Tensor& b);  // (..., M, K) x (K, N) -> (..., M, N); 1-D b is (K)
+// (..., M, K) x (..., K, N) -> (..., M, N) with the batch dims broadcast; a 1-D a is (K) -> a row, a 1-D b
+// is (K) -> a column, that dim dropped from the result (as torch.matmul).
+Tensor matmul(const Tensor& a, const Tensor& b);
 
 // --- shape (ops/shape.cpp) ---
 Tensor transpose(const Tensor& a, int64_t dim0, int64_t dim1);  // copies: every Tensor is contiguous
+Tensor permute(const Tensor& a, const Shape& dims);             // copies
+Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);    // same shape except along dim
+Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);  // same shape; a new dim at dim
 Tensor one_hot(const Tensor& ids, int64_t num_classes);         // int ids (...) -> float32 (..., num_classes)
 
-// --- softmax (ops/softmax.cpp): over the last dim, numerically stable ---
+// --- softmax (ops/softmax.cpp): over any dim, numerically stable ---
 Tensor softmax(const Tensor& a, int64_t dim = -1);
 Tensor log_softmax(const Tensor& a, int64_t dim = -1);
+
+// --- comparisons and masks (ops/compare.cpp): comparisons broadcast and return kBool (no gradient) ---
+// A scalar right side takes int, float and double literals alike (x == 0, x < 0.5f).
+Tensor eq(const Tensor& a, const Tensor& b);
+Tensor ne(const Tensor& a, const Tensor& b);
+Tensor lt(const Tensor& a, const Tensor& b);
+Tensor le(const Tensor& a, const Tensor& b);
+Tensor gt(const Tensor& a, const Tensor& b);
+Tensor ge(const Tensor& a, const Tensor& b);
+Tensor operator==(const Tensor& a, const Tensor& b);
+Tensor operator!=(const Tensor& a, const Tensor& b);
+Tensor operator<(const Tensor& a, const Tensor& b);
+Tensor operator<=(const Tensor& a, const Tensor& b);
+Tensor operator>(const Tensor& a, const Tensor& b);
+Tensor operator>=(const Tensor& a, const Tensor& b);
+Tensor operator==(const Tensor& a, float s);
+Tensor operator!=(const Tensor& a, float s);
+Tensor operator<(const Tensor& a, float s);
+Tensor operator<=(const Tensor& a, float s);
+Tensor operator>(const Tensor& a, float s);
+Tensor operator>=(const Tensor& a, float s);
+Tensor tril(const Tensor& a, int64_t k = 0);  // (..., M, N): keeps j - i <= k, zeroes the rest
+Tensor triu(const Tensor& a, int64_t k = 0);  // keeps j - i >= k
+Tensor masked_fill(const Tensor& a, const Tensor& mask, float value);  // mask kBool, broadcastable to a
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);    // cond kBool; all three broadcast
 
 }  // namespace microtorch

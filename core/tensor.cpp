@@ -6,7 +6,7 @@
 #include <new>
 
 #include "autograd.h"
-#include "grad.h"
+#include "grad_state.h"
 
 namespace microtorch {
 
@@ -168,6 +168,7 @@ std::ostream& operator<<(std::ostream& os, const Tensor& t) {
     os << (i ? ", " : "");
     if (t.dtype() == kFloat32) os << t.data_ptr<float>()[i];
     else if (t.dtype() == kInt64) os << t.data_ptr<int64_t>()[i];
+    else if (t.dtype() == kBool) os << (t.data_ptr<bool>()[i] ? "true" : "false");
     else os << t.data_ptr<int32_t>()[i];
   }
   return os << (t.numel() > shown ? ", ...]" : "]");

@@ -1,12 +1,22 @@
 // Tensor: a shared handle to contiguous, row-major storage plus the autograd state of that value.
-// Copying a Tensor shares its storage and gradient, as torch::Tensor does. Every Tensor is contiguous:
-// view/reshape share storage, transpose copies. Ops live in ops.h; the tape in autograd.h.
+// Copying a Tensor shares its storage and gradient, as torch::Tensor does. Ops live in ops.h; the tape in
+// autograd.h.
+//
+// Every Tensor is contiguous (a design decision: kernels are plain loops over row-major memory).
+// - view/reshape/unsqueeze/squeeze share storage with their source (only the shape changes);
+// - permute/transpose/narrow/select/slice/split/chunk copy into fresh row-major storage, and are recorded on
+//   the tape with their backward like any op; contiguous() returns the same tensor.
+// A difference from PyTorch follows: an in-place write into a narrow/select/slice/permute result (x.select(0,
+// 1).fill_(0)) does not reach the source tensor, whereas in PyTorch those are views. Write into the source
+// instead, or use a view (view/reshape/unsqueeze/squeeze), which does share storage.
 #pragma once
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <ostream>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "dtype.h"
@@ -31,7 +41,9 @@ struct Storage {
 std::shared_ptr<Storage> make_storage(size_t nbytes);
 
 struct Node;  // a recorded op (autograd.h)
-struct Grad;  // a gradient being accumulated (grad.h)
+namespace detail {
+class GradState;  // a gradient being accumulated (internal: grad_state.h)
+}
 
 struct TensorImpl {
   TensorImpl(std::shared_ptr<Storage> storage, Shape shape, Dtype dtype);
@@ -42,7 +54,7 @@ struct TensorImpl {
   Dtype dtype = kFloat32;
   bool requires_grad = false;
   std::shared_ptr<Node> grad_fn;  // the op that produced this value; null for a leaf
-  std::unique_ptr<Grad> grad;     // a leaf's .grad(); for an interior value only during backward
+  std::unique_ptr<detail::GradState> grad;     // a leaf's .grad(); for an interior value only during backward
 };
 
 class Tensor {
@@ -65,10 +77,24 @@ class Tensor {
     const T* p = data_ptr<T>();
     return std::vector<T>(p, p + numel());
   }
+  // The one element converted to T from whatever dtype is stored (as PyTorch's item<T>); a float that
+  // does not fit an integer T (NaN, out of range) throws std::invalid_argument.
   template <class T> T item() const {
     check_single_element("item");
-    return *data_ptr<T>();
+    switch (dtype()) {
+      case kFloat32: {
+        const float v = *static_cast<const float*>(raw_data());
+        if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) check_fits_integer(v, sizeof(T));
+        return static_cast<T>(v);
+      }
+      case kInt64: return static_cast<T>(*static_cast<const int64_t*>(raw_data()));
+      case kInt32: return static_cast<T>(*static_cast<const int32_t*>(raw_data()));
+      case kBool: return static_cast<T>(*static_cast<const bool*>(raw_data()));
+    }
+    return T();
   }
+  Tensor to(Dtype dtype) const;  // a cast copy (same tensor when dtype is already this); float32 -> float32
+                                 // is differentiable, casts to or from integers and bool are not
 
   // --- autograd (autograd.cpp) ---
   bool requires_grad() const { return impl().requires_grad; }
@@ -83,13 +109,35 @@ class Tensor {
   Tensor& copy_(const Tensor& src);    // writes values in place
   Tensor view(const Shape& shape) const;
   Tensor reshape(const Shape& shape) const { return view(shape); }  // always contiguous, so a view
+  Tensor contiguous() const { return *this; }  // every Tensor already is
+
+  // --- shape (ops/shape.cpp, ops/permute.cpp, ops/slice.cpp); negative dims count from the end ---
+  Tensor unsqueeze(int64_t dim) const;             // a view with a size-1 dim inserted at dim
+  Tensor squeeze(int64_t dim) const;               // a view without dim if its size is 1 (else the same shape)
+  Tensor squeeze() const;                          // a view without any size-1 dim
+  Tensor permute(const Shape& dims) const;         // copies: output dim i is input dim dims[i]
+  Tensor narrow(int64_t dim, int64_t start, int64_t length) const;  // copies [start, start + length) of dim
+  Tensor select(int64_t dim, int64_t index) const;                  // copies index of dim, dim removed
+  Tensor slice(int64_t dim, int64_t start, int64_t end) const;      // copies [start, end), clamped as Python's
+  std::vector<Tensor> split(int64_t split_size, int64_t dim = 0) const;  // pieces of split_size (last smaller)
+  std::vector<Tensor> chunk(int64_t chunks, int64_t dim = 0) const;      // at most `chunks` pieces, as PyTorch
+
+  // --- in place (ops/inplace.cpp): bump the version; refused on a leaf that requires grad unless under
+  // NoGradGuard (as PyTorch); on an interior value they are recorded on the tape ---
+  Tensor& add_(const Tensor& other);  // other broadcasts to this shape
+  Tensor& mul_(const Tensor& other);
+  Tensor& mul_(float s);
+  Tensor& zero_();
+  Tensor& fill_(float value);
 
   // --- op shorthands (ops.h) ---
   Tensor sum() const;
   Tensor mean() const;
   Tensor sum(int64_t dim, bool keepdim = false) const;
   Tensor mean(int64_t dim, bool keepdim = false) const;
+  Tensor var(int64_t dim, bool unbiased = true, bool keepdim = false) const;
   Tensor transpose(int64_t dim0, int64_t dim1) const;
+  Tensor masked_fill(const Tensor& mask, float value) const;
   Tensor operator-() const;
 
   TensorImpl* impl_ptr() const { return impl_.get(); }
@@ -101,6 +149,7 @@ class Tensor {
   TensorImpl& impl() const;
   void check_dtype(Dtype want, const char* what) const;
   void check_single_element(const char* what) const;
+  static void check_fits_integer(float v, size_t bytes);
   std::shared_ptr<TensorImpl> impl_;
 };
 
@@ -108,13 +157,25 @@ class Tensor {
 Tensor tensor(const std::vector<float>& values, const Shape& shape);
 Tensor tensor(const std::vector<int64_t>& values, const Shape& shape);
 Tensor tensor(const std::vector<int32_t>& values, const Shape& shape);
+// Braced lists, as torch::tensor: float or double values give float32, int or int64_t values int64. Without
+// a shape the list is 1-D. mt::tensor({1.f, 2.f}, {2}) picks the float overload unambiguously.
+Tensor tensor(std::initializer_list<float> values, const Shape& shape);
+Tensor tensor(std::initializer_list<double> values, const Shape& shape);
+Tensor tensor(std::initializer_list<int> values, const Shape& shape);
+Tensor tensor(std::initializer_list<int64_t> values, const Shape& shape);
+Tensor tensor(std::initializer_list<float> values);
+Tensor tensor(std::initializer_list<double> values);
+Tensor tensor(std::initializer_list<int> values);
+Tensor tensor(std::initializer_list<int64_t> values);
 Tensor empty(const Shape& shape, Dtype dtype = kFloat32);  // uninitialised
 Tensor zeros(const Shape& shape, Dtype dtype = kFloat32);
 Tensor ones(const Shape& shape);
 Tensor full(const Shape& shape, float value);
 Tensor arange(int64_t n, Dtype dtype = kInt64);   // 0, 1, ..., n-1
+Tensor arange(int64_t start, int64_t end);        // start, ..., end-1, int64 (empty when end <= start)
 Tensor eye(int64_t n);                            // (n, n) identity, float32
-Tensor zeros_like(const Tensor& t);
+Tensor zeros_like(const Tensor& t);               // same shape and dtype
+Tensor ones_like(const Tensor& t);
 
 void manual_seed(uint64_t seed);                  // seeds the one global generator
 Tensor randn(const Shape& shape);                 // N(0, 1), float32

@@ -85,7 +85,7 @@ static void run(FuzzedDataProvider& in) {
     return;  // sizes or options out of their domain: rejected up front, nothing to check
   }
   mt::nn::Embedding& emb = *made;
-  const int64_t V = emb.options.num_embeddings(), C = emb.options.embedding_dim();
+  const int64_t V = emb.options().num_embeddings(), C = emb.options().embedding_dim();
   const mt::Tensor ids = ids_from(in, V);
   const std::vector<float> before = emb.weight.to_vector<float>();
 
@@ -106,14 +106,14 @@ static void run(FuzzedDataProvider& in) {
   const std::vector<float> y = out.to_vector<float>();
   for (size_t i = 0; i < flat.size(); ++i)
     require(std::memcmp(&y[i * C], &w[flat[i] * C], sizeof(float) * C) == 0, "an output row is not its weight row");
-  if (!emb.options.max_norm()) require(w == before, "forward changed the weight without max_norm");
+  if (!emb.options().max_norm()) require(w == before, "forward changed the weight without max_norm");
 
   if (out.numel() == 0) return;
   const mt::Tensor dout = mt::randn(out.shape());
   out.backward(dout);
-  const int64_t padding = emb.options.padding_idx().value_or(-1);
+  const int64_t padding = emb.options().padding_idx().value_or(-1);
   const std::vector<float> g = emb.weight.grad().to_vector<float>();
-  const std::vector<float> ref = naive_grad(flat, dout.to_vector<float>(), V, C, padding, emb.options.scale_grad_by_freq());
+  const std::vector<float> ref = naive_grad(flat, dout.to_vector<float>(), V, C, padding, emb.options().scale_grad_by_freq());
   for (size_t k = 0; k < g.size(); ++k)
     require(std::fabs(g[k] - ref[k]) <= 1e-4f * (1.0f + std::fabs(ref[k])), "gradient differs from the naive scatter-add");
 

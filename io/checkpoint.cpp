@@ -66,43 +66,23 @@ void load_into(nn::Module& module, const std::string& path) {
   }
 }
 
-static std::string buffer_name(size_t i) { return "momentum_buffer." + std::to_string(i); }
+NamedTensors optimizer_state(const optim::Optimizer& optimizer) { return optimizer.state(); }
 
-NamedTensors optimizer_state(optim::SGD& optimizer) {
-  NamedTensors out;
-  const auto& buffers = optimizer.momentum_buffers();
-  for (size_t i = 0; i < buffers.size(); ++i)
-    if (buffers[i].defined()) out.emplace_back(buffer_name(i), buffers[i]);
-  return out;
+void save(const optim::Optimizer& optimizer, const std::string& path) {
+  save(optimizer.state(), path,
+       {{"producer", "microtorch"}, {"content", optimizer.name() + " state"}, {"lr", std::to_string(optimizer.defaults().get_lr())},
+        {"params", std::to_string(optimizer.params().size())}});
 }
 
-void save(optim::SGD& optimizer, const std::string& path) {
-  const optim::SGDOptions& o = optimizer.options();
-  save(optimizer_state(optimizer), path,
-       {{"producer", "microtorch"}, {"content", "SGD state"}, {"lr", std::to_string(o.lr())},
-        {"momentum", std::to_string(o.momentum())}, {"params", std::to_string(optimizer.params().size())}});
-}
-
-void load_into(optim::SGD& optimizer, const std::string& path) {
+void load_into(optim::Optimizer& optimizer, const std::string& path) {
   const NamedTensors file = load(path);
-  const std::vector<Tensor>& params = optimizer.params();
-  // The file names which buffers exist; each must belong to a parameter and have its shape.
-  std::unordered_map<std::string, size_t> index_of;
-  for (size_t i = 0; i < params.size(); ++i) index_of[buffer_name(i)] = i;
-  NamedTensors targets;
-  std::vector<size_t> slots;
-  for (const auto& entry : file) {
-    auto it = index_of.find(entry.first);
-    if (it == index_of.end())
-      throw std::runtime_error("load_into '" + path + "': unexpected tensor '" + entry.first +
-                               "' (expected momentum_buffer.<i> for i < " + std::to_string(params.size()) + ")");
-    targets.emplace_back(entry.first, params[it->second]);
-    slots.push_back(it->second);
+  try {
+    optimizer.load_state(file);  // checks everything before replacing anything
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument("load_into '" + path + "': " + e.what());
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error("load_into '" + path + "': " + e.what());
   }
-  const std::vector<Tensor> values = match_targets(targets, file, path, "optimizer's parameter");
-  std::vector<Tensor> buffers(params.size());
-  for (size_t k = 0; k < slots.size(); ++k) buffers[slots[k]] = values[k];
-  optimizer.momentum_buffers() = std::move(buffers);
 }
 
 }  // namespace microtorch

@@ -1,5 +1,5 @@
-// Checkpoints in the safetensors format (safetensors.h): named tensors, a module's parameters, and
-// SGD's momentum buffers. Saving is atomic (atomic_file.h): a crash mid-save leaves the previous file.
+// Checkpoints in the safetensors format (safetensors.h): named tensors, a module's parameters, and an
+// optimizer's state (SGD's momentum buffers; Adam's, AdamW's and SparseAdam's step counts and moments). Saving is atomic (atomic_file.h): a crash mid-save leaves the previous file.
 //   mt::save(model, "model.safetensors");      mt::load_into(model, "model.safetensors");
 //   mt::save(opt, "opt.safetensors");          mt::load_into(opt, "opt.safetensors");
 // Loading trusts nothing in the file; a rejected load throws and changes no parameter or buffer.
@@ -7,7 +7,7 @@
 #include <string>
 
 #include "../nn/module.h"
-#include "../optim/sgd.h"
+#include "../optim/optimizer.h"
 #include "safetensors.h"
 
 namespace microtorch {
@@ -27,11 +27,14 @@ Metadata load_metadata(const std::string& path);
 // a dtype or shape that does not fit is std::invalid_argument naming both shapes. All or nothing.
 void load_into(nn::Module& module, const std::string& path);
 
-// SGD's state as named tensors: "momentum_buffer.<i>" for each params()[i] that has a buffer yet.
-NamedTensors optimizer_state(optim::SGD& optimizer);
-void save(optim::SGD& optimizer, const std::string& path);
-// Restores the momentum buffers (a parameter absent from the file gets none, as before its first
-// step). Names, dtypes and shapes are checked against params() before anything is replaced.
-void load_into(optim::SGD& optimizer, const std::string& path);
+// An optimizer's state as named tensors, "<kind>.<i>" for params()[i] (optimizer.h's state()): SGD's
+// "momentum_buffer.<i>"; Adam's, AdamW's and SparseAdam's "step.<i>" (int64 (1)), "exp_avg.<i>",
+// "exp_avg_sq.<i>" and, with amsgrad, "max_exp_avg_sq.<i>". Only what exists yet is written.
+NamedTensors optimizer_state(const optim::Optimizer& optimizer);
+void save(const optim::Optimizer& optimizer, const std::string& path);
+// Restores the state (a parameter absent from the file gets none, as before its first step): names,
+// dtypes and shapes are checked against params() before anything is replaced; a save/load_into round
+// trip continues bit-identically.
+void load_into(optim::Optimizer& optimizer, const std::string& path);
 
 }  // namespace microtorch

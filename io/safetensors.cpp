@@ -31,6 +31,7 @@ static const char* dtype_code(Dtype d) {
     case kFloat32: return "F32";
     case kInt64: return "I64";
     case kInt32: return "I32";
+    case kBool: return "BOOL";
   }
   return "?";
 }

@@ -19,7 +19,7 @@ functional::EmbeddingFuncOptions EmbeddingOptions::func_options() const {
       .sparse(sparse_);
 }
 
-Embedding::Embedding(const EmbeddingOptions& o) : options(o) {
+Embedding::Embedding(const EmbeddingOptions& o) : options_(o) {
   const int64_t V = o.num_embeddings(), C = o.embedding_dim();
   if (V < 1 || C < 1)
     throw std::invalid_argument("Embedding: num_embeddings and embedding_dim must be >= 1, got (" + std::to_string(V) +
@@ -27,7 +27,7 @@ Embedding::Embedding(const EmbeddingOptions& o) : options(o) {
   if (o.padding_idx() && (*o.padding_idx() < -V || *o.padding_idx() >= V))
     throw std::invalid_argument("Embedding: padding_idx " + std::to_string(*o.padding_idx()) + " must be within [-" +
                                 std::to_string(V) + ", " + std::to_string(V) + ") (num_embeddings " + std::to_string(V) + ")");
-  if (o.padding_idx() && *o.padding_idx() < 0) options.padding_idx(*o.padding_idx() + V);
+  if (o.padding_idx() && *o.padding_idx() < 0) options_.padding_idx(*o.padding_idx() + V);
   if (o.max_norm() && !(*o.max_norm() > 0.0))
     throw std::invalid_argument("Embedding: max_norm must be > 0, got " + std::to_string(*o.max_norm()));
   if (o._weight().defined()) {
@@ -39,14 +39,19 @@ Embedding::Embedding(const EmbeddingOptions& o) : options(o) {
     weight = empty({V, C}).requires_grad_(true);
     reset();
   }
+  register_parameter("weight", weight);
 }
 
 void Embedding::reset() {
+  const Shape want{options_.num_embeddings(), options_.embedding_dim()};
+  if (!weight.defined() || weight.dtype() != kFloat32 || weight.shape() != want)  // reassigned since construction
+    throw std::invalid_argument("Embedding::reset: weight must be float32 of shape " + shape_str(want) + ", got " +
+                                (weight.defined() ? shape_str(weight.shape()) : std::string("an undefined tensor")));
   init::normal_(weight, 0.0, 1.0);
-  if (options.padding_idx()) {
+  if (options_.padding_idx()) {
     NoGradGuard no_grad;
-    const int64_t C = options.embedding_dim();
-    std::fill_n(weight.data_ptr<float>() + *options.padding_idx() * C, C, 0.0f);
+    const int64_t C = options_.embedding_dim();
+    std::fill_n(weight.data_ptr<float>() + *options_.padding_idx() * C, C, 0.0f);
   }
 }
 
@@ -65,6 +70,6 @@ Embedding Embedding::from_pretrained(const Tensor& w, const EmbeddingFromPretrai
   return emb;
 }
 
-Tensor Embedding::forward(const Tensor& ids) { return functional::embedding(ids, weight, options.func_options()); }
+Tensor Embedding::forward(const Tensor& ids) { return functional::embedding(ids, weight, options_.func_options()); }
 
 }  // namespace microtorch::nn

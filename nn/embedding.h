@@ -77,10 +77,15 @@ class Embedding : public Module {
   void reset();                              // N(0, 1), padding row zeroed
   Tensor forward(const Tensor& ids);         // (...) -> (..., C)
   Tensor operator()(const Tensor& ids) { return forward(ids); }
-  NamedParameters named_parameters() const override { return {{"weight", weight}}; }
+  const EmbeddingOptions& options() const { return options_; }  // read-only: the table was built from them
 
-  EmbeddingOptions options;
-  Tensor weight;  // (V, C) Parameter
+  Tensor weight;  // (V, C) Parameter; may be reassigned (tying) before the module is registered
+
+ protected:
+  void sync_parameters_() const override { set_parameter_("weight", weight); }
+
+ private:
+  EmbeddingOptions options_;  // padding_idx normalised to [0, V)
 };
 
 }  // namespace microtorch::nn

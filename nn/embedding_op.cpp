@@ -1,5 +1,6 @@
 // F::embedding: validate, renorm (max_norm), gather; backward scatters the output's gradient rows
-// into the looked-up rows of the weight's gradient (grad.h keeps them as rows when sparse).
+// into the looked-up rows of the weight's gradient. The backward's whole path is two files: this one hands
+// the rows to core/grad_state.cpp, which keeps them (as rows when sparse) and gives them to the optimizer.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -9,8 +10,9 @@
 #endif
 
 #include "../core/autograd.h"
-#include "../core/grad.h"
+#include "../core/grad_state.h"
 #include "../core/prefetch.h"
+#include "embedding_backward.h"
 #include "functional.h"
 
 namespace microtorch::nn::functional {
@@ -147,10 +149,28 @@ Tensor embedding(const Tensor& ids, const Tensor& weight, const EmbeddingFuncOpt
   if (padding >= 0) std::replace(flat.begin(), flat.end(), padding, int64_t{-1});  // -1: no gradient
   const bool sparse = o.sparse();
   const int64_t n = static_cast<int64_t>(flat.size());
+  // The backward: dW[ids[k]] += scale[k] * dout[k] for every position k not padding
+  // (embedding_backward_reference below), kept as rows and summed in grad_state.cpp.
   record(out, "embedding", {weight}, [weight, flat = std::move(flat), scale = std::move(scale), sparse, n, C](const Tensor& dout) {
-    accumulate_grad_rows(weight, RowChunk{flat, dout.view({n, C}), scale}, sparse);
+    detail::accumulate_grad_rows(weight, detail::RowChunk{flat, dout.view({n, C}), scale}, sparse);
   });
   return out;
 }
 
 }  // namespace microtorch::nn::functional
+
+namespace microtorch::detail {
+
+// The plain path the row machinery speeds up, and the tests' oracle: dW (V, C) += dout (n, C) row by row,
+// in position order, skipping ids < 0 (padding); dW[ids[k]] = fma(dout[k], scale[k], dW[ids[k]]).
+void embedding_backward_reference(float* dW, const std::vector<int64_t>& ids, const float* dout,
+                                  const std::vector<float>& scale, int64_t C) {
+  for (size_t k = 0; k < ids.size(); ++k) {
+    if (ids[k] < 0) continue;
+    float* dst = dW + ids[k] * C;  // seek to row ids[k]
+    const float s = scale.empty() ? 1.0f : scale[k];
+    for (int64_t j = 0; j < C; ++j) dst[j] = std::fma(dout[k * C + j], s, dst[j]);
+  }
+}
+
+}  // namespace microtorch::detail

@@ -1,6 +1,8 @@
-// nn::functional: the stateless forms. Modules (embedding.h, linear.h) call these.
+// nn::functional: the stateless forms. Modules (embedding.h, linear.h, layer_norm.h, dropout.h) call these.
 #pragma once
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "../core/tensor.h"
 
@@ -50,7 +52,86 @@ struct CrossEntropyFuncOptions {
 };
 
 // logits (N, V) float32, targets (N) int64 -> the mean over non-ignored targets of
-// -log_softmax(logits)[n, targets[n]], fused and numerically stable. A 0-d tensor.
+// -log_softmax(logits)[n, targets[n]], fused and numerically stable. A 0-d tensor. As PyTorch, the class dim
+// is 1: logits (N, V, d1, ...) with targets (N, d1, ...) average over every position; logits (V), target ().
 Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEntropyFuncOptions& options = {});
+
+// --- layer_norm.cpp ---
+struct LayerNormFuncOptions {
+  /// The trailing dims normalised over, e.g. {C}.
+  LayerNormFuncOptions(std::vector<int64_t> normalized_shape) : normalized_shape_(std::move(normalized_shape)) {}
+  /// Per-element scale of shape normalized_shape; undefined (the default): none.
+  LayerNormFuncOptions& weight(const Tensor& v) { weight_ = v; return *this; }
+  /// Per-element shift of shape normalized_shape; undefined (the default): none.
+  LayerNormFuncOptions& bias(const Tensor& v) { bias_ = v; return *this; }
+  /// Added to the variance before the square root (default 1e-5).
+  LayerNormFuncOptions& eps(double v) { eps_ = v; return *this; }
+  const std::vector<int64_t>& normalized_shape() const { return normalized_shape_; }
+  const Tensor& weight() const { return weight_; }
+  const Tensor& bias() const { return bias_; }
+  double eps() const { return eps_; }
+
+ private:
+  std::vector<int64_t> normalized_shape_;
+  Tensor weight_, bias_;
+  double eps_ = 1e-5;
+};
+
+// x (..., *normalized_shape) -> (x - mean) / sqrt(var + eps) * weight + bias, mean and biased var over the
+// trailing normalized_shape dims of each row. One op with its own backward (x, weight and bias).
+Tensor layer_norm(const Tensor& x, const LayerNormFuncOptions& options);
+
+// --- dropout.cpp ---
+struct DropoutFuncOptions {
+  /// Probability of zeroing an element, in [0, 1] (default 0.5).
+  DropoutFuncOptions& p(double v) { p_ = v; return *this; }
+  /// false: the identity (as in eval()); true (the default): inverted dropout.
+  DropoutFuncOptions& training(bool v) { training_ = v; return *this; }
+  double p() const { return p_; }
+  bool training() const { return training_; }
+
+ private:
+  double p_ = 0.5;
+  bool training_ = true;
+};
+
+// Inverted dropout: each element is kept with probability 1 - p (a draw of the global generator, see
+// manual_seed) and scaled by 1 / (1 - p), else zeroed; the gradient goes through the same mask. Returns x
+// itself when not training or p == 0. std::invalid_argument for p outside [0, 1].
+Tensor dropout(const Tensor& x, const DropoutFuncOptions& options = {});
+
+// --- activation.cpp ---
+struct GELUFuncOptions {
+  /// "none" (the default): x * Phi(x) with erf; "tanh": 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+  GELUFuncOptions& approximate(std::string v) { approximate_ = std::move(v); return *this; }
+  const std::string& approximate() const { return approximate_; }
+
+ private:
+  std::string approximate_ = "none";
+};
+
+Tensor gelu(const Tensor& x, const GELUFuncOptions& options = {});  // elementwise, as torch's F.gelu
+Tensor logsigmoid(const Tensor& x);  // log(1 / (1 + exp(-x))), stable for large |x|
+
+struct SoftmaxFuncOptions {
+  /// The dim the probabilities sum to 1 over; negative counts from the end.
+  SoftmaxFuncOptions(int64_t dim) : dim_(dim) {}
+  int64_t dim() const { return dim_; }
+
+ private:
+  int64_t dim_;
+};
+
+Tensor softmax(const Tensor& x, const SoftmaxFuncOptions& options);  // mt::softmax(x, dim)
+
+// --- attention.cpp ---
+// softmax(q k^T * scale + mask) v over the last two dims, as torch 2.x: q (..., L, D), k (..., S, D),
+// v (..., S, Dv) -> (..., L, Dv); the batch dims of q, k and v are equal; scale defaults to 1/sqrt(D).
+// is_causal: query i sees keys j <= i (masked in the loop, no mask tensor). attn_mask: float32, added to the
+// scores, broadcastable to (..., L, S), not differentiated. One op with its own backward (saves the (..., L, S)
+// probabilities). dropout_p must be 0 (std::invalid_argument otherwise).
+Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& attn_mask = {},
+                                    double dropout_p = 0.0, bool is_causal = false,
+                                    std::optional<double> scale = std::nullopt);
 
 }  // namespace microtorch::nn::functional

@@ -25,11 +25,16 @@ class Linear : public Module {
   void reset();                          // PyTorch's default: U(-1/sqrt(in), 1/sqrt(in)) for weight and bias
   Tensor forward(const Tensor& x) { return functional::linear(x, weight, bias); }  // (..., in) -> (..., out)
   Tensor operator()(const Tensor& x) { return forward(x); }
-  NamedParameters named_parameters() const override;
+  const LinearOptions& options() const { return options_; }  // read-only: the weight was built from them
 
-  LinearOptions options;
-  Tensor weight;  // (out, in)
+  Tensor weight;  // (out, in); may be reassigned (tying) before the module is registered
   Tensor bias;    // (out), undefined with .bias(false)
+
+ protected:
+  void sync_parameters_() const override;
+
+ private:
+  LinearOptions options_;
 };
 
 }  // namespace microtorch::nn

@@ -1,5 +1,7 @@
 // F::cross_entropy: log-softmax and negative log-likelihood fused. The forward keeps only each row's max
-// and log-sum-exp (2N floats); the backward rebuilds softmax - one_hot from the logits, no (N, V) temporary.
+// and log-sum-exp (2R floats); the backward rebuilds softmax - one_hot from the logits, no (R, V) temporary.
+// Logits (N, V, d1, ...) (class dim 1, as PyTorch) are first copied to rows (N * d1 * ..., V); the gradient
+// rows are copied back to that layout.
 #include <algorithm>
 #include <cmath>
 
@@ -10,54 +12,111 @@
 
 namespace microtorch::nn::functional {
 
-Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEntropyFuncOptions& o) {
-  if (logits.dim() != 2 || logits.dtype() != kFloat32)
-    throw std::invalid_argument("cross_entropy: logits must be float32 (N, V), got " + dtype_name(logits.dtype()) +
-                                " of shape " + shape_str(logits.shape()));
-  const int64_t N = logits.shape()[0], V = logits.shape()[1];
-  if (targets.dtype() != kInt64 || targets.dim() != 1 || targets.shape()[0] != N)
-    throw std::invalid_argument("cross_entropy: targets must be int64 of shape [" + std::to_string(N) + "], got " +
-                                dtype_name(targets.dtype()) + " of shape " + shape_str(targets.shape()));
-  const int64_t* t = targets.data_ptr<int64_t>();
-  const int64_t ignore = o.ignore_index();
+// Checks targets (R) against V and counts those that are not ignored. Throws before anything is computed.
+static int64_t count_targets(const int64_t* t, int64_t R, int64_t V, int64_t ignore) {
   int64_t count = 0;
-  for (int64_t n = 0; n < N; ++n) {
+  for (int64_t n = 0; n < R; ++n) {
     if (t[n] == ignore) continue;
     if (t[n] < 0 || t[n] >= V)
       throw std::invalid_argument("cross_entropy: target " + std::to_string(t[n]) + " at position " + std::to_string(n) +
                                   " is outside [0, " + std::to_string(V) + ") and is not ignore_index " + std::to_string(ignore));
     ++count;
   }
+  return count;
+}
 
-  // log_softmax(x)[j] = (x[j] - max) - log(sum(exp(x - max))), in PyTorch's order: exact near the max
-  std::vector<float> row_max(static_cast<size_t>(N)), log_sum(static_cast<size_t>(N));
+// x (R, V) rows: fills row_max and log_sum, returns the summed loss of the non-ignored rows.
+// log_softmax(x)[j] = (x[j] - max) - log(sum(exp(x - max))), in PyTorch's order: exact near the max.
+static double rows_forward(const float* x0, const int64_t* t, int64_t R, int64_t V, int64_t ignore,
+                           std::vector<float>& row_max, std::vector<float>& log_sum) {
   double total = 0.0;
-  for (int64_t n = 0; n < N; ++n) {
-    const float* x = logits.data_ptr<float>() + n * V;  // seek to row n
+  for (int64_t n = 0; n < R; ++n) {
+    const float* x = x0 + n * V;  // seek to row n
     const float mx = detail::max_of(x, V);
     const double s = detail::sum_exp_shifted(x, V, mx);
     row_max[n] = mx;
     log_sum[n] = static_cast<float>(std::log(s));
     if (t[n] != ignore) total -= (x[t[n]] - mx) - log_sum[n];
   }
+  return total;
+}
+
+// d (R, V) = scale * (softmax(x) - one_hot(t)) per row; ignored rows get 0.
+static void rows_backward(const float* x0, const int64_t* t, int64_t R, int64_t V, int64_t ignore, float scale,
+                          const std::vector<float>& row_max, const std::vector<float>& log_sum, float* d0) {
+  for (int64_t n = 0; n < R; ++n) {
+    const float* x = x0 + n * V;  // seek to row n
+    float* d = d0 + n * V;
+    if (t[n] == ignore) {
+      std::fill_n(d, V, 0.0f);
+      continue;
+    }
+    const float mx = row_max[n], ls = log_sum[n];
+    for (int64_t j = 0; j < V; ++j) d[j] = detail::fast_exp((x[j] - mx) - ls) * scale;
+    d[t[n]] -= scale;
+  }
+}
+
+// (N, V, K) <-> (N * K, V): the class dim moved last, K = d1 * d2 * ...
+static void to_rows(const float* src, int64_t N, int64_t V, int64_t K, float* rows) {
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t c = 0; c < V; ++c) {
+      const float* s = src + (n * V + c) * K;  // seek to logits[n, c, :]
+      for (int64_t p = 0; p < K; ++p) rows[(n * K + p) * V + c] = s[p];
+    }
+}
+static void from_rows(const float* rows, int64_t N, int64_t V, int64_t K, float* dst) {
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t c = 0; c < V; ++c) {
+      float* d = dst + (n * V + c) * K;  // seek to dlogits[n, c, :]
+      for (int64_t p = 0; p < K; ++p) d[p] = rows[(n * K + p) * V + c];
+    }
+}
+
+Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEntropyFuncOptions& o) {
+  if (logits.dtype() != kFloat32 || logits.dim() < 1)
+    throw std::invalid_argument("cross_entropy: logits must be float32 (N, V) or (N, V, d1, ...), got " +
+                                dtype_name(logits.dtype()) + " of shape " + shape_str(logits.shape()));
+  const Shape& ls = logits.shape();
+  // (V) with a () target is one row; else class dim 1, the targets are logits' shape without it
+  const bool unbatched = logits.dim() == 1;
+  const int64_t N = unbatched ? 1 : ls[0], V = unbatched ? ls[0] : ls[1];
+  Shape want = unbatched ? Shape{} : Shape{N};
+  if (!unbatched) want.insert(want.end(), ls.begin() + 2, ls.end());
+  if (targets.dtype() != kInt64 || targets.shape() != want)
+    throw std::invalid_argument("cross_entropy: targets must be int64 of shape " + shape_str(want) + " for logits " +
+                                shape_str(ls) + ", got " + dtype_name(targets.dtype()) + " of shape " +
+                                shape_str(targets.shape()));
+  const int64_t K = unbatched ? 1 : shape_numel(Shape(ls.begin() + 2, ls.end())), R = N * K;
+  const int64_t* t = targets.data_ptr<int64_t>();
+  const int64_t ignore = o.ignore_index();
+  const int64_t count = count_targets(t, R, V, ignore);
+
+  // rows (R, V): the logits themselves when the class dim is already last, else a transposed copy
+  Tensor rows = logits;
+  if (K > 1) {
+    rows = empty({R, V});
+    to_rows(logits.data_ptr<float>(), N, V, K, rows.data_ptr<float>());
+  }
+  std::vector<float> row_max(static_cast<size_t>(R)), log_sum(static_cast<size_t>(R));
+  const double total = rows_forward(rows.data_ptr<float>(), t, R, V, ignore, row_max, log_sum);
   Tensor loss = full({}, static_cast<float>(total / static_cast<double>(count)));  // 0/0 = NaN, as PyTorch
 
-  record(loss, "cross_entropy", {logits}, [logits, targets, row_max = std::move(row_max),
-                                                 log_sum = std::move(log_sum), count, ignore, N, V](const Tensor& dloss) {
+  rows = rows.detach();  // a copy or the logits' storage; read by the backward, never recorded
+  record(loss, "cross_entropy", {logits}, [logits, targets, rows, row_max = std::move(row_max),
+                                           log_sum = std::move(log_sum), count, ignore, N, V, K](const Tensor& dloss) {
     // dlogits[n, j] = dloss * (softmax[n, j] - [j == target]) / count; ignored rows get 0
     const float scale = dloss.item<float>() / static_cast<float>(count);
-    const int64_t* t = targets.data_ptr<int64_t>();
+    const int64_t R = N * K;
     Tensor dlogits = empty(logits.shape());
-    for (int64_t n = 0; n < N; ++n) {
-      const float* x = logits.data_ptr<float>() + n * V;  // seek to row n
-      float* d = dlogits.data_ptr<float>() + n * V;
-      if (t[n] == ignore) {
-        std::fill_n(d, V, 0.0f);
-        continue;
-      }
-      const float mx = row_max[n], ls = log_sum[n];
-      for (int64_t j = 0; j < V; ++j) d[j] = detail::fast_exp((x[j] - mx) - ls) * scale;
-      d[t[n]] -= scale;
+    if (K == 1) {
+      rows_backward(rows.data_ptr<float>(), targets.data_ptr<int64_t>(), R, V, ignore, scale, row_max, log_sum,
+                    dlogits.data_ptr<float>());
+    } else {
+      std::vector<float> drows(static_cast<size_t>(R * V));
+      rows_backward(rows.data_ptr<float>(), targets.data_ptr<int64_t>(), R, V, ignore, scale, row_max, log_sum,
+                    drows.data());
+      from_rows(drows.data(), N, V, K, dlogits.data_ptr<float>());
     }
     accumulate_grad(logits, dlogits);
   });

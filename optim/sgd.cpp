@@ -5,136 +5,104 @@
 // Coefficients are cast to float first, as PyTorch's float32 kernels do.
 #include "sgd.h"
 
-#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
 
 #include "../core/autograd.h"
-#include "../core/grad.h"
+#include "../core/grad_state.h"
 #include "../core/prefetch.h"
-#include "../nn/module.h"
 
 namespace microtorch::optim {
 
-static void check_option(const char* name, double v) {
-  if (!(v >= 0.0))
-    throw std::invalid_argument(std::string("SGD: invalid ") + name + " " + std::to_string(v) + " (expected >= 0)");
+void SGDOptions::set_lr(double v) {
+  check_option(v >= 0.0, "SGD", "learning rate", v, ">= 0");
+  lr_ = v;
 }
 
-SGD::SGD(const std::vector<Tensor>& params, const SGDOptions& o) : options_(o) {
-  check_option("learning rate", o.lr());
-  check_option("momentum", o.momentum());
-  check_option("weight_decay", o.weight_decay());
+static void check_sgd_options(const SGDOptions& o) {
+  check_option(o.lr() >= 0.0, "SGD", "learning rate", o.lr(), ">= 0");
+  check_option(o.momentum() >= 0.0, "SGD", "momentum", o.momentum(), ">= 0");
+  check_option(o.weight_decay() >= 0.0, "SGD", "weight_decay", o.weight_decay(), ">= 0");
   if (o.nesterov() && (o.momentum() <= 0.0 || o.dampening() != 0.0))
     throw std::invalid_argument("SGD: nesterov momentum requires a momentum > 0 and zero dampening, got momentum " +
                                 std::to_string(o.momentum()) + " and dampening " + std::to_string(o.dampening()));
-  params_ = nn::unique_tensors(params);
-  for (const Tensor& p : params_)
-    if (p.dtype() != kFloat32 || !p.is_leaf())
-      throw std::invalid_argument("SGD: parameters must be float32 leaf tensors, got a " + dtype_name(p.dtype()) +
-                                  (p.is_leaf() ? " leaf" : " non-leaf") + " of shape " + shape_str(p.shape()));
-  momentum_buffers_.resize(params_.size());
 }
 
-void SGD::zero_grad() {
-  for (const Tensor& p : params_) microtorch::zero_grad(p);
+static bool is_sgd_options(const OptimizerOptions& o) { return dynamic_cast<const SGDOptions*>(&o) != nullptr; }
+
+static std::vector<OptimizerParamGroup> one_group(const std::vector<Tensor>& params) {
+  std::vector<OptimizerParamGroup> groups;
+  groups.emplace_back(params);
+  return groups;
 }
+
+SGD::SGD(const std::vector<Tensor>& params, const SGDOptions& o) : SGD(one_group(params), o) {}
+
+SGD::SGD(std::vector<OptimizerParamGroup> groups, const SGDOptions& defaults)
+    : Optimizer((check_sgd_options(defaults), std::move(groups)), defaults.clone(), "SGD", is_sgd_options) {
+  for (const OptimizerParamGroup& g : param_groups()) check_sgd_options(static_cast<const SGDOptions&>(g.options()));
+  momentum_buffers_.resize(params().size());
+}
+
+void SGD::set_momentum_buffer(size_t i, const Tensor& buffer) {
+  if (i >= params().size())
+    throw std::out_of_range("SGD::set_momentum_buffer: index " + std::to_string(i) + " is outside [0, " +
+                            std::to_string(params().size()) + ")");
+  if (buffer.defined() && (buffer.dtype() != kFloat32 || buffer.shape() != params()[i].shape()))
+    throw std::invalid_argument("SGD::set_momentum_buffer: buffer " + std::to_string(i) + " must be float32 of shape " +
+                                shape_str(params()[i].shape()) + ", got " + dtype_name(buffer.dtype()) + " of shape " +
+                                shape_str(buffer.shape()));
+  momentum_buffers_[i] = buffer.defined() ? buffer.clone().detach() : Tensor();
+}
+
+OptimizerState SGD::state() const {
+  OptimizerState out;
+  for (size_t i = 0; i < momentum_buffers_.size(); ++i)
+    if (momentum_buffers_[i].defined()) out.emplace_back("momentum_buffer." + std::to_string(i), momentum_buffers_[i].clone());
+  return out;
+}
+
+void SGD::load_state(const OptimizerState& state) { momentum_buffers_ = checked_state(state)[0]; }
 
 void SGD::step() {
   NoGradGuard no_grad;
-  const bool plain = options_.momentum() == 0.0 && options_.weight_decay() == 0.0;
-  for (size_t i = 0; i < params_.size(); ++i) {
-    const Tensor& p = params_[i];
-    const Grad* g = p.impl_ptr()->grad.get();
+  for (size_t i = 0; i < params().size(); ++i) {
+    const Tensor& p = params()[i];
+    const detail::GradState* g = detail::find_grad_state(p);
     if (!g || !g->defined()) continue;
-    if (plain && (g->only_rows() || g->only_touched_rows())) plain_rows_step(p);
-    else dense_step(p, momentum_buffers_[i]);
+    const SGDOptions& o = static_cast<const SGDOptions&>(param_groups()[group_of(i)].options());
+    const bool plain = o.momentum() == 0.0 && o.weight_decay() == 0.0;
+    if (plain && (g->kind() == detail::GradKind::kSparse || g->kind() == detail::GradKind::kTracked))
+      plain_rows_step(p, o);
+    else dense_step(p, momentum_buffers_[i], o);
     p.bump_version();
   }
 }
 
-// p[row] = fma(g[row], -lr, p[row]) for the rows the gradient holds; every other row has g = 0 and
-// would come out bit-identical, so it is skipped.
-void SGD::plain_rows_step(const Tensor& p) {
-  const Grad& g = *p.impl_ptr()->grad;
-  const float neg_lr = static_cast<float>(-options_.lr());
+// The dense plain step restricted to the rows the gradient holds: p[row] = fma(g[row], -lr, p[row]). Every
+// other row has g = 0 and would come out bit-identical, so it is skipped. grad_state.cpp hands each row
+// with the dense gradient's floats.
+void SGD::plain_rows_step(const Tensor& p, const SGDOptions& o) {
+  const float neg_lr = static_cast<float>(-o.lr());
   const int64_t C = p.shape().back();
   float* w = p.data_ptr<float>();
-  if (g.only_rows()) {
-    // Each id's rows summed as the dense buffer gets them (grad.cpp: per chunk from zero in arrival order,
-    // the chunk sums then added), one id at a time in (C) scratch rows that stay in L1: no (u, C) buffer.
-    struct RowRef {
-      int64_t id;
-      size_t chunk;      // which RowChunk (one lookup's backward) the row came from
-      const float* src;  // (C) gradient row
-      float scale;
-    };
-    std::vector<RowRef> refs;
-    for (size_t c = 0; c < g.rows.size(); ++c) {
-      const RowChunk& chunk = g.rows[c];
-      const float* values = chunk.values.data_ptr<float>();
-      for (size_t i = 0; i < chunk.ids.size(); ++i)
-        if (chunk.ids[i] >= 0) refs.push_back({chunk.ids[i], c, values + i * C, chunk.scale.empty() ? 1.0f : chunk.scale[i]});
-    }
-    std::stable_sort(refs.begin(), refs.end(), [](const RowRef& a, const RowRef& b) { return a.id < b.id; });
-    std::vector<float> acc(static_cast<size_t>(C)), part(static_cast<size_t>(C));
-    std::vector<RowRef> singles;  // ids met once: applied after, in memory order (a stream, not a gather)
-    for (size_t r = 0; r < refs.size();) {
-      const int64_t id = refs[r].id;
-      size_t end = r + 1;
-      while (end < refs.size() && refs[end].id == id) ++end;
-      if (end == r + 1) {
-        singles.push_back(refs[r++]);
-        continue;
-      }
-      std::fill(acc.begin(), acc.end(), 0.0f);
-      while (r < end) {  // every chunk holding this id, in arrival order
-        const size_t c = refs[r].chunk;
-        std::fill(part.begin(), part.end(), 0.0f);
-        for (; r < end && refs[r].chunk == c; ++r) {  // its rows, in order
-          const float* src = refs[r].src;
-          const float s = refs[r].scale;
-          for (int64_t j = 0; j < C; ++j) part[j] = std::fma(src[j], s, part[j]);
-        }
-        for (int64_t j = 0; j < C; ++j) acc[j] += part[j];
-      }
-      float* wr = w + id * C;  // seek to row id
-      for (int64_t j = 0; j < C; ++j) wr[j] = std::fma(acc[j], neg_lr, wr[j]);
-    }
-    // A lone row: acc = 0 + fma(src, s, 0), the same floats as above without the scratch rows.
-    std::sort(singles.begin(), singles.end(), [](const RowRef& a, const RowRef& b) { return a.src < b.src; });
-    for (size_t k = 0; k < singles.size(); ++k) {
-      if (k + detail::kRowsAhead < singles.size())  // the weight row a few on: scattered in memory
-        detail::prefetch_row(w + singles[k + detail::kRowsAhead].id * C, C * int64_t(sizeof(float)), true);
-      const float* src = singles[k].src;
-      const float s = singles[k].scale;
-      float* wr = w + singles[k].id * C;  // seek to row id
-      for (int64_t j = 0; j < C; ++j) wr[j] = std::fma(0.0f + std::fma(src[j], s, 0.0f), neg_lr, wr[j]);
-    }
-    return;
-  }
-  const float* dense = g.dense.data_ptr<float>();
-  const std::vector<int64_t> ids = g.unique_touched();
-  for (size_t r = 0; r < ids.size(); ++r) {
-    if (r + detail::kRowsAhead < ids.size()) {  // the rows a few ids on: scattered in memory
-      const int64_t next = ids[r + detail::kRowsAhead];
-      detail::prefetch_row(dense + next * C, C * int64_t(sizeof(float)));
-      detail::prefetch_row(w + next * C, C * int64_t(sizeof(float)), true);
-    }
-    const int64_t id = ids[r];
-    float* wr = w + id * C;  // seek to row id
-    const float* gr = dense + id * C;
-    for (int64_t j = 0; j < C; ++j) wr[j] = std::fma(gr[j], neg_lr, wr[j]);
-  }
+  detail::find_grad_state(p)->for_each_row(
+      C,
+      [w, C, neg_lr](int64_t id, const float* grow) {
+        float* wr = w + id * C;  // seek to row id
+        for (int64_t j = 0; j < C; ++j) wr[j] = std::fma(grow[j], neg_lr, wr[j]);
+      },
+      [w, C](int64_t id) { detail::prefetch_row(w + id * C, C * int64_t(sizeof(float)), true); });
 }
 
-void SGD::dense_step(const Tensor& p, Tensor& buf) {
-  const Tensor grad = p.impl_ptr()->grad->to_dense(p.shape());
-  const float wd = static_cast<float>(options_.weight_decay());
-  const float mu = static_cast<float>(options_.momentum());
-  const float keep = static_cast<float>(1.0 - options_.dampening());
-  const float neg_lr = static_cast<float>(-options_.lr());
+void SGD::dense_step(const Tensor& p, Tensor& buf, const SGDOptions& o) {
+  const Tensor grad = detail::find_grad_state(p)->dense_copy(p.shape());
+  const float wd = static_cast<float>(o.weight_decay());
+  const float mu = static_cast<float>(o.momentum());
+  const float keep = static_cast<float>(1.0 - o.dampening());
+  const float neg_lr = static_cast<float>(-o.lr());
+  const bool nesterov = o.nesterov();
   const bool first = !buf.defined();
   if (mu != 0.0f && first) buf = empty(p.shape());
   float* w = p.data_ptr<float>();
@@ -149,7 +117,7 @@ void SGD::dense_step(const Tensor& p, Tensor& buf) {
     float d = wd != 0.0f ? std::fma(w[k], wd, gp[k]) : gp[k];
     if (b) {
       b[k] = first ? d : std::fma(d, keep, b[k] * mu);
-      d = options_.nesterov() ? std::fma(b[k], mu, d) : b[k];
+      d = nesterov ? std::fma(b[k], mu, d) : b[k];
     }
     w[k] = std::fma(d, neg_lr, w[k]);
   }

@@ -5,11 +5,11 @@
 #pragma once
 #include <vector>
 
-#include "../core/tensor.h"
+#include "optimizer.h"
 
 namespace microtorch::optim {
 
-struct SGDOptions {
+struct SGDOptions : OptimizerOptions {
   explicit SGDOptions(double lr) : lr_(lr) {}
   SGDOptions& lr(double v) { lr_ = v; return *this; }
   /// Momentum factor mu: buf = mu * buf + (1 - dampening) * d (the first step's buf is d itself).
@@ -25,6 +25,10 @@ struct SGDOptions {
   double weight_decay() const { return weight_decay_; }
   bool nesterov() const { return nesterov_; }
 
+  std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<SGDOptions>(*this); }
+  double get_lr() const override { return lr_; }
+  void set_lr(double v) override;  // checked: v >= 0
+
  private:
   double lr_;
   double momentum_ = 0.0;
@@ -33,25 +37,28 @@ struct SGDOptions {
   bool nesterov_ = false;
 };
 
-class SGD {
+class SGD : public Optimizer {
  public:
   // Throws std::invalid_argument for a negative lr, momentum or weight decay, or nesterov without
-  // momentum or with dampening. A parameter listed twice is kept (and updated) once.
+  // momentum or with dampening (in the defaults or any group). A parameter listed twice is kept once.
   SGD(const std::vector<Tensor>& params, const SGDOptions& options);
-  void zero_grad();  // every gradient becomes undefined (PyTorch 2's set_to_none)
-  void step();       // skips a parameter no backward has reached since zero_grad
+  SGD(std::vector<OptimizerParamGroup> groups, const SGDOptions& defaults);
+  void step() override;  // skips a parameter no backward has reached since zero_grad
 
-  const SGDOptions& options() const { return options_; }
-  const std::vector<Tensor>& params() const { return params_; }
+  const SGDOptions& options() const { return static_cast<const SGDOptions&>(defaults()); }
   // momentum_buffers()[i] belongs to params()[i]; undefined until that parameter's first momentum step.
-  std::vector<Tensor>& momentum_buffers() { return momentum_buffers_; }
+  const std::vector<Tensor>& momentum_buffers() const { return momentum_buffers_; }
+  // Checked: undefined, or float32 of params()[i]'s shape (std::invalid_argument); std::out_of_range for i.
+  void set_momentum_buffer(size_t i, const Tensor& buffer);
+
+  std::vector<std::string> state_kinds() const override { return {"momentum_buffer"}; }
+  OptimizerState state() const override;
+  void load_state(const OptimizerState& state) override;
 
  private:
-  void plain_rows_step(const Tensor& p);  // lr only, on the rows a gradient holds
-  void dense_step(const Tensor& p, Tensor& buf);
+  void plain_rows_step(const Tensor& p, const SGDOptions& o);  // lr only, on the rows a gradient holds
+  void dense_step(const Tensor& p, Tensor& buf, const SGDOptions& o);
 
-  SGDOptions options_;
-  std::vector<Tensor> params_;
   std::vector<Tensor> momentum_buffers_;
 };
 

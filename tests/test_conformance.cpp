@@ -3,6 +3,7 @@
 // Tolerances are the README's: a gather is bit-exact (with max_norm: 1e-6 relative to PyTorch, but an
 // exact copy of our own renormed rows); gradients and losses |a - b| <= 1e-5 + 1e-5 |b|; trajectories 1e-4.
 #include <catch2/catch.hpp>
+#include <microtorch/core/grad_state.h>
 #include <microtorch/microtorch.h>
 
 #include <algorithm>
@@ -84,8 +85,9 @@ TEST_CASE("conformance: embedding_* cases, dense and sparse, module and function
           CHECK(mismatch(out, c.record("out"), 0, 0, "out") == "");
           CHECK(mismatch(w.detach(), c.record("weight_after"), 0, 0, "weight_after") == "");
         }
+        // Before anything looks, the gradient is rows (sparse) or row-tracked (default); grad() makes it dense.
+        CHECK(mt::detail::find_grad_state(w)->kind() == (sparse ? mt::detail::GradKind::kSparse : mt::detail::GradKind::kTracked));
         CHECK(mismatch(w.grad(), c.record("weight_grad"), 1e-5, 1e-5, "weight_grad") == "");
-        CHECK(w.impl_ptr()->grad->only_rows() == sparse);
         // The sparse rows densify to the very floats of the dense path.
         if (!sparse && module) dense_grad_bits = conformance::bits(w.grad());
         else CHECK(conformance::bits(w.grad()) == dense_grad_bits);

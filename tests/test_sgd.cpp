@@ -2,6 +2,7 @@
 // and sparse-row training: sparse and dense runs give the same bits, a sparse step holds only rows, a
 // plain step leaves rows not looked up bit-identical and the default mode touches only the written rows.
 #include <catch2/catch.hpp>
+#include <microtorch/core/grad_state.h>
 #include <microtorch/microtorch.h>
 
 #include <cmath>
@@ -161,37 +162,48 @@ TEST_CASE("sgd: a sparse step holds only rows, never a (V, C) buffer") {
     CHECK(!emb.weight.grad().defined());
     auto out = emb(mt::tensor(std::vector<int64_t>{9, 7, 9, 300}, {4}));
     out.backward(mt::tensor(std::vector<float>(16, 1.0f), {4, 4}));
-    const mt::Grad& g = *emb.weight.impl_ptr()->grad;
-    CHECK(g.only_rows());
-    CHECK(!g.dense.defined());
+    CHECK(mt::detail::find_grad_state(emb.weight)->kind() == mt::detail::GradKind::kSparse);
     const auto sg = mt::sparse_grad(emb.weight);  // uncoalesced, in order, padding removed
     CHECK(sg.indices.to_vector<int64_t>() == std::vector<int64_t>{9, 9, 300});
     CHECK(sg.values.shape() == mt::Shape{3, 4});
     opt.step();
-    CHECK(!emb.weight.impl_ptr()->grad->dense.defined());
+    CHECK(mt::detail::find_grad_state(emb.weight)->kind() == mt::detail::GradKind::kSparse);  // the step read rows
   }
 }
 
 TEST_CASE("sgd: the default dense mode steps and zeroes only the touched rows, reusing the buffer") {
   mt::nn::Embedding emb(mt::nn::EmbeddingOptions(500, 3));
   mt::optim::SGD opt(emb.parameters(), SGDOptions(0.1));
-  const float* buffer = nullptr;
+  std::vector<float> before = emb.weight.to_vector<float>();
   for (int step = 0; step < 3; ++step) {
     INFO("step " << step);
     opt.zero_grad();
     auto out = emb(mt::tensor(std::vector<int64_t>{step, 42, 42}, {3}));
     out.backward(mt::ones({3, 3}));
-    const mt::Grad& g = *emb.weight.impl_ptr()->grad;
-    CHECK(g.only_touched_rows());
-    if (step == 0) buffer = g.dense.data_ptr<float>();
-    CHECK(g.dense.data_ptr<float>() == buffer);  // the zeroed buffer is reused
-    CHECK(g.unique_touched() == (step == 42 ? std::vector<int64_t>{42} : std::vector<int64_t>{step, 42}));
+    const mt::detail::GradState& g = *mt::detail::find_grad_state(emb.weight);
+    CHECK(g.kind() == mt::detail::GradKind::kTracked);
+    std::vector<int64_t> rows;
+    g.for_each_row(3, [&rows](int64_t id, const float*) { rows.push_back(id); });
+    CHECK(rows == (step == 42 ? std::vector<int64_t>{42} : std::vector<int64_t>{step, 42}));
     opt.step();
     opt.zero_grad();
-    REQUIRE(g.dense.defined());
-    CHECK(g.dense.to_vector<float>() == std::vector<float>(1500, 0.0f));  // all zero after zero_grad
+    CHECK(g.kind() == mt::detail::GradKind::kNone);
     CHECK(!emb.weight.grad().defined());
   }
+  // Rows 0, 1, 2 stepped once (g = 1), row 42 three times (g = 2), every other row untouched.
+  const std::vector<float> after = emb.weight.to_vector<float>();
+  for (int64_t k = 0; k < 1500; ++k) {
+    float want = before[k];
+    if (k / 3 < 3) want = std::fma(1.0f, -0.1f, want);
+    if (k / 3 == 42)
+      for (int s = 0; s < 3; ++s) want = std::fma(2.0f, -0.1f, want);
+    CHECK(after[k] == want);
+  }
+  // A fourth cycle reuses the zeroed buffer: the gradient is exactly the new rows.
+  opt.zero_grad();
+  emb(mt::tensor(std::vector<int64_t>{7}, {1})).sum().backward();
+  const std::vector<float> g = emb.weight.grad().to_vector<float>();
+  for (int64_t k = 0; k < 1500; ++k) CHECK(g[k] == (k / 3 == 7 ? 1.0f : 0.0f));
 }
 
 TEST_CASE("sgd: two lookups and two backwards into one sparse table step as the dense table") {
@@ -213,16 +225,14 @@ TEST_CASE("sgd: two lookups and two backwards into one sparse table step as the 
   CHECK(runs[0] == runs[1]);
 }
 
-TEST_CASE("sgd: a plain step reads the gradient of the touched rows only (Grad internals)") {
+TEST_CASE("sgd: a plain step reads the touched rows only while nobody looked (grad state)") {
   mt::nn::Embedding emb(mt::nn::EmbeddingOptions(20, 3));
   mt::optim::SGD opt(emb.parameters(), SGDOptions(0.1));
   emb(mt::tensor(std::vector<int64_t>{4, 9}, {2})).sum().backward();
-  mt::Grad& g = *emb.weight.impl_ptr()->grad;
-  REQUIRE(g.only_touched_rows());
+  REQUIRE(mt::detail::find_grad_state(emb.weight)->kind() == mt::detail::GradKind::kTracked);
   const auto before = emb.weight.to_vector<float>();
-  g.dense.data_ptr<float>()[0] = 1000.0f;  // poison row 0, which no lookup wrote: a full pass would apply it
-  opt.step();
+  opt.step();  // nobody looked: only rows 4 and 9 are read and written
   const auto after = emb.weight.to_vector<float>();
-  CHECK(after[0] == before[0]);
-  CHECK(after[4 * 3] == std::fma(1.0f, -0.1f, before[4 * 3]));
+  for (int64_t k = 0; k < 60; ++k)
+    CHECK(after[k] == ((k / 3 == 4 || k / 3 == 9) ? std::fma(1.0f, -0.1f, before[k]) : before[k]));
 }

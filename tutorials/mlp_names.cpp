@@ -158,7 +158,8 @@ int main(int argc, char** argv) {
   double window = 0.0, first = 0.0, last = 0.0;
   tutorials::Progress progress("train", steps);
   for (int64_t step = 1; step <= steps; ++step) {
-    if (step == decay_at + 1) opt = mt::optim::SGD(model.parameters(), mt::optim::SGDOptions(lr_late));
+    if (step == decay_at + 1)
+      for (auto& g : opt.param_groups()) g.options().set_lr(lr_late);  // the rate drops; nothing else changes
     const mt::Tensor picks = mt::randint(0, train.size(), {batch});  // (B) example indices
     for (int64_t b = 0; b < batch; ++b) {
       const int64_t i = picks.data_ptr<int64_t>()[b];

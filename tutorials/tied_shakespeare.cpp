@@ -107,8 +107,8 @@ Result train(CharModel& model, const Settings& s, const std::vector<int64_t>& tr
   double window = 0.0;
   tutorials::Progress progress(label, s.steps);
   for (int64_t step = 1; step <= s.steps; ++step) {
-    if (step == s.steps * 3 / 4 + 1)
-      opt = mt::optim::SGD(model.parameters(), mt::optim::SGDOptions(s.lr / 10).momentum(0.9));
+    if (step == s.steps * 3 / 4 + 1)  // the rate drops; the momentum buffers carry on
+      for (auto& g : opt.param_groups()) g.options().set_lr(s.lr / 10);
     windows(train_ids, mt::randint(0, last_start, {s.batch}).to_vector<int64_t>(), s.ctx, X, Y);
     const mt::Tensor loss = F::cross_entropy(model.forward(mt::tensor(X, {s.batch, s.ctx})), mt::tensor(Y, {s.batch}));
     opt.zero_grad();

@@ -1,15 +1,21 @@
-// view/reshape (share storage), clone, transpose (copies), one_hot.
-#include <xtensor/xmanipulation.hpp>
-#include <xtensor/xnoalias.hpp>
-
+// view/reshape/unsqueeze/squeeze (share storage), clone, one_hot, and the dim wrapping every shape op uses.
+// The copying shape ops are in permute.cpp (permute, transpose) and slice.cpp (narrow ... cat, stack).
 #include <cstring>
 
 #include "../autograd.h"
 #include "../grad.h"
 #include "../ops.h"
-#include "xt.h"
+#include "dispatch.h"
 
 namespace microtorch {
+
+int64_t detail::wrap_dim(const char* op, int64_t dim, int64_t ndim) {
+  if (dim < -ndim || dim >= ndim)
+    throw std::out_of_range(std::string(op) + ": dim " + std::to_string(dim) + " is out of range for a " +
+                            std::to_string(ndim) + "-d tensor (expected a dim in [" + std::to_string(-ndim) + ", " +
+                            std::to_string(ndim - 1) + "])");
+  return dim < 0 ? dim + ndim : dim;
+}
 
 // Fills in one -1 so that the shape holds `numel` elements.
 static Shape infer_shape(const Shape& from, Shape to) {
@@ -35,6 +41,33 @@ Tensor Tensor::view(const Shape& shape_in) const {
   return y;
 }
 
+// y shares a's storage with a size-1 dim inserted at dim (in [-ndim-1, ndim]).
+Tensor Tensor::unsqueeze(int64_t dim) const {
+  const int64_t d = detail::wrap_dim("unsqueeze", dim, this->dim() + 1);
+  Shape s = shape();
+  s.insert(s.begin() + d, 1);
+  return view(s);
+}
+
+// y shares a's storage without dim when its size is 1; otherwise y has a's shape (as PyTorch).
+Tensor Tensor::squeeze(int64_t dim) const {
+  if (this->dim() == 0) {  // a 0-d tensor accepts dim -1 and 0, as PyTorch
+    detail::wrap_dim("squeeze", dim, 1);
+    return view({});
+  }
+  const int64_t d = detail::wrap_dim("squeeze", dim, this->dim());
+  Shape s = shape();
+  if (s[d] == 1) s.erase(s.begin() + d);
+  return view(s);
+}
+
+Tensor Tensor::squeeze() const {
+  Shape s;
+  for (int64_t n : shape())
+    if (n != 1) s.push_back(n);
+  return view(s);
+}
+
 // y = a copy of a in new storage. da += dy.
 Tensor Tensor::clone() const {
   Tensor y = empty(shape(), dtype());
@@ -43,29 +76,6 @@ Tensor Tensor::clone() const {
   record(y, "clone", {a}, [a](const Tensor& dy) { accumulate_grad(a, dy); });
   return y;
 }
-
-// y = a with dims d0 and d1 swapped, copied into row-major order. da += transpose(dy) back.
-Tensor transpose(const Tensor& a, int64_t dim0, int64_t dim1) {
-  detail::check_float("transpose", a);
-  const int64_t n = a.dim();
-  if (dim0 < -n || dim0 >= n || dim1 < -n || dim1 >= n)
-    throw std::invalid_argument("transpose: dims (" + std::to_string(dim0) + ", " + std::to_string(dim1) +
-                                ") are out of range for shape " + shape_str(a.shape()));
-  const size_t d0 = static_cast<size_t>(dim0 < 0 ? dim0 + n : dim0), d1 = static_cast<size_t>(dim1 < 0 ? dim1 + n : dim1);
-  std::vector<size_t> perm(static_cast<size_t>(n));
-  for (size_t i = 0; i < perm.size(); ++i) perm[i] = i;
-  std::swap(perm[d0], perm[d1]);
-  Shape out_shape = a.shape();
-  std::swap(out_shape[d0], out_shape[d1]);
-  Tensor y = empty(out_shape);
-  auto xy = detail::as_xt(y);
-  xt::noalias(xy) = xt::transpose(detail::as_xt(a), perm);
-  record(y, "transpose", {a}, [a, d0, d1](const Tensor& dy) {
-    accumulate_grad(a, transpose(dy, static_cast<int64_t>(d0), static_cast<int64_t>(d1)));
-  });
-  return y;
-}
-Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const { return microtorch::transpose(*this, dim0, dim1); }
 
 // (...) int ids -> (..., num_classes) float32 rows of the identity. Not differentiable (ids are integers).
 Tensor one_hot(const Tensor& ids, int64_t num_classes) {

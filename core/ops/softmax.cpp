@@ -1,26 +1,97 @@
-// softmax and log_softmax over the last dim, stable by subtracting each row's max. Rows are contiguous,
-// so both run as plain loops over (R, N) with N the last dim.
+// softmax and log_softmax over any dim, stable by subtracting the max along it. The input is seen as
+// (outer, D, inner) around the dim. The last dim (inner = 1) is the fast path: contiguous rows (R, N) as
+// plain loops. Another dim runs the same steps on D strided rows at once, `inner` columns side by side.
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "../autograd.h"
 #include "../fastmath.h"
 #include "../grad.h"
 #include "../ops.h"
+#include "dispatch.h"
 #include "xt.h"
 
 namespace microtorch {
 
-static void check_last_dim(const char* op, const Tensor& a, int64_t dim) {
+namespace {
+struct Around {  // a's shape seen as (outer, D, inner) around the softmax dim
+  int64_t outer = 1, D = 1, inner = 1;
+};
+Around around_dim(const char* op, const Tensor& a, int64_t dim) {
   detail::check_float(op, a);
-  if (a.dim() == 0 || (dim != -1 && dim != a.dim() - 1))
-    throw std::invalid_argument(std::string(op) + ": only the last dim is supported, got dim " + std::to_string(dim) +
-                                " for shape " + shape_str(a.shape()));
+  Around r;
+  if (a.dim() == 0) {  // a 0-d tensor is one row of one element (dim -1 or 0), as PyTorch
+    detail::wrap_dim(op, dim, 1);
+    return r;
+  }
+  const int64_t d = detail::wrap_dim(op, dim, a.dim());
+  for (int64_t i = 0; i < d; ++i) r.outer *= a.shape()[i];
+  r.D = a.shape()[d];
+  for (int64_t i = d + 1; i < a.dim(); ++i) r.inner *= a.shape()[i];
+  return r;
 }
+
+// y (outer, D, inner) = (log_)softmax of x along D, one block of D strided rows at a time.
+void softmax_strided(const float* x, float* y, const Around& r, bool take_log) {
+  std::vector<float> mx(static_cast<size_t>(r.inner));
+  std::vector<double> sum(static_cast<size_t>(r.inner));
+  for (int64_t o = 0; o < r.outer; ++o) {
+    const float* xb = x + o * r.D * r.inner;  // seek to block o: D rows of inner values
+    float* yb = y + o * r.D * r.inner;
+    std::fill(mx.begin(), mx.end(), -INFINITY);
+    std::fill(sum.begin(), sum.end(), 0.0);
+    for (int64_t d = 0; d < r.D; ++d)
+      for (int64_t i = 0; i < r.inner; ++i) mx[i] = mx[i] < xb[d * r.inner + i] ? xb[d * r.inner + i] : mx[i];
+    for (int64_t d = 0; d < r.D; ++d)
+      for (int64_t i = 0; i < r.inner; ++i) {
+        const float e = detail::fast_exp(xb[d * r.inner + i] - mx[i]);
+        if (!take_log) yb[d * r.inner + i] = e;
+        sum[i] += e;
+      }
+    for (int64_t d = 0; d < r.D; ++d)
+      for (int64_t i = 0; i < r.inner; ++i) {
+        float& out = yb[d * r.inner + i];
+        if (take_log) out = (xb[d * r.inner + i] - mx[i]) - static_cast<float>(std::log(sum[i]));
+        else out = static_cast<float>(out / sum[i]);
+      }
+  }
+}
+
+// da (outer, D, inner) from dy and y along D: softmax da = y (dy - sum(dy y)); log_softmax da = dy - exp(y) sum(dy).
+void softmax_backward_strided(const float* g, const float* y, float* da, const Around& r, bool take_log) {
+  std::vector<float> acc(static_cast<size_t>(r.inner));
+  for (int64_t o = 0; o < r.outer; ++o) {
+    const size_t at = static_cast<size_t>(o * r.D * r.inner);  // seek to block o
+    std::fill(acc.begin(), acc.end(), 0.0f);
+    for (int64_t d = 0; d < r.D; ++d)
+      for (int64_t i = 0; i < r.inner; ++i) {
+        const size_t k = at + static_cast<size_t>(d * r.inner + i);
+        acc[i] += take_log ? g[k] : g[k] * y[k];
+      }
+    for (int64_t d = 0; d < r.D; ++d)
+      for (int64_t i = 0; i < r.inner; ++i) {
+        const size_t k = at + static_cast<size_t>(d * r.inner + i);
+        da[k] = take_log ? g[k] - detail::fast_exp(y[k]) * acc[i] : y[k] * (g[k] - acc[i]);
+      }
+  }
+}
+}  // namespace
 
 // y = log_softmax(a) per row: a - max - log(sum(exp(a - max))). da += dy - exp(y) * sum(dy).
 Tensor log_softmax(const Tensor& a, int64_t dim) {
-  check_last_dim("log_softmax", a, dim);
-  const int64_t N = a.shape().back(), R = N == 0 ? 0 : a.numel() / N;
+  const Around shape = around_dim("log_softmax", a, dim);
+  if (shape.inner != 1) {
+    Tensor y = empty(a.shape());
+    softmax_strided(a.data_ptr<float>(), y.data_ptr<float>(), shape, true);
+    record(y, "log_softmax", {a}, [a, y = y.detach(), shape](const Tensor& dy) {
+      Tensor da = empty(a.shape());
+      softmax_backward_strided(dy.data_ptr<float>(), y.data_ptr<float>(), da.data_ptr<float>(), shape, true);
+      accumulate_grad(a, da);
+    });
+    return y;
+  }
+  const int64_t N = shape.D, R = shape.outer;
   Tensor y = empty(a.shape());
   for (int64_t r = 0; r < R; ++r) {
     const float* x = a.data_ptr<float>() + r * N;  // seek to row r
@@ -48,8 +119,18 @@ Tensor log_softmax(const Tensor& a, int64_t dim) {
 
 // y = softmax(a) per row. da += y * (dy - sum(dy * y)).
 Tensor softmax(const Tensor& a, int64_t dim) {
-  check_last_dim("softmax", a, dim);
-  const int64_t N = a.shape().back(), R = N == 0 ? 0 : a.numel() / N;
+  const Around shape = around_dim("softmax", a, dim);
+  if (shape.inner != 1) {
+    Tensor y = empty(a.shape());
+    softmax_strided(a.data_ptr<float>(), y.data_ptr<float>(), shape, false);
+    record(y, "softmax", {a}, [a, y = y.detach(), shape](const Tensor& dy) {
+      Tensor da = empty(a.shape());
+      softmax_backward_strided(dy.data_ptr<float>(), y.data_ptr<float>(), da.data_ptr<float>(), shape, false);
+      accumulate_grad(a, da);
+    });
+    return y;
+  }
+  const int64_t N = shape.D, R = shape.outer;
   Tensor y = empty(a.shape());
   for (int64_t r = 0; r < R; ++r) {
     const float* x = a.data_ptr<float>() + r * N;  // seek to row r

@@ -1,0 +1,38 @@
+// Factories of API version 2: braced lists (as torch::tensor), arange(start, end), ones_like.
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "ops.h"
+#include "tensor.h"
+
+namespace microtorch {
+
+Tensor tensor(std::initializer_list<float> values, const Shape& shape) { return tensor(std::vector<float>(values), shape); }
+Tensor tensor(std::initializer_list<double> values, const Shape& shape) {
+  return tensor(std::vector<float>(values.begin(), values.end()), shape);  // float32, as torch::tensor
+}
+Tensor tensor(std::initializer_list<int> values, const Shape& shape) {
+  return tensor(std::vector<int64_t>(values.begin(), values.end()), shape);  // int64, as torch::tensor
+}
+Tensor tensor(std::initializer_list<int64_t> values, const Shape& shape) { return tensor(std::vector<int64_t>(values), shape); }
+Tensor tensor(std::initializer_list<float> values) { return tensor(values, {static_cast<int64_t>(values.size())}); }
+Tensor tensor(std::initializer_list<double> values) { return tensor(values, {static_cast<int64_t>(values.size())}); }
+Tensor tensor(std::initializer_list<int> values) { return tensor(values, {static_cast<int64_t>(values.size())}); }
+Tensor tensor(std::initializer_list<int64_t> values) { return tensor(values, {static_cast<int64_t>(values.size())}); }
+
+Tensor arange(int64_t start, int64_t end) {
+  const int64_t n = std::max<int64_t>(end - start, 0);
+  Tensor t = empty({n}, kInt64);
+  int64_t* p = t.data_ptr<int64_t>();
+  for (int64_t i = 0; i < n; ++i) p[i] = start + i;
+  return t;
+}
+
+Tensor ones_like(const Tensor& t) {
+  Tensor out = empty(t.shape(), t.dtype());
+  out.fill_(1.0f);  // a fresh leaf: nothing to record
+  return out;
+}
+
+}  // namespace microtorch

@@ -1,0 +1,83 @@
+// Internal (not installed): how a parameter's gradient is held, as a small state machine. The contract it
+// keeps is core/grad.h's: grad() is the gradient the next step() and the next accumulation use.
+//
+//   state     holds                                      enters by
+//   kNone     nothing (maybe a zeroed spare buffer)       zero_grad (clear)
+//   kDense    a buffer of the parameter's shape           add_dense; hand_out; rows onto a dense gradient
+//   kTracked  a dense buffer, nonzero only in touched_    rows into kNone (the default embedding)
+//   kSparse   row chunks, no (V, C) buffer                rows with keep_sparse into kNone (sparse=true)
+//
+// One function per transition (add_dense, add_rows, hand_out, scale, clear). The two row states are the
+// fast ones; anything that could make a row outside the held rows nonzero (a dense add, grad() handed to
+// a caller who may write anywhere) moves the gradient to kDense, where every consumer takes the full path.
+// Optimizers read rows only through for_each_row, which owns the float order that makes a sparse or
+// tracked step bit-identical to the dense one.
+#pragma once
+#include <functional>
+#include <vector>
+
+#include "tensor.h"
+
+namespace microtorch::detail {
+
+// Gradient rows bound for a (V, C) table: row i of `values` is added to row ids[i], times scale[i].
+struct RowChunk {
+  std::vector<int64_t> ids;  // (n) target rows; -1 marks a row that is skipped (padding_idx)
+  Tensor values;             // (n, C) float32
+  std::vector<float> scale;  // (n) factors (1/count for scale_grad_by_freq); empty means all 1
+};
+
+enum class GradKind { kNone, kDense, kTracked, kSparse };
+
+class GradState {
+ public:
+  GradKind kind() const { return kind_; }
+  bool defined() const { return kind_ != GradKind::kNone; }
+
+  // --- transitions ---
+  // any -> kDense: g (the parameter's shape) is added; `leaf` gradients are owned (written in place later).
+  void add_dense(const Tensor& g, bool leaf);
+  // kNone -> kSparse (keep_sparse) or kTracked; kSparse -> kSparse; kTracked -> kTracked; kDense -> kDense.
+  void add_rows(const Shape& shape, RowChunk chunk, bool keep_sparse);
+  // grad(): the live dense gradient, handed to a caller who may write into it: kTracked and kSparse become
+  // kDense (a sparse gradient is densified once); undefined in kNone.
+  Tensor hand_out(const Shape& shape);
+  // clip_grad_norm_: every gradient value times coef, in place, keeping the state (rows stay rows).
+  void scale(float coef);
+  // zero_grad(): -> kNone. Keeps a buffer for reuse only if nobody else can hold it (never handed out).
+  void clear();
+
+  // --- reads that change nothing ---
+  Tensor dense_copy(const Shape& shape) const;  // the dense gradient (fresh when rows must be added)
+  double norm(double p) const;                  // the dense gradient's p-norm (p > 0 or inf), summed in double
+  const std::vector<RowChunk>& chunks() const { return chunks_; }  // kSparse
+
+  // The gradient's rows for an optimizer that updates rows only (plain SGD, SparseAdam): calls
+  // f(id, grow) once per distinct row, grow (C) being that row of the dense gradient, same floats (per
+  // chunk summed from zero in id order, chunk sums added in arrival order, as the dense buffer gets them).
+  // ahead(id) is called a few rows before f(id) so the caller can prefetch its own row. Returns false and
+  // calls nothing unless the state is kTracked or kSparse.
+  bool for_each_row(int64_t C, const std::function<void(int64_t id, const float* grow)>& f,
+                    const std::function<void(int64_t id)>& ahead = {}) const;
+
+ private:
+  void densify(const Shape& shape);  // kSparse -> kDense
+
+  GradKind kind_ = GradKind::kNone;
+  Tensor dense_;                  // kDense, kTracked: the buffer; kNone: a zeroed spare or undefined
+  bool owned_ = false;            // kDense: ours to write in place (an interior gradient may be borrowed)
+  bool handed_out_ = false;       // kDense: grad() returned dense_, so clear() must not reuse it
+  std::vector<int64_t> touched_;  // kTracked: rows scattered since the buffer was zero (repeats kept)
+  std::vector<RowChunk> chunks_;  // kSparse
+};
+
+// t's gradient state, created empty on first use.
+GradState& grad_state(const Tensor& t);
+// t's gradient state or null.
+const GradState* find_grad_state(const Tensor& t);
+
+// Adds gradient rows into the gradient of the 2-D t (the embedding's backward); keep_sparse holds them as
+// rows, else they are scattered into a dense buffer that remembers them.
+void accumulate_grad_rows(const Tensor& t, RowChunk chunk, bool keep_sparse);
+
+}  // namespace microtorch::detail

@@ -1,0 +1,75 @@
+// var over one dim (biased or unbiased, keepdim as PyTorch). The input is seen as (outer, D, inner) around the
+// dim; each of the outer * inner columns gets its mean and squared deviations summed in double.
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "../autograd.h"
+#include "../grad.h"
+#include "../ops.h"
+#include "dispatch.h"
+#include "xt.h"
+
+namespace microtorch {
+
+// y = sum((a - mean)^2) / (n - unbiased) along dim (NaN when n - unbiased <= 0, as PyTorch).
+// da += dy * 2 (a - mean) / (n - unbiased).
+Tensor var(const Tensor& a, int64_t dim, bool unbiased, bool keepdim) {
+  detail::check_float("var", a);
+  const int64_t nd = a.dim() == 0 ? 1 : a.dim();
+  const int64_t d = detail::wrap_dim("var", dim, nd);
+  Shape shape = a.shape();
+  if (shape.empty()) shape.push_back(1);  // a 0-d tensor is one element along its one dim
+  int64_t outer = 1, inner = 1;
+  const int64_t D = shape[d];
+  for (int64_t i = 0; i < d; ++i) outer *= shape[i];
+  for (size_t i = static_cast<size_t>(d) + 1; i < shape.size(); ++i) inner *= shape[i];
+  const int64_t denom = D - (unbiased ? 1 : 0);
+  Shape kept = shape;
+  kept[d] = 1;
+  Tensor mean = empty(kept);  // (outer, 1, inner), kept for backward
+  Tensor y = empty(kept);
+  const float* x = a.data_ptr<float>();
+  float *m = mean.data_ptr<float>(), *out = y.data_ptr<float>();
+  std::vector<double> acc(static_cast<size_t>(inner));
+  for (int64_t o = 0; o < outer; ++o) {
+    const float* xb = x + o * D * inner;  // seek to block o: D rows of inner values
+    std::fill(acc.begin(), acc.end(), 0.0);
+    for (int64_t j = 0; j < D; ++j)
+      for (int64_t i = 0; i < inner; ++i) acc[i] += xb[j * inner + i];
+    for (int64_t i = 0; i < inner; ++i) m[o * inner + i] = static_cast<float>(acc[i] / static_cast<double>(D));
+    std::fill(acc.begin(), acc.end(), 0.0);
+    for (int64_t j = 0; j < D; ++j)
+      for (int64_t i = 0; i < inner; ++i) {
+        const double dev = static_cast<double>(xb[j * inner + i]) - m[o * inner + i];
+        acc[i] += dev * dev;
+      }
+    for (int64_t i = 0; i < inner; ++i)
+      out[o * inner + i] = denom > 0 ? static_cast<float>(acc[i] / static_cast<double>(denom))
+                                     : std::numeric_limits<float>::quiet_NaN();
+  }
+  Shape out_shape = a.shape();
+  if (!out_shape.empty()) {
+    if (keepdim) out_shape[d] = 1;
+    else out_shape.erase(out_shape.begin() + d);
+  }
+  y = y.view(out_shape);
+  record(y, "var", {a}, [a, mean, outer, D, inner, denom](const Tensor& dy) {
+    Tensor da = empty(a.shape());
+    const float *x = a.data_ptr<float>(), *m = mean.data_ptr<float>(), *g = dy.data_ptr<float>();
+    float* out = da.data_ptr<float>();
+    const float scale = denom > 0 ? 2.0f / static_cast<float>(denom) : std::numeric_limits<float>::quiet_NaN();
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t j = 0; j < D; ++j)
+        for (int64_t i = 0; i < inner; ++i) {
+          const int64_t k = (o * D + j) * inner + i, c = o * inner + i;  // element and its column
+          out[k] = g[c] * scale * (x[k] - m[c]);
+        }
+    accumulate_grad(a, da);
+  });
+  return y;
+}
+
+Tensor Tensor::var(int64_t dim, bool unbiased, bool keepdim) const { return microtorch::var(*this, dim, unbiased, keepdim); }
+
+}  // namespace microtorch

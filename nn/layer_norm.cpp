@@ -1,0 +1,124 @@
+// F::layer_norm and nn::LayerNorm. x is seen as N rows of M = prod(normalized_shape) contiguous values; each row
+// gets its mean and biased variance (two passes, summed in double: no cancellation for rows with a large mean),
+// y = (x - mean) * rstd * w + b with rstd = 1 / sqrt(var + eps). The forward keeps mean and rstd per row (2N
+// floats); the backward rebuilds x_hat from x.
+#include "layer_norm.h"
+
+#include <cmath>
+
+#include "../core/autograd.h"
+#include "../core/grad.h"
+#include "init.h"
+
+namespace microtorch::nn {
+namespace functional {
+
+static void check_layer_norm(const Tensor& x, const LayerNormFuncOptions& o) {
+  const Shape& ns = o.normalized_shape();
+  if (x.dtype() != kFloat32)
+    throw std::invalid_argument("layer_norm: input must be float32, got " + dtype_name(x.dtype()));
+  if (ns.empty()) throw std::invalid_argument("layer_norm: normalized_shape must name at least one dim, got []");
+  const bool fits = x.dim() >= static_cast<int64_t>(ns.size()) && Shape(x.shape().end() - ns.size(), x.shape().end()) == ns;
+  if (!fits)
+    throw std::invalid_argument("layer_norm: input of shape " + shape_str(x.shape()) + " must end in normalized_shape " +
+                                shape_str(ns));
+  for (const auto& [what, t] : {std::pair<const char*, const Tensor&>{"weight", o.weight()}, {"bias", o.bias()}})
+    if (t.defined() && (t.dtype() != kFloat32 || t.shape() != ns))
+      throw std::invalid_argument(std::string("layer_norm: ") + what + " must be float32 of normalized_shape " +
+                                  shape_str(ns) + ", got " + dtype_name(t.dtype()) + " of shape " + shape_str(t.shape()));
+  if (!(o.eps() >= 0.0) || !std::isfinite(o.eps()))
+    throw std::invalid_argument("layer_norm: eps must be finite and >= 0, got " + std::to_string(o.eps()));
+}
+
+// y = x_hat * w + b, x_hat = (x - mean) * rstd per row.
+// dx = rstd * (g - mean(g) - x_hat * mean(g * x_hat)) with g = dy * w; dw += sum_rows dy * x_hat; db += sum_rows dy.
+Tensor layer_norm(const Tensor& x, const LayerNormFuncOptions& o) {
+  check_layer_norm(x, o);
+  const Tensor w = o.weight(), b = o.bias();
+  const int64_t M = shape_numel(o.normalized_shape()), N = M == 0 ? 0 : x.numel() / M;
+  const float eps = static_cast<float>(o.eps());
+  Tensor y = empty(x.shape());
+  std::vector<float> mean(static_cast<size_t>(N)), rstd(static_cast<size_t>(N));
+  const float* wp = w.defined() ? w.data_ptr<float>() : nullptr;
+  const float* bp = b.defined() ? b.data_ptr<float>() : nullptr;
+  for (int64_t n = 0; n < N; ++n) {
+    const float* xr = x.data_ptr<float>() + n * M;  // seek to row n
+    float* yr = y.data_ptr<float>() + n * M;
+    double sum = 0.0, sq = 0.0;
+    for (int64_t j = 0; j < M; ++j) sum += xr[j];
+    const double mu = sum / static_cast<double>(M);
+    for (int64_t j = 0; j < M; ++j) sq += (xr[j] - mu) * (xr[j] - mu);
+    mean[n] = static_cast<float>(mu);
+    rstd[n] = 1.0f / std::sqrt(static_cast<float>(sq / static_cast<double>(M)) + eps);
+    for (int64_t j = 0; j < M; ++j) {
+      const float xh = (xr[j] - mean[n]) * rstd[n];
+      yr[j] = (wp ? xh * wp[j] : xh) + (bp ? bp[j] : 0.0f);
+    }
+  }
+
+  record(y, "layer_norm", {x, w, b}, [x, w, b, N, M, mean = std::move(mean), rstd = std::move(rstd)](const Tensor& dy) {
+    const float* wp = w.defined() ? w.data_ptr<float>() : nullptr;
+    std::vector<double> dw(w.defined() && w.requires_grad() ? M : 0), db(b.defined() && b.requires_grad() ? M : 0);
+    Tensor dx = x.requires_grad() ? empty(x.shape()) : Tensor();
+    for (int64_t n = 0; n < N; ++n) {
+      const float* xr = x.data_ptr<float>() + n * M;  // seek to row n
+      const float* g = dy.data_ptr<float>() + n * M;
+      double sum_g = 0.0, sum_gxh = 0.0;
+      for (int64_t j = 0; j < M; ++j) {
+        const float xh = (xr[j] - mean[n]) * rstd[n];
+        const float gw = wp ? g[j] * wp[j] : g[j];
+        sum_g += gw;
+        sum_gxh += static_cast<double>(gw) * xh;
+        if (!dw.empty()) dw[j] += static_cast<double>(g[j]) * xh;
+        if (!db.empty()) db[j] += g[j];
+      }
+      if (!dx.defined()) continue;
+      float* d = dx.data_ptr<float>() + n * M;
+      const float mean_g = static_cast<float>(sum_g / static_cast<double>(M));
+      const float mean_gxh = static_cast<float>(sum_gxh / static_cast<double>(M));
+      for (int64_t j = 0; j < M; ++j) {
+        const float xh = (xr[j] - mean[n]) * rstd[n];
+        const float gw = wp ? g[j] * wp[j] : g[j];
+        d[j] = rstd[n] * (gw - mean_g - xh * mean_gxh);
+      }
+    }
+    if (dx.defined()) accumulate_grad(x, dx);
+    if (!dw.empty()) accumulate_grad(w, tensor(std::vector<float>(dw.begin(), dw.end()), w.shape()));
+    if (!db.empty()) accumulate_grad(b, tensor(std::vector<float>(db.begin(), db.end()), b.shape()));
+  });
+  return y;
+}
+
+}  // namespace functional
+
+LayerNorm::LayerNorm(const LayerNormOptions& o) : options_(o) {
+  for (int64_t d : o.normalized_shape())
+    if (d < 1)
+      throw std::invalid_argument("LayerNorm: every dim of normalized_shape must be >= 1, got " +
+                                  shape_str(o.normalized_shape()));
+  if (o.normalized_shape().empty()) throw std::invalid_argument("LayerNorm: normalized_shape must name at least one dim, got []");
+  if (!(o.eps() >= 0.0) || !std::isfinite(o.eps()))
+    throw std::invalid_argument("LayerNorm: eps must be finite and >= 0, got " + std::to_string(o.eps()));
+  if (o.elementwise_affine()) {
+    weight = register_parameter("weight", empty(o.normalized_shape()));
+    if (o.bias()) bias = register_parameter("bias", empty(o.normalized_shape()));
+  }
+  reset();
+}
+
+void LayerNorm::reset() {
+  if (weight.defined()) init::ones_(weight);
+  if (bias.defined()) init::zeros_(bias);
+}
+
+Tensor LayerNorm::forward(const Tensor& x) {
+  return functional::layer_norm(
+      x, functional::LayerNormFuncOptions(options_.normalized_shape()).weight(weight).bias(bias).eps(options_.eps()));
+}
+
+void LayerNorm::sync_parameters_() const {
+  set_parameter_("weight", weight);
+  set_parameter_("bias", bias);
+}
+
+}  // namespace microtorch::nn

@@ -1,0 +1,51 @@
+// nn::LayerNorm: normalises each row over its trailing normalized_shape dims, then scales and shifts.
+//   mt::nn::LayerNorm ln(mt::nn::LayerNormOptions({C}).eps(1e-5));
+//   mt::Tensor y = ln(x);   // x (..., C) -> (..., C)
+#pragma once
+#include <vector>
+
+#include "functional.h"
+#include "module.h"
+
+namespace microtorch::nn {
+
+struct LayerNormOptions {
+  /// The trailing dims normalised over, e.g. {C}.
+  LayerNormOptions(std::vector<int64_t> normalized_shape) : normalized_shape_(std::move(normalized_shape)) {}
+  /// Added to the variance before the square root (default 1e-5).
+  LayerNormOptions& eps(double v) { eps_ = v; return *this; }
+  /// Learn a per-element weight (ones at init) and, with bias(true), a bias (zeros); default true.
+  LayerNormOptions& elementwise_affine(bool v) { elementwise_affine_ = v; return *this; }
+  /// With elementwise_affine: learn the bias too (default true).
+  LayerNormOptions& bias(bool v) { bias_ = v; return *this; }
+  const std::vector<int64_t>& normalized_shape() const { return normalized_shape_; }
+  double eps() const { return eps_; }
+  bool elementwise_affine() const { return elementwise_affine_; }
+  bool bias() const { return bias_; }
+
+ private:
+  std::vector<int64_t> normalized_shape_;
+  double eps_ = 1e-5;
+  bool elementwise_affine_ = true;
+  bool bias_ = true;
+};
+
+class LayerNorm : public Module {
+ public:
+  explicit LayerNorm(const LayerNormOptions& options);
+  void reset();                      // weight ones, bias zeros
+  Tensor forward(const Tensor& x);   // (..., *normalized_shape) -> same shape
+  Tensor operator()(const Tensor& x) { return forward(x); }
+  const LayerNormOptions& options() const { return options_; }
+
+  Tensor weight;  // normalized_shape, undefined without elementwise_affine
+  Tensor bias;    // normalized_shape, undefined without elementwise_affine or with bias(false)
+
+ protected:
+  void sync_parameters_() const override;
+
+ private:
+  LayerNormOptions options_;
+};
+
+}  // namespace microtorch::nn

@@ -1,0 +1,50 @@
+// clip_grad_norm_ (utils.h), float for float as PyTorch 1.13 where it can be: each gradient's norm is a
+// float32 value (summed here in double), the total is the norm of those floats, and
+// coef = clamp(reciprocal(total + 1e-6) * max_norm, max = 1) multiplies every gradient (torch's __rtruediv__).
+#include "utils.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "../core/grad_state.h"
+#include "module.h"
+
+namespace microtorch::nn::utils {
+
+double clip_grad_norm_(const std::vector<Tensor>& parameters, double max_norm, double norm_type, bool error_if_nonfinite) {
+  if (!(norm_type > 0.0))
+    throw std::invalid_argument("clip_grad_norm_: norm_type must be > 0 or inf, got " + std::to_string(norm_type));
+  std::vector<detail::GradState*> grads;
+  for (const Tensor& p : unique_tensors(parameters))
+    if (p.impl_ptr()->grad && p.impl_ptr()->grad->defined()) grads.push_back(p.impl_ptr()->grad.get());
+  if (grads.empty()) return 0.0;
+  std::vector<float> norms;  // (n) one float32 norm per gradient
+  for (const detail::GradState* g : grads) norms.push_back(static_cast<float>(g->norm(norm_type)));
+  double acc = 0.0;
+  for (float x : norms) {
+    const double a = std::fabs(static_cast<double>(x));
+    if (std::isinf(norm_type)) acc = std::max(acc, a);
+    else acc += norm_type == 2.0 ? a * a : std::pow(a, norm_type);
+  }
+  const float total = static_cast<float>(std::isinf(norm_type) ? acc : norm_type == 2.0 ? std::sqrt(acc)
+                                                                                       : std::pow(acc, 1.0 / norm_type));
+  if (error_if_nonfinite && !std::isfinite(total))
+    throw std::runtime_error("clip_grad_norm_: the total norm of order " + std::to_string(norm_type) + " is " +
+                             std::to_string(total) + "; the gradients cannot be clipped (error_if_nonfinite)");
+  const float coef = std::min((1.0f / (total + 1e-6f)) * static_cast<float>(max_norm), 1.0f);
+  for (detail::GradState* g : grads) g->scale(coef);
+  return total;
+}
+
+double clip_grad_norm_(std::initializer_list<Tensor> parameters, double max_norm, double norm_type,
+                       bool error_if_nonfinite) {
+  return clip_grad_norm_(std::vector<Tensor>(parameters), max_norm, norm_type, error_if_nonfinite);
+}
+
+double clip_grad_norm_(const Tensor& parameter, double max_norm, double norm_type, bool error_if_nonfinite) {
+  return clip_grad_norm_(std::vector<Tensor>{parameter}, max_norm, norm_type, error_if_nonfinite);
+}
+
+}  // namespace microtorch::nn::utils

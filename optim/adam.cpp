@@ -1,0 +1,134 @@
+// Adam and AdamW share one update, float for float torch 1.13's _single_tensor_adam(w) on the CPU (scalars
+// are doubles, cast to float where they meet a float32 tensor; add(x, alpha) is one fma):
+//   t += 1;  Adam: g = fma(p, wd, g) if wd;   AdamW: p = p * (1 - lr*wd)
+//   m = fma(g, 1 - b1, m * b1);   v = v * b2 + ((1 - b2) * g) * g
+//   denom = sqrt(v) / sqrt(1 - b2^t) + eps      (amsgrad: vmax = max(vmax, v), sqrt(vmax))
+//   p = p + (-(lr / (1 - b1^t)) * m) / denom
+#include "adam.h"
+
+#include <algorithm>
+#include <functional>
+#include <cmath>
+#include <stdexcept>
+
+#include "../core/autograd.h"
+#include "../core/grad_state.h"
+
+namespace microtorch::optim {
+
+void AdamOptions::set_lr(double v) {
+  check_option(v >= 0.0, "Adam", "learning rate", v, ">= 0");
+  lr_ = v;
+}
+void AdamWOptions::set_lr(double v) {
+  check_option(v >= 0.0, "AdamW", "learning rate", v, ">= 0");
+  lr_ = v;
+}
+
+template <class O>
+static void check_adam_options(const O& o, const char* who) {
+  const auto [b1, b2] = o.betas();
+  check_option(o.lr() >= 0.0, who, "learning rate", o.lr(), ">= 0");
+  check_option(o.eps() >= 0.0, who, "epsilon value", o.eps(), ">= 0");
+  check_option(b1 >= 0.0 && b1 < 1.0, who, "beta parameter at index 0:", b1, "in [0, 1)");
+  check_option(b2 >= 0.0 && b2 < 1.0, who, "beta parameter at index 1:", b2, "in [0, 1)");
+  check_option(o.weight_decay() >= 0.0, who, "weight_decay value", o.weight_decay(), ">= 0");
+}
+
+template <class O>
+static bool is(const OptimizerOptions& o) {
+  return dynamic_cast<const O*>(&o) != nullptr;
+}
+
+static std::vector<OptimizerParamGroup> one_group(const std::vector<Tensor>& params) {
+  std::vector<OptimizerParamGroup> groups;
+  groups.emplace_back(params);
+  return groups;
+}
+
+// One parameter's update; `decoupled` is AdamW. The state's tensors exist (zeros before the first step).
+template <class O>
+static void adam_update(const Tensor& p, const Tensor& grad, AdamParamState& s, const O& o, bool decoupled) {
+  s.step += 1;
+  const auto [beta1, beta2] = o.betas();
+  const double lr = o.lr(), wd = o.weight_decay();
+  const double bc1 = 1.0 - std::pow(beta1, static_cast<double>(s.step));
+  const double bc2 = 1.0 - std::pow(beta2, static_cast<double>(s.step));
+  const float b1 = static_cast<float>(beta1), b2 = static_cast<float>(beta2);
+  const float keep1 = static_cast<float>(1.0 - beta1), keep2 = static_cast<float>(1.0 - beta2);
+  const float shrink = static_cast<float>(1.0 - lr * wd), wdf = static_cast<float>(wd);
+  const float bc2_sqrt = static_cast<float>(std::sqrt(bc2)), eps = static_cast<float>(o.eps());
+  const float neg_step = static_cast<float>(-(lr / bc1));
+  float* w = p.data_ptr<float>();
+  const float* gp = grad.data_ptr<float>();
+  float* m = s.exp_avg.data_ptr<float>();
+  float* v = s.exp_avg_sq.data_ptr<float>();
+  float* vmax = o.amsgrad() ? s.max_exp_avg_sq.data_ptr<float>() : nullptr;
+  const int64_t n = p.numel();
+  for (int64_t k = 0; k < n; ++k) {
+    float g = gp[k];
+    if (decoupled) w[k] = w[k] * shrink;
+    else if (wd != 0.0) g = std::fma(w[k], wdf, g);
+    m[k] = std::fma(g, keep1, m[k] * b1);
+    v[k] = v[k] * b2 + (keep2 * g) * g;
+    float second = v[k];
+    if (vmax) second = vmax[k] = std::max(vmax[k], v[k]);
+    const float denom = std::sqrt(second) / bc2_sqrt + eps;
+    w[k] = w[k] + (neg_step * m[k]) / denom;
+  }
+}
+
+// Every parameter a backward reached since zero_grad, with its group's options.
+template <class O>
+static void adam_step(const std::vector<Tensor>& params, std::vector<AdamParamState>& states,
+                      const std::function<const O&(size_t)>& options_of, bool decoupled) {
+  NoGradGuard no_grad;
+  for (size_t i = 0; i < params.size(); ++i) {
+    const Tensor& p = params[i];
+    const detail::GradState* g = detail::find_grad_state(p);
+    if (!g || !g->defined()) continue;
+    const O& o = options_of(i);
+    AdamParamState& s = states[i];
+    if (s.step == 0) {
+      s.exp_avg = zeros(p.shape());
+      s.exp_avg_sq = zeros(p.shape());
+      if (o.amsgrad()) s.max_exp_avg_sq = zeros(p.shape());
+    } else if (o.amsgrad() && !s.max_exp_avg_sq.defined()) {  // amsgrad switched on after the start
+      s.max_exp_avg_sq = zeros(p.shape());
+    }
+    adam_update(p, g->dense_copy(p.shape()), s, o, decoupled);
+    p.bump_version();
+  }
+}
+
+Adam::Adam(const std::vector<Tensor>& params, const AdamOptions& o) : Adam(one_group(params), o) {}
+Adam::Adam(std::vector<OptimizerParamGroup> groups, const AdamOptions& defaults)
+    : AdamFamily((check_adam_options(defaults, "Adam"), std::move(groups)), defaults.clone(), "Adam", is<AdamOptions>) {
+  for (const OptimizerParamGroup& g : param_groups()) check_adam_options(static_cast<const AdamOptions&>(g.options()), "Adam");
+  states_.resize(params().size());
+}
+bool Adam::amsgrad(size_t i) const {
+  return static_cast<const AdamOptions&>(param_groups()[group_of(i)].options()).amsgrad();
+}
+void Adam::step() {
+  adam_step<AdamOptions>(
+      params(), states_, [this](size_t i) -> const AdamOptions& {
+        return static_cast<const AdamOptions&>(param_groups()[group_of(i)].options()); }, false);
+}
+
+AdamW::AdamW(const std::vector<Tensor>& params, const AdamWOptions& o) : AdamW(one_group(params), o) {}
+AdamW::AdamW(std::vector<OptimizerParamGroup> groups, const AdamWOptions& defaults)
+    : AdamFamily((check_adam_options(defaults, "AdamW"), std::move(groups)), defaults.clone(), "AdamW", is<AdamWOptions>) {
+  for (const OptimizerParamGroup& g : param_groups()) check_adam_options(static_cast<const AdamWOptions&>(g.options()), "AdamW");
+  states_.resize(params().size());
+}
+bool AdamW::amsgrad(size_t i) const {
+  return static_cast<const AdamWOptions&>(param_groups()[group_of(i)].options()).amsgrad();
+}
+void AdamW::step() {
+  adam_step<AdamWOptions>(
+      params(), states_, [this](size_t i) -> const AdamWOptions& {
+        return static_cast<const AdamWOptions&>(param_groups()[group_of(i)].options()); }, true);
+}
+
+}  // namespace microtorch::optim

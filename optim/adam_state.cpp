@@ -1,0 +1,52 @@
+// AdamFamily's state: the const accessor and the checked load (adam_state.h).
+#include "adam_state.h"
+
+#include <stdexcept>
+
+namespace microtorch::optim {
+
+const AdamParamState& AdamFamily::param_state(size_t i) const {
+  if (i >= states_.size())
+    throw std::out_of_range(name() + "::param_state: index " + std::to_string(i) + " is outside [0, " +
+                            std::to_string(states_.size()) + ")");
+  return states_[i];
+}
+
+OptimizerState AdamFamily::state() const {
+  OptimizerState out;
+  for (size_t i = 0; i < states_.size(); ++i) {
+    const AdamParamState& s = states_[i];
+    if (s.step == 0) continue;
+    const std::string at = "." + std::to_string(i);
+    out.emplace_back("step" + at, tensor(std::vector<int64_t>{s.step}, {1}));
+    out.emplace_back("exp_avg" + at, s.exp_avg.clone());
+    out.emplace_back("exp_avg_sq" + at, s.exp_avg_sq.clone());
+    if (s.max_exp_avg_sq.defined()) out.emplace_back("max_exp_avg_sq" + at, s.max_exp_avg_sq.clone());
+  }
+  return out;
+}
+
+void AdamFamily::load_state(const OptimizerState& state) {
+  const std::vector<std::vector<Tensor>> found = checked_state(state);  // [kind][i], kinds as state_kinds()
+  std::vector<AdamParamState> next(states_.size());
+  for (size_t i = 0; i < next.size(); ++i) {
+    const Tensor &step = found[0][i], &m = found[1][i], &v = found[2][i], &vmax = found[3][i];
+    const bool any = step.defined() || m.defined() || v.defined() || vmax.defined();
+    if (!any) continue;
+    const std::string at = "." + std::to_string(i);
+    if (!step.defined() || !m.defined() || !v.defined())
+      throw std::invalid_argument(name() + " state: parameter " + std::to_string(i) +
+                                  " needs step" + at + ", exp_avg" + at + " and exp_avg_sq" + at + " together");
+    if (vmax.defined() != amsgrad(i))
+      throw std::invalid_argument(name() + " state: max_exp_avg_sq" + at + (amsgrad(i) ? " is missing" : " is present") +
+                                  " but parameter " + std::to_string(i) + "'s group has amsgrad " +
+                                  (amsgrad(i) ? "true" : "false"));
+    const int64_t count = step.data_ptr<int64_t>()[0];
+    if (count < 1)
+      throw std::invalid_argument(name() + " state: step" + at + " is " + std::to_string(count) + " (expected >= 1)");
+    next[i] = AdamParamState{count, m, v, vmax};
+  }
+  states_ = std::move(next);
+}
+
+}  // namespace microtorch::optim

@@ -1,0 +1,103 @@
+// The optimizer base: parameter groups and checked state (optimizer.h).
+#include "optimizer.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "../core/grad.h"
+#include "../nn/module.h"
+
+namespace microtorch::optim {
+
+void check_option(bool ok, const char* who, const char* what, double v, const char* expected) {
+  if (!ok)
+    throw std::invalid_argument(std::string(who) + ": invalid " + what + " " + std::to_string(v) + " (expected " +
+                                expected + ")");
+}
+
+OptimizerParamGroup::OptimizerParamGroup(std::vector<Tensor> params) : params_(std::move(params)) {}
+OptimizerParamGroup::OptimizerParamGroup(std::vector<Tensor> params, std::unique_ptr<OptimizerOptions> options)
+    : params_(std::move(params)), options_(std::move(options)) {}
+OptimizerParamGroup::OptimizerParamGroup(const OptimizerParamGroup& other)
+    : params_(other.params_), options_(other.options_ ? other.options_->clone() : nullptr) {}
+OptimizerParamGroup& OptimizerParamGroup::operator=(const OptimizerParamGroup& other) {
+  if (this != &other) {
+    params_ = other.params_;
+    options_ = other.options_ ? other.options_->clone() : nullptr;
+  }
+  return *this;
+}
+
+OptimizerOptions& OptimizerParamGroup::options() {
+  if (!options_) throw std::logic_error("OptimizerParamGroup: this group has no options of its own yet");
+  return *options_;
+}
+const OptimizerOptions& OptimizerParamGroup::options() const {
+  if (!options_) throw std::logic_error("OptimizerParamGroup: this group has no options of its own yet");
+  return *options_;
+}
+
+Optimizer::Optimizer(std::vector<OptimizerParamGroup> groups, std::unique_ptr<OptimizerOptions> defaults, const char* who,
+                     bool (*same_type)(const OptimizerOptions&))
+    : who_(who), groups_(std::move(groups)), defaults_(std::move(defaults)) {
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    OptimizerParamGroup& group = groups_[g];
+    if (group.options_ && !same_type(*group.options_))
+      throw std::invalid_argument(std::string(who) + ": parameter group " + std::to_string(g) +
+                                  " has options of another optimizer");
+    if (!group.options_) group.options_ = defaults_->clone();
+    group.params_ = nn::unique_tensors(group.params_);  // a parameter listed twice is updated once
+    for (const Tensor& p : group.params_) {
+      if (p.dtype() != kFloat32 || !p.is_leaf())
+        throw std::invalid_argument(std::string(who) + ": parameters must be float32 leaf tensors, got a " +
+                                    dtype_name(p.dtype()) + (p.is_leaf() ? " leaf" : " non-leaf") + " of shape " +
+                                    shape_str(p.shape()));
+      for (const Tensor& q : params_)
+        if (q.impl_ptr() == p.impl_ptr())
+          throw std::invalid_argument(std::string(who) + ": a parameter of shape " + shape_str(p.shape()) +
+                                      " appears in more than one parameter group (group " + std::to_string(g) + ")");
+      params_.push_back(p);
+      group_of_.push_back(g);
+    }
+  }
+}
+
+void Optimizer::zero_grad() {
+  for (const Tensor& p : params_) microtorch::zero_grad(p);
+}
+
+std::pair<Dtype, Shape> Optimizer::state_layout(const std::string& kind, size_t i) const {
+  if (kind == "step") return {kInt64, {1}};
+  return {kFloat32, params_.at(i).shape()};
+}
+
+std::vector<std::vector<Tensor>> Optimizer::checked_state(const OptimizerState& state) const {
+  const std::vector<std::string> kinds = state_kinds();
+  std::vector<std::vector<Tensor>> found(kinds.size(), std::vector<Tensor>(params_.size()));
+  std::string names;
+  for (const std::string& k : kinds) names += (names.empty() ? "" : ", ") + k + ".<i>";
+  for (const auto& [name, t] : state) {
+    const size_t dot = name.rfind('.');
+    const auto kind = std::find(kinds.begin(), kinds.end(), name.substr(0, dot == std::string::npos ? 0 : dot));
+    size_t i = params_.size();
+    if (dot != std::string::npos && dot + 1 < name.size() &&
+        name.find_first_not_of("0123456789", dot + 1) == std::string::npos && name.size() - dot - 1 < 10)
+      i = std::stoul(name.substr(dot + 1));
+    if (kind == kinds.end() || i >= params_.size())
+      throw std::runtime_error(std::string(who_) + " state: unexpected tensor '" + name + "' (expected " + names +
+                                  " for i < " + std::to_string(params_.size()) + ")");
+    const auto [dtype, shape] = state_layout(*kind, i);
+    if (!t.defined() || t.dtype() != dtype || t.shape() != shape)
+      throw std::invalid_argument(std::string(who_) + " state: tensor '" + name + "' must be " + dtype_name(dtype) +
+                                  " of shape " + shape_str(shape) + ", got " +
+                                  (t.defined() ? dtype_name(t.dtype()) + " of shape " + shape_str(t.shape()) : "undefined"));
+    Tensor& slot = found[kind - kinds.begin()][i];
+    if (slot.defined())
+      throw std::invalid_argument(std::string(who_) + " state: tensor '" + name + "' appears twice");
+    slot = t.clone().detach();
+  }
+  return found;
+}
+
+}  // namespace microtorch::optim

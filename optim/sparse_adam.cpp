@@ -1,0 +1,104 @@
+// SparseAdam's row update, float for float torch 1.13's F.sparse_adam on the coalesced gradient (each row's
+// gradient g summed per id, from core/grad_state.cpp's for_each_row), for the rows present only:
+//   t += 1 (per parameter);   dm = (g - m) * (1 - b1);   m = m + dm
+//   dv = (g*g - v) * (1 - b2);   v = v + dv;   denom = sqrt(dv + v_old) + eps
+//   p = p + (-(lr * sqrt(1 - b2^t) / (1 - b1^t))) * ((dm + m_old) / denom)
+#include "sparse_adam.h"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "../core/autograd.h"
+#include "../core/grad_state.h"
+#include "../core/prefetch.h"
+
+namespace microtorch::optim {
+
+void SparseAdamOptions::set_lr(double v) {
+  check_option(v >= 0.0, "SparseAdam", "learning rate", v, ">= 0");
+  lr_ = v;
+}
+
+static void check_sparse_adam_options(const SparseAdamOptions& o) {
+  const auto [b1, b2] = o.betas();
+  check_option(o.lr() >= 0.0, "SparseAdam", "learning rate", o.lr(), ">= 0");
+  check_option(o.eps() >= 0.0, "SparseAdam", "epsilon value", o.eps(), ">= 0");
+  check_option(b1 >= 0.0 && b1 < 1.0, "SparseAdam", "beta parameter at index 0:", b1, "in [0, 1)");
+  check_option(b2 >= 0.0 && b2 < 1.0, "SparseAdam", "beta parameter at index 1:", b2, "in [0, 1)");
+}
+
+static bool is_sparse_adam_options(const OptimizerOptions& o) {
+  return dynamic_cast<const SparseAdamOptions*>(&o) != nullptr;
+}
+
+static std::vector<OptimizerParamGroup> one_group(const std::vector<Tensor>& params) {
+  std::vector<OptimizerParamGroup> groups;
+  groups.emplace_back(params);
+  return groups;
+}
+
+SparseAdam::SparseAdam(const std::vector<Tensor>& params, const SparseAdamOptions& o) : SparseAdam(one_group(params), o) {}
+SparseAdam::SparseAdam(std::vector<OptimizerParamGroup> groups, const SparseAdamOptions& defaults)
+    : AdamFamily((check_sparse_adam_options(defaults), std::move(groups)), defaults.clone(), "SparseAdam",
+                 is_sparse_adam_options) {
+  for (const OptimizerParamGroup& g : param_groups()) check_sparse_adam_options(static_cast<const SparseAdamOptions&>(g.options()));
+  for (const Tensor& p : params())
+    if (p.dim() != 2)
+      throw std::invalid_argument("SparseAdam: parameters must be 2-D tables (V, C) with row gradients, got shape " +
+                                  shape_str(p.shape()));
+  states_.resize(params().size());
+}
+
+void SparseAdam::step() {
+  NoGradGuard no_grad;
+  for (size_t i = 0; i < params().size(); ++i) {  // validate everything before any parameter moves
+    const detail::GradState* g = detail::find_grad_state(params()[i]);
+    if (g && g->kind() == detail::GradKind::kDense)
+      throw std::invalid_argument("SparseAdam: parameter " + std::to_string(i) + " of shape " +
+                                  shape_str(params()[i].shape()) +
+                                  " has a dense gradient (a dense contribution such as a tied head, or grad() read it); "
+                                  "SparseAdam takes sparse or row-tracked embedding gradients, use Adam");
+  }
+  for (size_t i = 0; i < params().size(); ++i) {
+    const Tensor& p = params()[i];
+    const detail::GradState* g = detail::find_grad_state(p);
+    if (!g || !g->defined()) continue;
+    const SparseAdamOptions& o = static_cast<const SparseAdamOptions&>(param_groups()[group_of(i)].options());
+    AdamParamState& s = states_[i];
+    if (s.step == 0) {
+      s.exp_avg = zeros(p.shape());
+      s.exp_avg_sq = zeros(p.shape());
+    }
+    s.step += 1;
+    const auto [beta1, beta2] = o.betas();
+    const double bc1 = 1.0 - std::pow(beta1, static_cast<double>(s.step));
+    const double bc2 = 1.0 - std::pow(beta2, static_cast<double>(s.step));
+    const float keep1 = static_cast<float>(1.0 - beta1), keep2 = static_cast<float>(1.0 - beta2);
+    const float eps = static_cast<float>(o.eps());
+    const float neg_step = static_cast<float>(-(o.lr() * std::sqrt(bc2) / bc1));
+    const int64_t C = p.shape()[1];
+    float* w = p.data_ptr<float>();
+    float* m = s.exp_avg.data_ptr<float>();
+    float* v = s.exp_avg_sq.data_ptr<float>();
+    g->for_each_row(
+        C,
+        [=](int64_t id, const float* grow) {
+          float* wr = w + id * C;  // seek to row id of the weight and of both moments
+          float* mr = m + id * C;
+          float* vr = v + id * C;
+          for (int64_t j = 0; j < C; ++j) {
+            const float gj = grow[j], m_old = mr[j], v_old = vr[j];
+            const float dm = (gj - m_old) * keep1;
+            const float dv = (gj * gj - v_old) * keep2;
+            mr[j] = m_old + dm;
+            vr[j] = v_old + dv;
+            const float denom = std::sqrt(dv + v_old) + eps;
+            wr[j] = wr[j] + neg_step * ((dm + m_old) / denom);
+          }
+        },
+        [=](int64_t id) { detail::prefetch_row(w + id * C, C * int64_t(sizeof(float)), true); });
+    p.bump_version();
+  }
+}
+
+}  // namespace microtorch::optim
