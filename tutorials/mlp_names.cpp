@@ -59,18 +59,21 @@ Examples build_examples(const std::vector<std::string>& words, const CharVocab& 
   return e;
 }
 
-struct Mlp {
+// A user's module: its layers are registered children, so parameters() lists them all ("emb.weight",
+// "hidden.weight", ...) and an optimizer or a checkpoint can take the model whole.
+struct Mlp : mt::nn::Module {
   Mlp(int64_t V, int64_t C, int64_t ctx, int64_t H)
       : ctx(ctx), C(C), emb(mt::nn::EmbeddingOptions(V, C)), hidden(mt::nn::LinearOptions(ctx * C, H)),
-        out(mt::nn::LinearOptions(H, V)) {}
+        out(mt::nn::LinearOptions(H, V)) {
+    register_module("emb", emb);
+    register_module("hidden", hidden);
+    register_module("out", out);
+  }
   // X (B, ctx) int64 -> logits (B, V)
   mt::Tensor forward(const mt::Tensor& X) {
     const int64_t B = X.shape()[0];
     const mt::Tensor x = emb(X).view({B, ctx * C});  // (B, ctx, C) -> (B, ctx*C): concatenate the letters
     return out(mt::tanh(hidden(x)));                 // (B, H) -> (B, V)
-  }
-  std::vector<mt::Tensor> parameters() const {
-    return {emb.weight, hidden.weight, hidden.bias, out.weight, out.bias};
   }
   int64_t ctx, C;
   mt::nn::Embedding emb;

@@ -41,22 +41,25 @@ struct Settings {
   uint64_t seed;
 };
 
-struct CharModel {
+// A user's module with registered children. When tied, the head takes the embedding's weight BEFORE it
+// is registered, so parameters() lists the shared (V, C) table once (as "emb.weight"): counted, clipped
+// and stepped once.
+struct CharModel : mt::nn::Module {
   CharModel(const Settings& s, bool tied)
       : ctx(s.ctx), C(s.C), emb(mt::nn::EmbeddingOptions(s.V, s.C)), hidden(mt::nn::LinearOptions(s.ctx * s.C, s.C)),
         head(mt::nn::LinearOptions(s.C, s.V)) {
     // N(0, 1/sqrt(C)): rows of about unit length, so the tied head's first logits are of order 1 too.
     mt::nn::init::normal_(emb.weight, 0.0, 1.0 / std::sqrt(static_cast<double>(s.C)));
     if (tied) head.weight = emb.weight;  // (V, C): the same tensor, not a copy
+    register_module("emb", emb);
+    register_module("hidden", hidden);
+    register_module("head", head);
   }
   // X (B, ctx) int64 -> logits (B, V)
   mt::Tensor forward(const mt::Tensor& X) {
     const int64_t B = X.shape()[0];
     const mt::Tensor h = mt::tanh(hidden(emb(X).view({B, ctx * C})));  // (B, C)
     return head(h);                                                    // (B, V)
-  }
-  std::vector<mt::Tensor> parameters() const {  // a tied weight is listed (and counted, and stepped) once
-    return mt::nn::unique_tensors({emb.weight, hidden.weight, hidden.bias, head.weight, head.bias});
   }
   int64_t ctx, C;
   mt::nn::Embedding emb;
