@@ -5,8 +5,9 @@
 //   - Token embedding + position embedding. wte (V, C) says what a character is; wpe (T, C) says where
 //     it stands. x = wte(idx) + wpe(arange(T)): (B, T, C). Attention itself is blind to order (it mixes
 //     a set), so position enters only here, as a learned vector per slot 0..T-1. gpt_positions.svg
-//     shows what wpe learns: the cosine similarity of every pair of its rows; neighbouring positions
-//     end up alike (a bright band along the diagonal), the model's own notion of "near".
+//     shows what wpe learns: the cosine similarity of every pair of its rows. Nothing tells the model
+//     that slot 7 is next to slot 8, yet neighbouring positions end up alike (red along the diagonal)
+//     and the first and last slots point opposite ways (blue corners): its own notion of "near".
 //   - Attention. Each position asks a question (q), offers a key (k) and a value (v), all Linear maps of
 //     x; position t takes the softmax(q_t . k_s / sqrt(D))-weighted mean of the values v_s of positions
 //     s <= t (causal: never the future). Several heads (H) do this in parallel on C/H-wide slices.
