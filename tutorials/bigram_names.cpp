@@ -14,8 +14,8 @@
 //     corpus the smoothing costs a lot and the learned table ends below the counting model.)
 // Both NLLs are printed, then 20 names sampled from the learned table.
 //
-//   bigram_names                                     # the built-in names, seconds
-//   bigram_names --data names.txt                    # the real corpus: NLL 2.4546 both ways
+//   bigram_names                                     # the project's data/names.txt: NLL 2.4546 both ways
+//   bigram_names --data my_names.txt                 # any names, one per line
 //   bigram_names --steps 400 --lr 50 --momentum 0 --seed 2147483647
 #include <microtorch/microtorch.h>
 
@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
   int samples = 20;
   bool check = false;
   int threads = 1;
-  app.add_option("--data", data, "names, one per line (makemore's names.txt); default: the built-in names");
+  app.add_option("--data", data, "names, one per line; default: the project's data/names.txt (makemore's 32k names)");
   app.add_option("--steps", steps, "full-batch gradient descent steps");
   app.add_option("--lr", lr, "learning rate (the loss is a mean over all bigrams, so it is large)");
   app.add_option("--momentum", momentum, "SGD momentum (0 for plain gradient descent)");

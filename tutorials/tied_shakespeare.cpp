@@ -13,8 +13,7 @@
 // It is trained twice from the same seed, head tied and untied, and both parameter counts and
 // validation NLLs (last 10% of the text) are printed; then 300 characters sampled from the tied model.
 //
-//   tied_shakespeare                              # the built-in Shakespeare, seconds
-//   tied_shakespeare --data tinyshakespeare.txt   # 1.1 MB of plays
+//   tied_shakespeare                              # the project's data/tinyshakespeare.txt, 1.1 MB of plays
 //   tied_shakespeare --emb 64 --context 8 --steps 20000 --seed 7
 #include <microtorch/microtorch.h>
 
@@ -42,22 +41,25 @@ struct Settings {
   uint64_t seed;
 };
 
-struct CharModel {
+// A user's module with registered children. When tied, the head takes the embedding's weight BEFORE it
+// is registered, so parameters() lists the shared (V, C) table once (as "emb.weight"): counted, clipped
+// and stepped once.
+struct CharModel : mt::nn::Module {
   CharModel(const Settings& s, bool tied)
       : ctx(s.ctx), C(s.C), emb(mt::nn::EmbeddingOptions(s.V, s.C)), hidden(mt::nn::LinearOptions(s.ctx * s.C, s.C)),
         head(mt::nn::LinearOptions(s.C, s.V)) {
     // N(0, 1/sqrt(C)): rows of about unit length, so the tied head's first logits are of order 1 too.
     mt::nn::init::normal_(emb.weight, 0.0, 1.0 / std::sqrt(static_cast<double>(s.C)));
     if (tied) head.weight = emb.weight;  // (V, C): the same tensor, not a copy
+    register_module("emb", emb);
+    register_module("hidden", hidden);
+    register_module("head", head);
   }
   // X (B, ctx) int64 -> logits (B, V)
   mt::Tensor forward(const mt::Tensor& X) {
     const int64_t B = X.shape()[0];
     const mt::Tensor h = mt::tanh(hidden(emb(X).view({B, ctx * C})));  // (B, C)
     return head(h);                                                    // (B, V)
-  }
-  std::vector<mt::Tensor> parameters() const {  // a tied weight is listed (and counted, and stepped) once
-    return mt::nn::unique_tensors({emb.weight, hidden.weight, hidden.bias, head.weight, head.bias});
   }
   int64_t ctx, C;
   mt::nn::Embedding emb;
@@ -136,11 +138,11 @@ int main(int argc, char** argv) {
   int64_t sample_chars = 300;
   bool check = false;
   int threads = 1;
-  app.add_option("--data", data, "a text file (tinyshakespeare.txt); default: the built-in Shakespeare");
+  app.add_option("--data", data, "a text file; default: the project's data/tinyshakespeare.txt");
   app.add_option("--emb", s.C, "embedding width C (also the hidden width)");
   app.add_option("--context", s.ctx, "characters the model sees");
   app.add_option("--batch", s.batch, "windows per step");
-  app.add_option("--steps", s.steps, "SGD steps per model (default: 20000 with --data, 800 on the built-in text (more only overfits))");
+  app.add_option("--steps", s.steps, "SGD steps per model");
   app.add_option("--lr", s.lr, "learning rate (momentum 0.9)");
   app.add_option("--seed", s.seed, "random seed (both models start from it)");
   app.add_option("--sample", sample_chars, "characters to sample from the tied model");
@@ -148,7 +150,7 @@ int main(int argc, char** argv) {
   app.add_flag("--check", check, "exit 1 unless both losses are finite and fall");
   CLI11_PARSE(app, argc, argv);
   mt::set_num_threads(threads);
-  if (s.steps <= 0) s.steps = data.empty() ? 800 : 20000;
+  if (s.steps <= 0) s.steps = 20000;
 
   const std::string text = tutorials::load_text(data);
   const tutorials::CharVocab vocab(text);

@@ -7,6 +7,7 @@
 #include "../ops.h"
 #include "broadcast.h"
 #include "dispatch.h"
+#include "xt.h"  // check_float
 
 namespace microtorch {
 

@@ -1,4 +1,4 @@
-// Reading --data files and falling back to the built-in corpus, saying which one is in use.
+// Reading the corpus, saying which file is in use.
 #include "corpus.h"
 
 #include <cctype>
@@ -7,9 +7,13 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "builtin_corpus.h"
+#ifndef MICROTORCH_TUTORIAL_DATA
+#error "tutorials/CMakeLists.txt defines MICROTORCH_TUTORIAL_DATA, the project's data/ folder"
+#endif
 
 namespace tutorials {
+
+std::string data_dir() { return MICROTORCH_TUTORIAL_DATA; }
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -19,37 +23,36 @@ std::string read_file(const std::string& path) {
   return all.str();
 }
 
+namespace {
+
+// The file to read: the given path, or the project's copy of the default corpus.
+std::string chosen(const std::string& path, const char* default_file) {
+  const std::string file = path.empty() ? data_dir() + "/" + default_file : path;
+  std::cout << "corpus: " << file << "\n";
+  return file;
+}
+
+}  // namespace
+
 std::vector<std::string> load_words(const std::string& path) {
-  std::string text;
-  if (path.empty()) {
-    text = builtin_names();
-    std::cout << "corpus: the built-in names (tutorials/common/builtin_names.cpp). For the real one run with\n"
-                 "  --data names.txt  (makemore's 32k names, MIT: https://github.com/karpathy/makemore)\n";
-  } else {
-    text = read_file(path);
-    std::cout << "corpus: " << path << "\n";
-  }
+  const std::string file = chosen(path, "names.txt");
   std::vector<std::string> words;
-  std::istringstream lines(text);
+  std::istringstream lines(read_file(file));
   for (std::string line; std::getline(lines, line);) {
     std::string word;
     for (char c : line)
       if (!std::isspace(static_cast<unsigned char>(c))) word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (!word.empty()) words.push_back(word);
   }
-  if (words.empty()) throw std::runtime_error("no words in '" + path + "' (expected one name per line)");
+  if (words.empty()) throw std::runtime_error("no words in '" + file + "' (expected one name per line)");
   return words;
 }
 
 std::string load_text(const std::string& path) {
-  if (!path.empty()) {
-    std::cout << "corpus: " << path << "\n";
-    return read_file(path);
-  }
-  std::cout << "corpus: the built-in Shakespeare (tutorials/common/builtin_shakespeare.cpp). For the real one\n"
-               "  run with --data tinyshakespeare.txt  (Karpathy's char-rnn, 1.1 MB of Shakespeare's plays:\n"
-               "  https://github.com/karpathy/char-rnn/tree/master/data/tinyshakespeare)\n";
-  return builtin_shakespeare();
+  const std::string file = chosen(path, "tinyshakespeare.txt");
+  std::string text = read_file(file);
+  if (text.empty()) throw std::runtime_error("'" + file + "' is empty (expected plain text)");
+  return text;
 }
 
 }  // namespace tutorials

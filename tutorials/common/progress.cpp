@@ -32,13 +32,16 @@ void Progress::update(int64_t step, double loss) {
   }
 }
 
+void Progress::set_note(std::string note) { note_ = std::move(note); }
+
 void Progress::print(int64_t step, double loss, bool final_line) {
   const double elapsed = seconds();
   const double rate = elapsed > 0 ? static_cast<double>(step) / elapsed : 0.0;
   const double left = rate > 0 ? static_cast<double>(total_ - step) / rate : 0.0;
-  char line[160];
-  std::snprintf(line, sizeof line, "%s step %7lld/%lld  loss %.4f  %8.0f steps/s  %5.1f s left", label_.c_str(),
-                static_cast<long long>(step), static_cast<long long>(total_), loss, rate, left);
+  char line[200];
+  std::snprintf(line, sizeof line, "%s step %7lld/%lld  loss %.4f%s%s  %8.0f steps/s  %5.1f s left", label_.c_str(),
+                static_cast<long long>(step), static_cast<long long>(total_), loss, note_.empty() ? "" : "  ",
+                note_.c_str(), rate, left);
   std::cout << (tty_ ? "\r" : "") << line << (final_line ? "\n" : "") << std::flush;
 }
 

@@ -11,12 +11,13 @@ class Progress {
  public:
   Progress(std::string label, int64_t total_steps);
   void update(int64_t step, double loss);  // step counts from 1; cheap when nothing is printed
+  void set_note(std::string note);         // shown after the loss from now on, e.g. "val 2.0213"
   void finish();                           // ends the line on a terminal
   double seconds() const;                  // since construction
 
  private:
   void print(int64_t step, double loss, bool final_line);
-  std::string label_;
+  std::string label_, note_;
   int64_t total_;
   int64_t plain_every_;  // when not a terminal: print each this many steps
   bool tty_;

@@ -2,6 +2,8 @@
 // ten), data mapped linearly into the frame.
 #include "svg.h"
 
+#include "label_layout.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -9,6 +11,7 @@
 #include <limits>
 #include <sstream>
 #include <stdexcept>
+#include <string>
 
 namespace tutorials {
 namespace {
@@ -97,18 +100,39 @@ Range padded_range(double lo, double hi) {
 }  // namespace
 
 void write_scatter_svg(const std::string& path, const std::string& title, const std::string& x_label,
-                       const std::string& y_label, const std::vector<LabelledPoint>& points) {
+                       const std::string& y_label, const std::vector<LabelledPoint>& points,
+                       const std::vector<LegendEntry>& legend) {
   double x0 = std::numeric_limits<double>::infinity(), x1 = -x0, y0 = x0, y1 = -x0;
   for (const auto& p : points) {
     x0 = std::min(x0, p.x); x1 = std::max(x1, p.x);
     y0 = std::min(y0, p.y); y1 = std::max(y1, p.y);
   }
-  Chart chart(title, x_label, y_label, padded_range(x0, x1), padded_range(y0, y1));
-  for (const auto& p : points) {
-    chart.body() << "<circle cx=\"" << chart.px(p.x) << "\" cy=\"" << chart.py(p.y)
-                 << "\" r=\"11\" fill=\"#9ecae1\" stroke=\"#3182bd\"/>\n<text x=\"" << chart.px(p.x) << "\" y=\""
-                 << chart.py(p.y) + 5 << "\" font-size=\"14\" text-anchor=\"middle\">" << escaped(p.label)
-                 << "</text>\n";
+  // The legend gets a band of its own at the top of the frame: the y range grows upwards to leave it empty.
+  const double legend_band = legend.empty() ? 0.0 : 20.0 * static_cast<double>(legend.size()) + 10;
+  const double headroom = (y1 - y0) * legend_band / (kBottom - kTop - legend_band);
+  Chart chart(title, x_label, y_label, padded_range(x0, x1), padded_range(y0, y1 + headroom));
+  constexpr double r = 10;  // a label's disc, pixels
+  std::vector<Spot> anchors;
+  for (const auto& p : points) anchors.push_back({chart.px(p.x), chart.py(p.y)});
+  const std::vector<Spot> spots = place_labels(anchors, r, 2, kLeft, kRight, kTop + legend_band, kBottom);
+  auto& svg = chart.body();
+  for (size_t i = 0; i < points.size(); ++i)  // leader lines and dots first, so the discs cover them
+    if (std::hypot(spots[i].x - anchors[i].x, spots[i].y - anchors[i].y) > r)
+      svg << "<line x1=\"" << num(anchors[i].x) << "\" y1=\"" << num(anchors[i].y) << "\" x2=\"" << num(spots[i].x)
+          << "\" y2=\"" << num(spots[i].y) << "\" stroke=\"#888\" stroke-width=\"1\"/>\n";
+  for (const auto& a : anchors)
+    svg << "<circle cx=\"" << num(a.x) << "\" cy=\"" << num(a.y) << "\" r=\"2.5\" fill=\"#333\"/>\n";
+  for (size_t i = 0; i < points.size(); ++i)
+    svg << "<circle cx=\"" << num(spots[i].x) << "\" cy=\"" << num(spots[i].y) << "\" r=\"" << r << "\" fill=\""
+        << points[i].color << "\" fill-opacity=\"0.9\" stroke=\"#444\"/>\n<text x=\"" << num(spots[i].x) << "\" y=\""
+        << num(spots[i].y + 5) << "\" font-size=\"14\" text-anchor=\"middle\">" << escaped(points[i].label)
+        << "</text>\n";
+  double legend_y = kTop + 20;
+  for (const auto& e : legend) {
+    svg << "<circle cx=\"" << kLeft + 20 << "\" cy=\"" << legend_y - 5 << "\" r=\"7\" fill=\"" << e.color
+        << "\" stroke=\"#444\"/>\n<text x=\"" << kLeft + 32 << "\" y=\"" << legend_y << "\" font-size=\"13\">"
+        << escaped(e.name) << "</text>\n";
+    legend_y += 20;
   }
   chart.save(path);
 }
@@ -133,6 +157,66 @@ void write_lines_svg(const std::string& path, const std::string& title, const st
     legend_y += 20;
   }
   chart.save(path);
+}
+
+namespace {
+
+// Diverging blue-white-red: t in [0, 1], 0.5 is white.
+std::string diverging(double t) {
+  t = std::clamp(t, 0.0, 1.0);
+  const double blue[3] = {33, 102, 172}, red[3] = {178, 24, 43}, white = 247;
+  const double* end = t < 0.5 ? blue : red;
+  const double w = t < 0.5 ? (0.5 - t) * 2 : (t - 0.5) * 2;  // 0 at the middle, 1 at either end
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "#%02x%02x%02x", static_cast<int>(white + w * (end[0] - white)),
+                static_cast<int>(white + w * (end[1] - white)), static_cast<int>(white + w * (end[2] - white)));
+  return buf;
+}
+
+}  // namespace
+
+void write_heatmap_svg(const std::string& path, const std::string& title, const std::string& axis_label,
+                       const std::vector<double>& values, int n, double lo, double hi, int tick_every) {
+  if (n < 1 || values.size() != static_cast<size_t>(n) * static_cast<size_t>(n) || !(hi > lo) || tick_every < 1)
+    throw std::invalid_argument("write_heatmap_svg: expected n >= 1, n * n values, lo < hi, tick_every >= 1; got n " +
+                                std::to_string(n) + ", " + std::to_string(values.size()) + " values");
+  constexpr double left = 90, top = 60, side = 420;  // the matrix square, pixels
+  const double cell = side / n;
+  std::ostringstream svg;
+  svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << kWidth << "\" height=\"" << kHeight
+      << "\" font-family=\"sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+      << "<text x=\"" << kWidth / 2 << "\" y=\"30\" font-size=\"17\" text-anchor=\"middle\">" << escaped(title)
+      << "</text>\n";
+  for (int i = 0; i < n; ++i)  // row i at the top-down position i, column j left to right
+    for (int j = 0; j < n; ++j)
+      svg << "<rect x=\"" << num(left + j * cell) << "\" y=\"" << num(top + i * cell) << "\" width=\"" << num(cell + 0.3)
+          << "\" height=\"" << num(cell + 0.3) << "\" fill=\""
+          << diverging((values[static_cast<size_t>(i * n + j)] - lo) / (hi - lo)) << "\"/>\n";
+  svg << "<rect x=\"" << left << "\" y=\"" << top << "\" width=\"" << side << "\" height=\"" << side
+      << "\" fill=\"none\" stroke=\"black\"/>\n";
+  for (int t = 0; t < n; t += tick_every) {
+    const double at = (t + 0.5) * cell;
+    svg << "<text x=\"" << num(left + at) << "\" y=\"" << top + side + 16 << "\" font-size=\"11\" text-anchor=\"middle\">"
+        << t << "</text>\n<text x=\"" << left - 6 << "\" y=\"" << num(top + at + 4)
+        << "\" font-size=\"11\" text-anchor=\"end\">" << t << "</text>\n";
+  }
+  svg << "<text x=\"" << left + side / 2 << "\" y=\"" << top + side + 40 << "\" font-size=\"14\" text-anchor=\"middle\">"
+      << escaped(axis_label) << "</text>\n<text x=\"30\" y=\"" << top + side / 2
+      << "\" font-size=\"14\" text-anchor=\"middle\" transform=\"rotate(-90 30 " << top + side / 2 << ")\">"
+      << escaped(axis_label) << "</text>\n";
+  constexpr double bar_x = 560, bar_w = 22, steps = 50;  // the colour bar: hi at the top, lo at the bottom
+  for (int k = 0; k < steps; ++k)
+    svg << "<rect x=\"" << bar_x << "\" y=\"" << num(top + k * side / steps) << "\" width=\"" << bar_w << "\" height=\""
+        << num(side / steps + 0.3) << "\" fill=\"" << diverging(1.0 - (k + 0.5) / steps) << "\"/>\n";
+  svg << "<rect x=\"" << bar_x << "\" y=\"" << top << "\" width=\"" << bar_w << "\" height=\"" << side
+      << "\" fill=\"none\" stroke=\"black\"/>\n";
+  for (int k = 0; k <= 4; ++k)
+    svg << "<text x=\"" << bar_x + bar_w + 6 << "\" y=\"" << num(top + k * side / 4 + 4) << "\" font-size=\"12\">"
+        << num(hi - k * (hi - lo) / 4) << "</text>\n";
+  svg << "</svg>\n";
+  std::ofstream out(path);
+  out << svg.str();
+  if (!out) throw std::runtime_error("cannot write '" + path + "' (does the --out folder exist?)");
 }
 
 }  // namespace tutorials

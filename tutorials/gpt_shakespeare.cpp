@@ -1,0 +1,320 @@
+// Lesson 6: a tiny GPT on Shakespeare, characters as tokens (nanoGPT's CPU recipe).
+//
+// The lessons so far looked a token up and mixed a fixed window of lookups. A GPT reads the whole
+// context at once, and what it adds to the embedding is small:
+//   - Token embedding + position embedding. wte (V, C) says what a character is; wpe (T, C) says where
+//     it stands. x = wte(idx) + wpe(arange(T)): (B, T, C). Attention itself is blind to order (it mixes
+//     a set), so position enters only here, as a learned vector per slot 0..T-1. gpt_positions.svg
+//     shows what wpe learns: the cosine similarity of every pair of its rows. Nothing tells the model
+//     that slot 7 is next to slot 8, yet neighbouring positions end up alike (red along the diagonal)
+//     and the first and last slots point opposite ways (blue corners): its own notion of "near".
+//   - Attention. Each position asks a question (q), offers a key (k) and a value (v), all Linear maps of
+//     x; position t takes the softmax(q_t . k_s / sqrt(D))-weighted mean of the values v_s of positions
+//     s <= t (causal: never the future). Several heads (H) do this in parallel on C/H-wide slices.
+//     Each of the L blocks is x += attention(layer_norm(x)); x += MLP(layer_norm(x)), the MLP being
+//     Linear(C, 4C), GELU, Linear(4C, C).
+//   - The tied head. logits = layer_norm(x) wte^T: the output head scores the final vector against
+//     the same (V, C) table the input read (lesson 5), so a character "looks the same" going in and out.
+//
+// Recipe (karpathy/nanoGPT, config/train_shakespeare_char.py with the README's CPU settings): L 4,
+// H 4, C 128, T 64, B 12, no dropout, no biases; N(0, 0.02) init, the projections into the residual
+// stream (c_proj) N(0, 0.02/sqrt(2L)); AdamW lr 1e-3, betas (0.9, 0.99), weight decay 0.1 on the 2-D
+// parameters only; 100 warm-up steps, then cosine to 1e-4 at step 2000; gradients clipped to norm 1.
+// Data: the text's sorted characters are the vocabulary (V = 65), the first 90% trains, the rest is
+// val; a batch is B random windows of T + 1 characters (inputs, and targets one to the right). The val
+// loss is the mean over 200 fixed val batches. PyTorch eager with the same model and recipe
+// (../shared/tools/reference_gpt.py): val 1.9208 in 102.5 s, 51 ms/step, one thread.
+// The program prints train/val loss as it goes, the final val loss, the time, 500 sampled characters,
+// and writes gpt_loss.svg and gpt_positions.svg.
+//
+//   gpt_shakespeare                           # the full recipe on the project's data/tinyshakespeare.txt
+//   gpt_shakespeare --steps 500 --seed 7      # shorter (warm-up and cosine scale with --steps)
+//   gpt_shakespeare --data other.txt --out /tmp --threads 2
+#include <microtorch/microtorch.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "common/corpus.h"
+#include "common/progress.h"
+#include "common/svg.h"
+#include "common/vocab.h"
+
+namespace mt = microtorch;
+namespace F = mt::nn::functional;
+
+namespace {
+
+// --- The model: nanoGPT's, names as in GPT-2's checkpoints ---
+
+struct CausalSelfAttention : mt::nn::Module {
+  int64_t C, H;
+  mt::nn::Linear c_attn, c_proj;
+  CausalSelfAttention(int64_t C, int64_t H)
+      : C(C), H(H), c_attn(mt::nn::LinearOptions(C, 3 * C).bias(false)), c_proj(mt::nn::LinearOptions(C, C).bias(false)) {
+    register_module("c_attn", c_attn);
+    register_module("c_proj", c_proj);
+  }
+  // x (B, T, C) -> (B, T, C)
+  mt::Tensor forward(const mt::Tensor& x) {
+    const int64_t B = x.shape()[0], T = x.shape()[1];
+    const std::vector<mt::Tensor> qkv = c_attn(x).split(C, 2);  // q, k, v: (B, T, C) each
+    auto heads = [&](const mt::Tensor& t) { return t.reshape({B, T, H, C / H}).transpose(1, 2); };  // (B, H, T, D)
+    const mt::Tensor y = F::scaled_dot_product_attention(heads(qkv[0]), heads(qkv[1]), heads(qkv[2]), {}, 0.0,
+                                                         /*is_causal=*/true);  // (B, H, T, D)
+    return c_proj(y.transpose(1, 2).contiguous().view({B, T, C}));             // heads side by side again
+  }
+};
+
+struct Mlp : mt::nn::Module {
+  mt::nn::Linear c_fc, c_proj;
+  explicit Mlp(int64_t C)
+      : c_fc(mt::nn::LinearOptions(C, 4 * C).bias(false)), c_proj(mt::nn::LinearOptions(4 * C, C).bias(false)) {
+    register_module("c_fc", c_fc);
+    register_module("c_proj", c_proj);
+  }
+  mt::Tensor forward(const mt::Tensor& x) { return c_proj(F::gelu(c_fc(x))); }  // exact GELU, as nanoGPT
+};
+
+struct Block : mt::nn::Module {
+  mt::nn::LayerNorm ln_1, ln_2;
+  CausalSelfAttention attn;
+  Mlp mlp;
+  Block(int64_t C, int64_t H)
+      : ln_1(mt::nn::LayerNormOptions({C}).bias(false)), ln_2(mt::nn::LayerNormOptions({C}).bias(false)), attn(C, H),
+        mlp(C) {
+    register_module("ln_1", ln_1);
+    register_module("attn", attn);
+    register_module("ln_2", ln_2);
+    register_module("mlp", mlp);
+  }
+  mt::Tensor forward(const mt::Tensor& x0) {
+    const mt::Tensor x = x0 + attn.forward(ln_1(x0));  // the residual stream: each sub-layer adds to it
+    return x + mlp.forward(ln_2(x));
+  }
+};
+
+struct Gpt : mt::nn::Module {
+  mt::nn::Embedding wte, wpe;
+  std::vector<Block> h;
+  mt::nn::LayerNorm ln_f;
+  mt::nn::Linear lm_head;
+  Gpt(int64_t V, int64_t T, int64_t C, int64_t H, int64_t L)
+      : wte(mt::nn::EmbeddingOptions(V, C)), wpe(mt::nn::EmbeddingOptions(T, C)),
+        ln_f(mt::nn::LayerNormOptions({C}).bias(false)), lm_head(mt::nn::LinearOptions(C, V).bias(false)) {
+    for (int64_t i = 0; i < L; ++i) h.emplace_back(C, H);
+    lm_head.weight = wte.weight;  // tied: one (V, C) Parameter, its gradient the sum of both uses
+    register_module("wte", wte);
+    register_module("wpe", wpe);
+    for (size_t i = 0; i < h.size(); ++i) register_module("h." + std::to_string(i), h[i]);
+    register_module("ln_f", ln_f);
+    register_module("lm_head", lm_head);  // after tying: its weight is listed once, as "wte.weight"
+    // nanoGPT's init: every matrix N(0, 0.02); the two projections that add into the residual stream
+    // N(0, 0.02 / sqrt(2L)), so the stream's variance does not grow with depth. LayerNorm weights stay 1.
+    for (auto& [name, p] : named_parameters()) {
+      if (p.dim() < 2) continue;
+      const bool into_stream = name.size() >= 13 && name.compare(name.size() - 13, 13, "c_proj.weight") == 0;
+      mt::nn::init::normal_(p, 0.0, into_stream ? 0.02 / std::sqrt(2.0 * static_cast<double>(L)) : 0.02);
+    }
+  }
+  // idx (B, T) int64 -> logits (B, T, V)
+  mt::Tensor forward(const mt::Tensor& idx) {
+    const int64_t T = idx.shape()[1];
+    mt::Tensor x = wte(idx) + wpe(mt::arange(0, T));  // (B, T, C) + (T, C): what, plus where
+    for (auto& block : h) x = block.forward(x);
+    return lm_head(ln_f(x));  // (B, T, V), scored against the token table itself
+  }
+};
+
+// --- Data: random windows of the id stream ---
+
+struct Batch {
+  mt::Tensor x, y;  // (B, T) int64 each: y is x shifted one character to the right
+};
+
+// B windows starting at uniform offsets in [0, size - T), as nanoGPT's get_batch.
+Batch sample_batch(const std::vector<int64_t>& ids, int64_t B, int64_t T, std::mt19937_64& rng) {
+  std::uniform_int_distribution<int64_t> start(0, static_cast<int64_t>(ids.size()) - T - 1);
+  std::vector<int64_t> x(static_cast<size_t>(B * T)), y(static_cast<size_t>(B * T));
+  for (int64_t b = 0; b < B; ++b) {
+    const auto at = ids.begin() + start(rng);  // seek to this window
+    std::copy(at, at + T, x.begin() + b * T);
+    std::copy(at + 1, at + 1 + T, y.begin() + b * T);
+  }
+  return {mt::tensor(x, {B, T}), mt::tensor(y, {B, T})};
+}
+
+// Mean loss over `count` val batches drawn from a generator seeded by 1337 every time: the same windows
+// whatever --seed is, so runs compare. no_grad: nothing recorded.
+double val_loss(Gpt& model, const std::vector<int64_t>& val, int64_t B, int64_t T, int64_t count, int64_t V) {
+  mt::NoGradGuard no_grad;
+  model.eval();
+  std::mt19937_64 rng(1337);
+  double total = 0.0;
+  for (int64_t i = 0; i < count; ++i) {
+    const Batch b = sample_batch(val, B, T, rng);
+    total += F::cross_entropy(model.forward(b.x).view({B * T, V}), b.y.view({B * T})).item<double>();
+  }
+  model.train();
+  return total / static_cast<double>(count);
+}
+
+// nanoGPT's get_lr: linear warm-up over `warmup` steps, cosine from lr to min_lr until `decay_end`.
+double lr_at(int64_t it, int64_t warmup, int64_t decay_end, double lr, double min_lr) {
+  if (it < warmup) return lr * static_cast<double>(it + 1) / static_cast<double>(warmup + 1);
+  if (it > decay_end) return min_lr;
+  const double r = static_cast<double>(it - warmup) / static_cast<double>(std::max<int64_t>(1, decay_end - warmup));
+  const double pi = std::acos(-1.0);
+  return min_lr + 0.5 * (1.0 + std::cos(pi * r)) * (lr - min_lr);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Lesson 6: a tiny GPT on Shakespeare, characters as tokens (nanoGPT's CPU recipe)"};
+  std::string data, out_dir = ".";
+  int64_t steps = 2000, L = 4, H = 4, C = 128, T = 64, B = 12, eval_every = 250, val_batches = 200, samples = 500;
+  uint64_t seed = 1337;
+  int threads = 1;
+  bool check = false;
+  app.add_option("--data", data, "a text file; default: the project's data/tinyshakespeare.txt");
+  app.add_option("--steps", steps, "training steps (the recipe: 2000; warm-up and cosine scale with it)");
+  app.add_option("--seed", seed, "random seed (init, training batches, samples)");
+  app.add_option("--layers", L, "transformer blocks");
+  app.add_option("--heads", H, "attention heads");
+  app.add_option("--emb", C, "embedding width C (a multiple of --heads)");
+  app.add_option("--block", T, "context length T");
+  app.add_option("--batch", B, "windows per step");
+  app.add_option("--eval-every", eval_every, "steps between val estimates (on 20 of the fixed val batches)");
+  app.add_option("--val-batches", val_batches, "fixed val batches for the final val loss");
+  app.add_option("--samples", samples, "characters to sample at the end");
+  app.add_option("--threads", threads, "kernel threads (PyTorch's figure is for one)");
+  app.add_option("--out", out_dir, "folder for gpt_loss.svg and gpt_positions.svg");
+  app.add_flag("--check", check, "exit 1 unless the loss is finite and falls");
+  CLI11_PARSE(app, argc, argv);
+  if (steps < 1 || L < 1 || H < 1 || C < 1 || C % H != 0 || T < 1 || B < 1 || eval_every < 1 || val_batches < 1)
+    throw std::invalid_argument("gpt_shakespeare: sizes and counts must be positive, --emb a multiple of --heads");
+  mt::set_num_threads(threads);
+  mt::manual_seed(seed);
+
+  // --- Data: sorted characters are the ids; the first 90% trains ---
+  const std::string text = tutorials::load_text(data);
+  const tutorials::CharVocab vocab(text);  // ids in byte order = Python's sorted(set(text)) for ASCII
+  const int64_t V = vocab.size();
+  const std::vector<int64_t> ids = vocab.encode(text);
+  const auto n = static_cast<std::ptrdiff_t>(0.9 * static_cast<double>(ids.size()));
+  const std::vector<int64_t> train(ids.begin(), ids.begin() + n), val(ids.begin() + n, ids.end());
+  if (static_cast<int64_t>(val.size()) <= T + 1)
+    throw std::invalid_argument("gpt_shakespeare: the text is too short for --block " + std::to_string(T));
+
+  Gpt model(V, T, C, H, L);
+  std::vector<mt::Tensor> decay, no_decay;  // weight decay on the matrices only, not on LayerNorm's gains
+  int64_t n_params = 0;
+  for (const auto& p : model.parameters()) {
+    (p.dim() >= 2 ? decay : no_decay).push_back(p);
+    n_params += p.numel();
+  }
+  std::printf("%zu characters (train %zu, val %zu), V = %lld; GPT L %lld, H %lld, C %lld, T %lld: %lld parameters\n",
+              ids.size(), train.size(), val.size(), static_cast<long long>(V), static_cast<long long>(L),
+              static_cast<long long>(H), static_cast<long long>(C), static_cast<long long>(T),
+              static_cast<long long>(n_params));
+  const auto adamw = mt::optim::AdamWOptions(1e-3).betas({0.9, 0.99}).eps(1e-8);
+  std::vector<mt::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(decay, std::make_unique<mt::optim::AdamWOptions>(mt::optim::AdamWOptions(adamw).weight_decay(0.1)));
+  groups.emplace_back(no_decay, std::make_unique<mt::optim::AdamWOptions>(mt::optim::AdamWOptions(adamw).weight_decay(0.0)));
+  mt::optim::AdamW opt(std::move(groups), adamw);
+  const std::vector<mt::Tensor> params = model.parameters();
+  const int64_t warmup = std::min<int64_t>(100, steps / 20), decay_end = steps;  // 100 and 2000 in the recipe
+
+  // --- Training ---
+  std::mt19937_64 rng(seed);
+  tutorials::Series train_curve{"train (mean since the last point)", "#1f77b4", {}, {}};
+  tutorials::Series val_curve{"val (20 fixed batches)", "#d62728", {}, {}};
+  double window = 0.0, first = 0.0, smooth = 0.0, step_seconds = 0.0;
+  const std::clock_t cpu_start = std::clock();  // CPU time too: on a shared machine wall time swings
+  tutorials::Progress progress("train", steps);
+  for (int64_t it = 0; it < steps; ++it) {
+    for (auto& group : opt.param_groups()) group.options().set_lr(lr_at(it, warmup, decay_end, 1e-3, 1e-4));
+    const Batch b = sample_batch(train, B, T, rng);
+    const auto start = std::chrono::steady_clock::now();
+    const mt::Tensor loss = F::cross_entropy(model.forward(b.x).view({B * T, V}), b.y.view({B * T}));
+    opt.zero_grad();
+    loss.backward();
+    mt::nn::utils::clip_grad_norm_(params, 1.0);
+    opt.step();
+    step_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+    const double l = loss.item<double>();
+    if (it == 0) first = smooth = l;
+    smooth = 0.95 * smooth + 0.05 * l;  // for the progress line and --check: one batch is noisy
+    window += l;
+    if ((it + 1) % eval_every == 0 || it + 1 == steps) {
+      const int64_t since = (it + 1) % eval_every == 0 ? eval_every : (it + 1) % eval_every;
+      train_curve.x.push_back(static_cast<double>(it + 1));
+      train_curve.y.push_back(window / static_cast<double>(since));
+      val_curve.x.push_back(static_cast<double>(it + 1));
+      val_curve.y.push_back(val_loss(model, val, B, T, std::min<int64_t>(20, val_batches), V));
+      window = 0.0;
+      char note[48];
+      std::snprintf(note, sizeof note, "val %.4f", val_curve.y.back());
+      progress.set_note(note);
+    }
+    progress.update(it + 1, smooth);
+  }
+  progress.finish();
+  const double train_seconds = progress.seconds();
+  const double train_cpu = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
+
+  const auto eval_start = std::chrono::steady_clock::now();
+  const double final_val = val_loss(model, val, B, T, val_batches, V);
+  const double eval_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - eval_start).count();
+  std::printf("val loss %.4f (mean over %lld fixed val batches, %.1f s)\n", final_val,
+              static_cast<long long>(val_batches), eval_seconds);
+  std::printf("train: %lld steps in %.1f s wall (%.1f s CPU), %.1f ms/step (forward, backward, clip, AdamW), "
+              "%d thread%s\n", static_cast<long long>(steps), train_seconds, train_cpu,
+              1000.0 * step_seconds / static_cast<double>(steps), threads, threads == 1 ? "" : "s");
+  std::printf("PyTorch eager, same model and recipe: val 1.9208, 102.5 s, 51 ms/step (one thread)\n");
+
+  // --- Sampling: start from a newline, append one drawn character at a time, the model seeing the last T ---
+  std::printf("\n%lld characters sampled from the model:\n", static_cast<long long>(samples));
+  {
+    mt::NoGradGuard no_grad;
+    model.eval();
+    std::vector<int64_t> context{vocab.id('\n')};
+    std::string out = "\n";
+    for (int64_t i = 0; i < samples; ++i) {
+      const int64_t t = std::min<int64_t>(static_cast<int64_t>(context.size()), T);
+      const mt::Tensor idx = mt::tensor(std::vector<int64_t>(context.end() - t, context.end()), {1, t});
+      const mt::Tensor last = model.forward(idx).select(1, t - 1);  // (1, V): the next character's logits
+      const int64_t next = mt::multinomial(F::softmax(last, F::SoftmaxFuncOptions(-1)), 1).item<int64_t>();
+      context.push_back(next);
+      out += vocab.ch(next);
+    }
+    std::printf("%s\n\n", out.c_str());
+  }
+
+  // --- Pictures: the loss curve, and the cosine similarity between every two rows of wpe ---
+  mt::Tensor similarity;
+  {
+    mt::NoGradGuard no_grad;
+    const mt::Tensor w = model.wpe.weight;                               // (T, C)
+    const mt::Tensor unit = w * mt::rsqrt((w * w).sum(1, true));         // each row scaled to length 1
+    similarity = mt::matmul(unit, unit.transpose(0, 1));                 // (T, T): cos of every pair
+  }
+  const std::vector<float> sim = similarity.to_vector<float>();
+  const std::string loss_svg = out_dir + "/gpt_loss.svg", pos_svg = out_dir + "/gpt_positions.svg";
+  tutorials::write_lines_svg(loss_svg, "Tiny GPT on Shakespeare: loss", "step", "cross-entropy (nats)",
+                             {train_curve, val_curve});
+  tutorials::write_heatmap_svg(pos_svg, "What wpe learns: cosine similarity of position embeddings", "position",
+                               std::vector<double>(sim.begin(), sim.end()), static_cast<int>(T), -1.0, 1.0,
+                               T >= 32 ? 8 : 1);
+  std::printf("wrote %s and %s\n", loss_svg.c_str(), pos_svg.c_str());
+  return tutorials::check_loss_fell(first, smooth, check);
+}
