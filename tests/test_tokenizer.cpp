@@ -141,7 +141,7 @@ TEST_CASE("tokenizer: invalid UTF-8 is std::invalid_argument naming the byte off
     CHECK(gpt2().decode(gpt2().encode(ok)) == ok);
 }
 
-TEST_CASE("tokenizer: decode of an id outside [0, 50257) is std::out_of_range naming it") {
+TEST_CASE("tokenizer: decode of an id outside 0..50256 is std::out_of_range naming it") {
   for (const int64_t id : {int64_t{-1}, int64_t{50257}, int64_t{1} << 40}) {
     try {
       gpt2().decode({15496, id});
