@@ -7,6 +7,7 @@
 
 #include "grad.h"
 #include "grad_state.h"
+#include "tensor_access.h"
 
 namespace microtorch {
 
@@ -33,11 +34,11 @@ void record(Tensor& out, const char* op, std::vector<Tensor> inputs, BackwardFn 
   auto node = std::make_shared<Node>();
   node->op = op;
   node->input_versions.reserve(inputs.size());
-  for (const Tensor& t : inputs) node->input_versions.push_back(t.defined() ? t.impl_ptr()->storage->version : 0);
+  for (const Tensor& t : inputs) node->input_versions.push_back(t.defined() ? detail::impl_ptr(t)->storage->version : 0);
   node->inputs = std::move(inputs);
   node->backward = std::move(backward);
-  out.impl_ptr()->requires_grad = true;
-  out.impl_ptr()->grad_fn = std::move(node);
+  detail::impl_ptr(out)->requires_grad = true;
+  detail::impl_ptr(out)->grad_fn = std::move(node);
 }
 
 Tensor& Tensor::requires_grad_(bool on) {
@@ -69,7 +70,7 @@ static std::vector<std::shared_ptr<TensorImpl>> topological_order(const std::sha
     auto& [t, next] = stack.back();
     const Node* node = t->grad_fn.get();
     if (node && next < node->inputs.size()) {
-      const std::shared_ptr<TensorImpl>& in = node->inputs[next++].shared_impl();
+      const std::shared_ptr<TensorImpl>& in = detail::shared_impl(node->inputs[next++]);
       if (in && in->grad_fn && seen.insert(in.get()).second) stack.push_back({in, 0});
       continue;
     }
@@ -83,8 +84,8 @@ static std::vector<std::shared_ptr<TensorImpl>> topological_order(const std::sha
 static void check_finite(const Node& node) {
   for (size_t i = 0; i < node.inputs.size(); ++i) {
     const Tensor& in = node.inputs[i];
-    if (!in.defined() || !in.impl_ptr()->grad) continue;
-    Tensor g = in.impl_ptr()->grad->dense_copy(in.shape());
+    if (!in.defined() || !detail::impl_ptr(in)->grad) continue;
+    Tensor g = detail::impl_ptr(in)->grad->dense_copy(in.shape());
     const float* p = g.data_ptr<float>();
     for (int64_t k = 0; k < g.numel(); ++k)
       if (!std::isfinite(p[k]))
@@ -113,7 +114,7 @@ void Tensor::backward(const Tensor& grad_out) const {
       throw std::runtime_error("backward: the graph through '" + node.op +
                                "' was already freed by an earlier backward; run the forward again");
     for (size_t i = 0; i < node.inputs.size(); ++i)
-      if (node.inputs[i].defined() && node.inputs[i].impl_ptr()->storage->version != node.input_versions[i])
+      if (node.inputs[i].defined() && detail::impl_ptr(node.inputs[i])->storage->version != node.input_versions[i])
         throw std::runtime_error("backward: input " + std::to_string(i) + " of '" + node.op +
                                  "' was modified by an in-place operation after it was used; clone it first");
   }

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "grad_state.h"
+#include "tensor_access.h"
 
 namespace microtorch {
 
@@ -39,7 +40,7 @@ SparseGrad sparse_grad(const Tensor& t) {
 }
 
 void zero_grad(const Tensor& t) {
-  if (t.defined() && t.impl_ptr()->grad) t.impl_ptr()->grad->clear();
+  if (t.defined() && detail::impl_ptr(t)->grad) detail::impl_ptr(t)->grad->clear();
 }
 
 }  // namespace microtorch

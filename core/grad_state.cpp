@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "prefetch.h"
+#include "tensor_access.h"
 
 namespace microtorch::detail {
 
@@ -69,7 +70,7 @@ static std::vector<int64_t> sorted_unique(std::vector<int64_t> ids) {
 
 // True when no other handle or view reaches g's storage, so keeping g aliases nothing.
 static bool sole_handle(const Tensor& g) {
-  return g.shared_impl().use_count() == 1 && g.impl_ptr()->storage.use_count() == 1;
+  return detail::shared_impl(g).use_count() == 1 && detail::impl_ptr(g)->storage.use_count() == 1;
 }
 
 // --- transitions ---
@@ -351,12 +352,12 @@ bool GradState::for_each_row(int64_t C, const std::function<void(int64_t, const 
 // --- the slot on the tensor ---
 
 GradState& grad_state(const Tensor& t) {
-  auto& g = t.impl_ptr()->grad;
+  auto& g = detail::impl_ptr(t)->grad;
   if (!g) g = std::make_unique<GradState>();
   return *g;
 }
 
-const GradState* find_grad_state(const Tensor& t) { return t.defined() ? t.impl_ptr()->grad.get() : nullptr; }
+const GradState* find_grad_state(const Tensor& t) { return t.defined() ? detail::impl_ptr(t)->grad.get() : nullptr; }
 
 void accumulate_grad_rows(const Tensor& t, RowChunk chunk, bool keep_sparse) {
   if (!t.requires_grad()) return;

@@ -10,6 +10,7 @@
 
 #include "autograd.h"
 #include "grad_state.h"
+#include "tensor_access.h"
 
 namespace microtorch {
 
@@ -111,7 +112,7 @@ Tensor tensor(const std::vector<int32_t>& v, const Shape& s) { return from_value
 
 Tensor zeros(const Shape& shape, Dtype dtype) {
   Tensor t = empty(shape, dtype);
-  std::memset(t.raw_data(), 0, static_cast<size_t>(t.numel()) * element_size(dtype));
+  std::memset(detail::raw_data(t), 0, static_cast<size_t>(t.numel()) * element_size(dtype));
   return t;
 }
 Tensor full(const Shape& shape, float value) {
@@ -155,7 +156,7 @@ Tensor& Tensor::copy_(const Tensor& src) {
   if (GradMode::is_enabled() && src.requires_grad())
     throw std::runtime_error("copy_: the source requires grad and copy_ is not recorded on the tape; "
                              "use detach() or NoGradGuard");
-  std::memmove(raw_data(), src.raw_data(), static_cast<size_t>(numel()) * element_size(dtype()));
+  std::memmove(raw_data(), detail::raw_data(src), static_cast<size_t>(numel()) * element_size(dtype()));
   bump_version();
   return *this;
 }

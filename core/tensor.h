@@ -44,6 +44,7 @@ std::shared_ptr<Storage> make_storage(size_t nbytes);
 
 struct Node;  // a recorded op (autograd.h)
 namespace detail {
+struct TensorAccess;  // internal: core/tensor_access.h
 class GradState;  // a gradient being accumulated (internal: grad_state.h)
 }
 
@@ -142,12 +143,13 @@ class Tensor {
   Tensor masked_fill(const Tensor& mask, float value) const;
   Tensor operator-() const;
 
+ private:
+  // The library's way in (detail::TensorAccess, internal core/tensor_access.h); not public API.
+  friend struct detail::TensorAccess;
   TensorImpl* impl_ptr() const { return impl_.get(); }
   const std::shared_ptr<TensorImpl>& shared_impl() const { return impl_; }
-  void* raw_data() const;                            // start of this tensor's bytes
+  void* raw_data() const;                                   // start of this tensor's bytes
   void bump_version() const { ++impl().storage->version; }  // after an in-place write
-
- private:
   TensorImpl& impl() const;
   void check_dtype(Dtype want, const char* what) const;
   void check_single_element(const char* what) const;

@@ -15,6 +15,7 @@
 #include <fuzzer/FuzzedDataProvider.h>
 #include <microtorch/io/npy.h>
 #include <microtorch/io/safetensors.h>
+#include <microtorch/core/tensor_access.h>
 
 namespace mt = microtorch;
 
@@ -27,7 +28,7 @@ static void require(bool ok, const char* what) {
 static size_t nbytes(const mt::Tensor& t) { return static_cast<size_t>(t.numel()) * mt::element_size(t.dtype()); }
 
 static bool same(const mt::Tensor& a, const mt::Tensor& b) {
-  return a.dtype() == b.dtype() && a.shape() == b.shape() && std::memcmp(a.raw_data(), b.raw_data(), nbytes(a)) == 0;
+  return a.dtype() == b.dtype() && a.shape() == b.shape() && std::memcmp(mt::detail::raw_data(a), mt::detail::raw_data(b), nbytes(a)) == 0;
 }
 
 // An accepted safetensors file: its tensors fill the data section exactly, and encoding them again

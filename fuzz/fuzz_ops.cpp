@@ -18,6 +18,7 @@
 #include <fuzzer/FuzzedDataProvider.h>
 #include <microtorch/microtorch.h>
 #include <sys/sysinfo.h>
+#include <microtorch/core/tensor_access.h>
 
 namespace mt = microtorch;
 namespace F = mt::nn::functional;
@@ -86,7 +87,7 @@ void check_result(const mt::Tensor& t, const char* op) {
   require(n == t.numel(), "numel differs from the product of the shape", op);
   volatile char sink = 0;
   if (t.numel() > 0) {  // first and last byte are readable (ASan checks the extent)
-    const auto* p = static_cast<const char*>(t.raw_data());
+    const auto* p = static_cast<const char*>(mt::detail::raw_data(t));
     sink = static_cast<char>(p[0] + p[static_cast<size_t>(t.numel()) * mt::element_size(t.dtype()) - 1]);
   }
   (void)sink;

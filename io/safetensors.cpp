@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "untrusted.h"
+#include "../core/tensor_access.h"
 
 namespace microtorch::io {
 
@@ -77,10 +78,10 @@ std::string encode_safetensors_header(const NamedTensors& tensors, const Metadat
 void write_little_endian(const Tensor& t, const std::function<void(const void*, size_t)>& sink) {
   const size_t n = nbytes_of(t);
   if (host_is_little_endian()) {
-    sink(t.raw_data(), n);
+    sink(detail::raw_data(t), n);
     return;
   }
-  std::string copy(static_cast<const char*>(t.raw_data()), n);
+  std::string copy(static_cast<const char*>(detail::raw_data(t)), n);
   swap_elements(copy.data(), n, element_size(t.dtype()));
   sink(copy.data(), n);
 }
@@ -258,8 +259,8 @@ Safetensors decode_safetensors(const std::string& bytes, const std::string& sour
   for (const Entry& e : entries) {
     Tensor t = empty(e.shape, e.dtype);
     const size_t len = static_cast<size_t>(e.end - e.begin);
-    std::memcpy(t.raw_data(), data + e.begin, len);
-    if (!host_is_little_endian()) swap_elements(static_cast<char*>(t.raw_data()), len, element_size(e.dtype));
+    std::memcpy(detail::raw_data(t), data + e.begin, len);
+    if (!host_is_little_endian()) swap_elements(static_cast<char*>(detail::raw_data(t)), len, element_size(e.dtype));
     out.tensors.emplace_back(e.name, std::move(t));
   }
   return out;

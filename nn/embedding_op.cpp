@@ -11,6 +11,7 @@
 #include "../core/kernels/gather.h"
 #include "embedding_backward.h"
 #include "functional.h"
+#include "../core/tensor_access.h"
 
 namespace microtorch::nn::functional {
 
@@ -69,7 +70,7 @@ static void renorm_rows(const Tensor& weight, std::vector<int64_t> ids, double m
       for (int64_t j = 0; j < C; ++j) row[j] *= scale;
     }
   }
-  if (!ids.empty()) weight.bump_version();
+  if (!ids.empty()) detail::bump_version(weight);
 }
 
 Tensor embedding(const Tensor& ids, const Tensor& weight, const EmbeddingFuncOptions& o) {

@@ -9,6 +9,7 @@
 
 #include "../core/autograd.h"
 #include "../core/random.h"
+#include "../core/tensor_access.h"
 
 namespace microtorch::nn::init {
 
@@ -19,7 +20,7 @@ template <class Draw> static Tensor fill_(Tensor& t, const char* name, Draw draw
   NoGradGuard no_grad;
   float* p = t.data_ptr<float>();
   for (int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<float>(draw());
-  t.bump_version();
+  detail::bump_version(t);
   return t;
 }
 

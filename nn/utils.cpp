@@ -10,6 +10,7 @@
 
 #include "../core/grad_state.h"
 #include "module.h"
+#include "../core/tensor_access.h"
 
 namespace microtorch::nn::utils {
 
@@ -18,7 +19,7 @@ double clip_grad_norm_(const std::vector<Tensor>& parameters, double max_norm, d
     throw std::invalid_argument("clip_grad_norm_: norm_type must be > 0 or inf, got " + std::to_string(norm_type));
   std::vector<detail::GradState*> grads;
   for (const Tensor& p : unique_tensors(parameters))
-    if (p.impl_ptr()->grad && p.impl_ptr()->grad->defined()) grads.push_back(p.impl_ptr()->grad.get());
+    if (detail::impl_ptr(p)->grad && detail::impl_ptr(p)->grad->defined()) grads.push_back(detail::impl_ptr(p)->grad.get());
   if (grads.empty()) return 0.0;
   std::vector<float> norms;  // (n) one float32 norm per gradient
   for (const detail::GradState* g : grads) norms.push_back(static_cast<float>(g->norm(norm_type)));

@@ -13,6 +13,7 @@
 
 #include "../core/autograd.h"
 #include "../core/grad_state.h"
+#include "../core/tensor_access.h"
 
 namespace microtorch::optim {
 
@@ -97,7 +98,7 @@ static void adam_step(const std::vector<Tensor>& params, std::vector<AdamParamSt
       s.max_exp_avg_sq = zeros(p.shape());
     }
     adam_update(p, g->dense_copy(p.shape()), s, o, decoupled);
-    p.bump_version();
+    detail::bump_version(p);
   }
 }
 

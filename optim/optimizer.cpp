@@ -7,6 +7,7 @@
 
 #include "../core/grad.h"
 #include "../nn/module.h"
+#include "../core/tensor_access.h"
 
 namespace microtorch::optim {
 
@@ -54,7 +55,7 @@ Optimizer::Optimizer(std::vector<OptimizerParamGroup> groups, std::unique_ptr<Op
                                     dtype_name(p.dtype()) + (p.is_leaf() ? " leaf" : " non-leaf") + " of shape " +
                                     shape_str(p.shape()));
       for (const Tensor& q : params_)
-        if (q.impl_ptr() == p.impl_ptr())
+        if (detail::impl_ptr(q) == detail::impl_ptr(p))
           throw std::invalid_argument(std::string(who) + ": a parameter of shape " + shape_str(p.shape()) +
                                       " appears in more than one parameter group (group " + std::to_string(g) + ")");
       params_.push_back(p);

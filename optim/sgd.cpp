@@ -12,6 +12,7 @@
 #include "../core/autograd.h"
 #include "../core/grad_state.h"
 #include "../core/prefetch.h"
+#include "../core/tensor_access.h"
 
 namespace microtorch::optim {
 
@@ -90,7 +91,7 @@ void SGD::step() {
     if (plain && (g->kind() == detail::GradKind::kSparse || g->kind() == detail::GradKind::kTracked))
       plain_rows_step(p, o);
     else dense_step(p, momentum_buffers_[i], o);
-    p.bump_version();
+    detail::bump_version(p);
   }
 }
 

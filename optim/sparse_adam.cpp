@@ -11,6 +11,7 @@
 #include "../core/autograd.h"
 #include "../core/grad_state.h"
 #include "../core/prefetch.h"
+#include "../core/tensor_access.h"
 
 namespace microtorch::optim {
 
@@ -97,7 +98,7 @@ void SparseAdam::step() {
           }
         },
         [=](int64_t id) { detail::prefetch_row(w + id * C, C * int64_t(sizeof(float)), true); });
-    p.bump_version();
+    detail::bump_version(p);
   }
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "conformance.h"
+#include <microtorch/core/tensor_access.h>
 
 namespace mt = microtorch;
 namespace F = mt::nn::functional;
@@ -29,7 +30,7 @@ template <class E> static std::string rejects(const std::function<void()>& f, co
 // The table's bits, version and gradient state, to compare before and after a rejected call.
 struct Snapshot {
   explicit Snapshot(const mt::Tensor& w)
-      : bits(conformance::bits(w)), version(w.impl_ptr()->storage->version), had_grad(w.grad().defined()) {}
+      : bits(conformance::bits(w)), version(mt::detail::impl_ptr(w)->storage->version), had_grad(w.grad().defined()) {}
   bool operator==(const Snapshot& o) const { return bits == o.bits && version == o.version && had_grad == o.had_grad; }
   std::vector<uint32_t> bits;
   uint64_t version;

@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <random>
+#include <microtorch/core/tensor_access.h>
 
 namespace mt = microtorch;
 namespace K = microtorch::kernels;
@@ -252,10 +253,10 @@ TEST_CASE("storage cache: a freed block is reused, bounded by the peak, and can 
   void* first = nullptr;
   {
     mt::Tensor t = mt::empty({1 << 18});  // 1 MB: above the small-storage size
-    first = t.raw_data();
+    first = mt::detail::raw_data(t);
   }
   mt::Tensor again = mt::empty({1 << 18});
-  REQUIRE(again.raw_data() == first);  // the same block, back from the cache
+  REQUIRE(mt::detail::raw_data(again) == first);  // the same block, back from the cache
   REQUIRE(mt::storage_cache_stats().hits == before.hits + 1);
   {
     mt::Tensor big = mt::empty({1 << 20});  // a miss: the 1 MB block in use stays, nothing fits

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "conformance.h"
+#include <microtorch/core/tensor_access.h>
 
 namespace mt = microtorch;
 namespace F = mt::nn::functional;
@@ -133,7 +134,7 @@ TEST_CASE("tying: head.weight = emb.weight is one Parameter, listed once") {
   TiedModel m(10, 4, false);
   CHECK(m.named_parameters().size() == 2);
   REQUIRE(m.parameters().size() == 1);
-  CHECK(m.parameters()[0].impl_ptr() == m.emb.weight.impl_ptr());
+  CHECK(mt::detail::impl_ptr(m.parameters()[0]) == mt::detail::impl_ptr(m.emb.weight));
   CHECK(m.head.weight.data_ptr<float>() == m.emb.weight.data_ptr<float>());
   CHECK(mt::nn::unique_tensors({m.emb.weight, m.head.weight, m.emb.weight}).size() == 1);
 }

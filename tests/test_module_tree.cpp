@@ -7,6 +7,7 @@
 #include <cmath>
 #include <memory>
 #include <type_traits>
+#include <microtorch/core/tensor_access.h>
 
 namespace mt = microtorch;
 namespace F = mt::nn::functional;
@@ -61,8 +62,8 @@ TEST_CASE("module tree: own parameters first, then children under dotted names, 
   CHECK(names_of(net) == want);
   CHECK(net.parameters().size() == want.size());
   const auto named = net.named_parameters();
-  CHECK(named[2].second.impl_ptr() == net.h[0].ln.weight.impl_ptr());  // the live handles
-  CHECK(named[10].second.impl_ptr() == net.h[1].fc.bias.impl_ptr());
+  CHECK(mt::detail::impl_ptr(named[2].second) == mt::detail::impl_ptr(net.h[0].ln.weight));  // the live handles
+  CHECK(mt::detail::impl_ptr(named[10].second) == mt::detail::impl_ptr(net.h[1].fc.bias));
 }
 
 TEST_CASE("module tree: register_parameter returns the registered handle with requires_grad on") {
@@ -72,7 +73,7 @@ TEST_CASE("module tree: register_parameter returns the registered handle with re
   } m;
   CHECK(m.p.requires_grad());
   REQUIRE(m.named_parameters().size() == 1);
-  CHECK(m.named_parameters()[0].second.impl_ptr() == m.p.impl_ptr());
+  CHECK(mt::detail::impl_ptr(m.named_parameters()[0].second) == mt::detail::impl_ptr(m.p));
   CHECK_THROWS_AS(m.register_parameter("p", mt::zeros({1})), std::invalid_argument);     // the name is taken
   CHECK_THROWS_AS(m.register_parameter("q", m.p * 2.0f), std::invalid_argument);         // not a leaf
   CHECK_THROWS_AS(m.register_module("", mt::nn::Linear(mt::nn::LinearOptions(1, 1))), std::invalid_argument);
@@ -84,7 +85,7 @@ TEST_CASE("module tree: a tied weight is reported once, under its first name") {
   Net net(1);
   const auto named = net.named_parameters();
   int tied = 0;
-  for (const auto& [name, t] : named) tied += t.impl_ptr() == net.wte.weight.impl_ptr();
+  for (const auto& [name, t] : named) tied += mt::detail::impl_ptr(t) == mt::detail::impl_ptr(net.wte.weight);
   CHECK(tied == 1);
   CHECK(named[0].first == "wte.weight");
   for (const auto& [name, t] : named) CHECK(name != "head.weight");
@@ -118,7 +119,7 @@ TEST_CASE("module tree: train()/eval() reach the very members a forward uses, in
 TEST_CASE("module tree: a copy shares parameters and mode, and outlives its source") {
   auto source = std::make_unique<Block>();
   Block copy = *source;
-  CHECK(copy.fc.weight.impl_ptr() == source->fc.weight.impl_ptr());
+  CHECK(mt::detail::impl_ptr(copy.fc.weight) == mt::detail::impl_ptr(source->fc.weight));
   source->eval();
   CHECK_FALSE(copy.is_training());
   CHECK_FALSE(copy.drop.is_training());
@@ -133,8 +134,8 @@ TEST_CASE("module tree: a copy shares parameters and mode, and outlives its sour
   CHECK(y.shape() == mt::Shape{2, 4});
   Block assigned;
   assigned = copy;  // copy assignment shares too
-  CHECK(assigned.named_parameters()[0].second.impl_ptr() == copy.scale.impl_ptr());
-  CHECK(w.impl_ptr() == copy.fc.weight.impl_ptr());
+  CHECK(mt::detail::impl_ptr(assigned.named_parameters()[0].second) == mt::detail::impl_ptr(copy.scale));
+  CHECK(mt::detail::impl_ptr(w) == mt::detail::impl_ptr(copy.fc.weight));
 }
 
 TEST_CASE("module tree: children in a std::vector survive its reallocation") {
@@ -154,8 +155,8 @@ TEST_CASE("module tree: children in a std::vector survive its reallocation") {
   const auto named = s.named_parameters();
   REQUIRE(named.size() == 10);
   CHECK(named[0].first == "h.0.scale");
-  CHECK(named[0].second.impl_ptr() == s.h[0].scale.impl_ptr());
-  CHECK(named[5].second.impl_ptr() == s.h.back().scale.impl_ptr());
+  CHECK(mt::detail::impl_ptr(named[0].second) == mt::detail::impl_ptr(s.h[0].scale));
+  CHECK(mt::detail::impl_ptr(named[5].second) == mt::detail::impl_ptr(s.h.back().scale));
 }
 
 TEST_CASE("module tree: zero_grad clears every parameter's gradient, children's included") {
@@ -177,7 +178,7 @@ TEST_CASE("module tree: version-1 spellings still work (parameters, named_parame
   const auto named = head.named_parameters();
   REQUIRE(named.size() == 2);
   CHECK(named[0].first == "weight");
-  CHECK(named[0].second.impl_ptr() == emb.weight.impl_ptr());
+  CHECK(mt::detail::impl_ptr(named[0].second) == mt::detail::impl_ptr(emb.weight));
   CHECK(named[1].first == "bias");
   mt::nn::Linear no_bias(mt::nn::LinearOptions(3, 6).bias(false));
   CHECK(no_bias.parameters().size() == 1);

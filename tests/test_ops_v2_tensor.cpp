@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "ops_v2_helpers.h"
+#include <microtorch/core/tensor_access.h>
 
 namespace mt = microtorch;
 using namespace ops_v2;
@@ -52,7 +53,7 @@ TEST_CASE("v2 dtype: kBool, to() between every pair, item<T> converts as PyTorch
   CHECK(b.dtype() == mt::kBool);
   CHECK(b.to(mt::kFloat32).to_vector<float>() == std::vector<float>{1, 0, 1, 1});
   CHECK(b.to(mt::kInt64).to(mt::kInt32).to(mt::kFloat32).to_vector<float>() == std::vector<float>{1, 0, 1, 1});
-  CHECK(x.to(mt::kFloat32).impl_ptr() == x.impl_ptr());  // the same tensor, as PyTorch
+  CHECK(mt::detail::impl_ptr(x.to(mt::kFloat32)) == mt::detail::impl_ptr(x));  // the same tensor, as PyTorch
   CHECK_THROWS_AS(mt::tensor({NAN}).to(mt::kInt64), std::invalid_argument);
   CHECK_THROWS_AS(mt::tensor({3e9f}).to(mt::kInt32), std::invalid_argument);
 
@@ -89,7 +90,7 @@ TEST_CASE("v2 scalars: int, float and double literals compile and agree") {
 
 TEST_CASE("v2 in place: add_, mul_, zero_, fill_ values and version counter") {
   mt::Tensor t = iota({2, 3});
-  const uint64_t v0 = t.impl_ptr()->storage->version;
+  const uint64_t v0 = mt::detail::impl_ptr(t)->storage->version;
   t.add_(mt::tensor({10.f, 20.f, 30.f}, {3}));  // broadcast over rows
   CHECK(t.to_vector<float>() == std::vector<float>{10, 21, 32, 13, 24, 35});
   t.mul_(mt::tensor({1.f, 0.f}, {2, 1}));
@@ -98,7 +99,7 @@ TEST_CASE("v2 in place: add_, mul_, zero_, fill_ values and version counter") {
   CHECK(t.to_vector<float>() == std::vector<float>{20, 42, 64, 0, 0, 0});
   t.zero_();
   CHECK(t.sum().item<float>() == 0.0f);
-  CHECK(t.impl_ptr()->storage->version == v0 + 4);
+  CHECK(mt::detail::impl_ptr(t)->storage->version == v0 + 4);
   mt::Tensor view = t.view({6});  // a view shares the write
   t.fill_(1.5f);
   CHECK(view.to_vector<float>() == std::vector<float>(6, 1.5f));

@@ -8,6 +8,7 @@
 #include "broadcast.h"
 #include "dispatch.h"
 #include "xt.h"
+#include "../tensor_access.h"
 
 namespace microtorch {
 
@@ -38,7 +39,7 @@ Tensor compare_values(Cmp c, const char* op, const Tensor& a_in, const Tensor& b
                                                     detail::broadcast_strides(b.shape(), out_shape)};
   detail::dispatch(common, [&](auto tag) {
     using T = decltype(tag);
-    const T *pa = static_cast<const T*>(a.raw_data()), *pb = static_cast<const T*>(b.raw_data());
+    const T *pa = static_cast<const T*>(detail::raw_data(a)), *pb = static_cast<const T*>(detail::raw_data(b));
     detail::for_each_broadcast(out_shape, strides,
                                [&](int64_t i, const std::array<int64_t, 2>& off) { o[i] = compare(c, pa[off[0]], pb[off[1]]); });
   });
@@ -83,8 +84,8 @@ template <class Keep> static Tensor triangle(const char* op, const Tensor& a, Ke
   Tensor out = empty(a.shape(), a.dtype());
   detail::dispatch(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    const T* x = static_cast<const T*>(a.raw_data());
-    T* o = static_cast<T*>(out.raw_data());
+    const T* x = static_cast<const T*>(detail::raw_data(a));
+    T* o = static_cast<T*>(detail::raw_data(out));
     for (int64_t b = 0; b < batch; ++b)
       for (int64_t i = 0; i < M; ++i)
         for (int64_t j = 0; j < N; ++j) {
@@ -124,8 +125,8 @@ static Tensor fill_masked(const Tensor& a, const Tensor& mask, float value) {
   const bool* m = mask.data_ptr<bool>();
   detail::dispatch(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    const T* x = static_cast<const T*>(a.raw_data());
-    T* o = static_cast<T*>(out.raw_data());
+    const T* x = static_cast<const T*>(detail::raw_data(a));
+    T* o = static_cast<T*>(detail::raw_data(out));
     const T v = static_cast<T>(value);
     detail::for_each_broadcast(a.shape(), strides, [&](int64_t i, const std::array<int64_t, 1>& off) { o[i] = m[off[0]] ? v : x[i]; });
   });

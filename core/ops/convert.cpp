@@ -7,6 +7,7 @@
 #include "../autograd.h"
 #include "../ops.h"
 #include "dispatch.h"
+#include "../tensor_access.h"
 
 namespace microtorch {
 
@@ -50,7 +51,7 @@ Tensor Tensor::to(Dtype target) const {
     detail::dispatch(target, [&](auto to_tag) {
       using To = decltype(to_tag);
       const From* x = static_cast<const From*>(raw_data());
-      To* o = static_cast<To*>(out.raw_data());
+      To* o = static_cast<To*>(detail::raw_data(out));
       for (int64_t i = 0; i < numel(); ++i) o[i] = cast_one<To>(x[i]);
     });
   });

@@ -11,6 +11,7 @@
 #include "broadcast.h"
 #include "dispatch.h"
 #include "xt.h"
+#include "../tensor_access.h"
 
 namespace microtorch {
 
@@ -35,18 +36,18 @@ static bool check_inplace(const char* op, const Tensor& self, const Tensor* othe
 template <class Op> static void write_recorded(const Tensor& self, Op op_of) {
   const size_t nbytes = static_cast<size_t>(self.numel()) * element_size(self.dtype());
   auto old = std::make_shared<TensorImpl>(make_storage(nbytes), self.shape(), self.dtype());
-  std::memcpy(old->storage->data, self.raw_data(), nbytes);
+  std::memcpy(old->storage->data, detail::raw_data(self), nbytes);
   old->requires_grad = self.requires_grad();
-  old->grad_fn = self.impl_ptr()->grad_fn;
+  old->grad_fn = detail::impl_ptr(self)->grad_fn;
   const Tensor y = op_of(Tensor(old));
-  std::memcpy(self.raw_data(), y.raw_data(), nbytes);
-  self.impl_ptr()->grad_fn = y.impl_ptr()->grad_fn;
-  self.impl_ptr()->requires_grad = y.requires_grad();
+  std::memcpy(detail::raw_data(self), detail::raw_data(y), nbytes);
+  detail::impl_ptr(self)->grad_fn = detail::impl_ptr(y)->grad_fn;
+  detail::impl_ptr(self)->requires_grad = y.requires_grad();
 }
 
 // self (op)= other broadcast to self's shape, as a raw loop (other is copied first if it shares the storage).
 template <class F> static void apply_broadcast(const Tensor& self, Tensor other, F f) {
-  if (other.impl_ptr()->storage == self.impl_ptr()->storage && other.shape() != self.shape()) other = other.detach().clone();
+  if (detail::impl_ptr(other)->storage == detail::impl_ptr(self)->storage && other.shape() != self.shape()) other = other.detach().clone();
   const std::array<std::vector<int64_t>, 1> strides{detail::broadcast_strides(other.shape(), self.shape())};
   float* o = self.data_ptr<float>();
   const float* u = other.data_ptr<float>();
@@ -86,7 +87,7 @@ Tensor& Tensor::fill_(float value) {
   auto fill = [value](const Tensor& t) {
     detail::dispatch(t.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      std::fill_n(static_cast<T*>(t.raw_data()), t.numel(), static_cast<T>(value));
+      std::fill_n(static_cast<T*>(detail::raw_data(t)), t.numel(), static_cast<T>(value));
     });
   };
   if (recorded) {

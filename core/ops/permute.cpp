@@ -7,6 +7,7 @@
 #include "../ops.h"
 #include "broadcast.h"
 #include "dispatch.h"
+#include "../tensor_access.h"
 
 namespace microtorch {
 
@@ -25,8 +26,8 @@ static Tensor permute_values(const Tensor& a, const std::vector<int64_t>& dims) 
   Tensor y = empty(out_shape, a.dtype());
   detail::dispatch(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    const T* src = static_cast<const T*>(a.raw_data());
-    T* dst = static_cast<T*>(y.raw_data());
+    const T* src = static_cast<const T*>(detail::raw_data(a));
+    T* dst = static_cast<T*>(detail::raw_data(y));
     detail::for_each_broadcast(out_shape, strides, [&](int64_t i, const std::array<int64_t, 1>& off) { dst[i] = src[off[0]]; });
   });
   return y;

@@ -6,6 +6,7 @@
 #include "../grad.h"
 #include "../ops.h"
 #include "dispatch.h"
+#include "../tensor_access.h"
 
 namespace microtorch {
 
@@ -73,7 +74,7 @@ Tensor Tensor::squeeze() const {
 // y = a copy of a in new storage. da += dy.
 Tensor Tensor::clone() const {
   Tensor y = empty(shape(), dtype());
-  std::memcpy(y.raw_data(), raw_data(), static_cast<size_t>(numel()) * element_size(dtype()));
+  std::memcpy(detail::raw_data(y), raw_data(), static_cast<size_t>(numel()) * element_size(dtype()));
   Tensor a = *this;
   record(y, "clone", {a}, [a](const Tensor& dy) { accumulate_grad(a, dy); });
   return y;

@@ -8,6 +8,7 @@
 #include "../grad.h"
 #include "../ops.h"
 #include "dispatch.h"
+#include "../tensor_access.h"
 
 namespace microtorch {
 
@@ -29,8 +30,8 @@ void copy_range(const Tensor& src, int64_t src_D, int64_t src_start, const Tenso
   const size_t es = element_size(src.dtype());
   const size_t run = static_cast<size_t>(len * inner) * es;
   if (run == 0) return;
-  const char* s = static_cast<const char*>(src.raw_data());
-  char* d = static_cast<char*>(dst.raw_data());
+  const char* s = static_cast<const char*>(detail::raw_data(src));
+  char* d = static_cast<char*>(detail::raw_data(dst));
   for (int64_t o = 0; o < outer; ++o)
     std::memcpy(d + static_cast<size_t>((o * dst_D + dst_start) * inner) * es,   // seek to row o, dst_start
                 s + static_cast<size_t>((o * src_D + src_start) * inner) * es, run);  // row o, src_start
