@@ -6,6 +6,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "grad.h"
+#include "grad_kernels.h"
 #include "prefetch.h"
 #include "tensor_access.h"
 
@@ -113,6 +115,55 @@ void GradState::add_dense(const Tensor& g, bool leaf) {
   kind_ = GradKind::kDense;
 }
 
+// dst (outer, D, inner) [start, +len) op= src (outer, len, inner): copy (add false) or add.
+static void range_rows(float* dst, const float* src, int64_t outer, int64_t D, int64_t start, int64_t len,
+                       int64_t inner, bool add) {
+  const int64_t run = len * inner;
+  for (int64_t o = 0; o < outer; ++o) {
+    float* d = dst + (o * D + start) * inner;  // seek to outer row o, index start of the dim
+    const float* s = src + o * run;
+    if (add) add_into(d, s, run);
+    else std::memcpy(d, s, sizeof(float) * static_cast<size_t>(run));
+  }
+}
+
+void GradState::add_dense_range(const Shape& shape, const Tensor& g, int64_t outer, int64_t D, int64_t start,
+                                int64_t inner, bool leaf) {
+  const int64_t len = outer * inner == 0 ? 0 : g.numel() / (outer * inner);
+  switch (kind_) {
+    case GradKind::kNone:
+      if (!dense_.defined()) {  // a fresh buffer: zeros outside the range, g inside
+        dense_ = empty(shape);
+        float* d = dense_.data_ptr<float>();
+        for (int64_t o = 0; o < outer; ++o) {
+          float* row = d + o * D * inner;  // seek to outer row o: (D, inner)
+          std::fill(row, row + start * inner, 0.0f);
+          std::fill(row + (start + len) * inner, row + D * inner, 0.0f);
+        }
+      }  // else the zeroed spare
+      range_rows(dense_.data_ptr<float>(), g.data_ptr<float>(), outer, D, start, len, inner, false);
+      owned_ = true;
+      handed_out_ = false;
+      break;
+    case GradKind::kDense:
+      if (!owned_) {
+        dense_ = copy_of(dense_);
+        owned_ = true;
+      }
+      range_rows(dense_.data_ptr<float>(), g.data_ptr<float>(), outer, D, start, len, inner, true);
+      break;
+    case GradKind::kTracked:
+    case GradKind::kSparse: {  // rare (a narrowed table): the whole tensor through add_dense
+      Tensor full = zeros(shape);
+      range_rows(full.data_ptr<float>(), g.data_ptr<float>(), outer, D, start, len, inner, false);
+      add_dense(full, leaf);
+      return;
+    }
+  }
+  touched_.clear();
+  kind_ = GradKind::kDense;
+}
+
 void GradState::add_rows(const Shape& shape, RowChunk chunk, bool keep_sparse) {
   const int64_t C = shape.back();
   switch (kind_) {
@@ -209,8 +260,7 @@ void GradState::scale(float coef) {
         dense_ = copy_of(dense_);
         owned_ = true;
       }
-      float* d = dense_.data_ptr<float>();
-      for (int64_t k = 0; k < dense_.numel(); ++k) d[k] *= coef;
+      scale_values(dense_.data_ptr<float>(), dense_.numel(), coef);
       return;
     }
   }
@@ -259,6 +309,10 @@ double GradState::norm(double p) const {
   // Every element that may be nonzero, once: the whole buffer, the touched rows, or the summed rows.
   double acc = 0.0;
   auto add_row = [&acc, p](const float* row, int64_t n) {
+    if (p == 2.0) {  // clip_grad_norm_'s default: the vectorised sum of squares
+      acc += sum_squares(row, n);
+      return;
+    }
     for (int64_t j = 0; j < n; ++j) {
       const double x = std::fabs(static_cast<double>(row[j]));
       if (std::isinf(p)) acc = std::max(acc, x);
@@ -358,6 +412,20 @@ GradState& grad_state(const Tensor& t) {
 }
 
 const GradState* find_grad_state(const Tensor& t) { return t.defined() ? detail::impl_ptr(t)->grad.get() : nullptr; }
+
+void accumulate_grad_range(const Tensor& t, const Tensor& g, int64_t outer, int64_t D, int64_t start, int64_t inner) {
+  if (!t.requires_grad()) return;
+  grad_state(t).add_dense_range(t.shape(), g, outer, D, start, inner, t.is_leaf());
+}
+
+void accumulate_grad_range_plain(const Tensor& t, const Tensor& g, int64_t outer, int64_t D, int64_t start,
+                                 int64_t inner) {
+  if (!t.requires_grad()) return;
+  Tensor full = zeros(t.shape());
+  const int64_t len = outer * inner == 0 ? 0 : g.numel() / (outer * inner);
+  range_rows(full.data_ptr<float>(), g.data_ptr<float>(), outer, D, start, len, inner, false);
+  accumulate_grad(t, full);
+}
 
 void accumulate_grad_rows(const Tensor& t, RowChunk chunk, bool keep_sparse) {
   if (!t.requires_grad()) return;

@@ -86,19 +86,25 @@ struct Cache {
   void* alloc(size_t n, size_t* block) {
     std::lock_guard<std::mutex> lock(mutex);
     const size_t cls = *block = enabled ? size_class(n) : n;
-    stats.live_bytes += cls;
-    stats.peak_bytes = std::max(stats.peak_bytes, stats.live_bytes);
-    auto it = free_blocks.find(cls);
-    if (it != free_blocks.end()) {
+    // Best fit: the smallest cached class that holds n, if at most twice n's class. Exact classes alone
+    // thrash: a step's sizes differ from moment to moment, and under the peak bound a miss evicts blocks
+    // the next moment needs (35 misses, ~200 page faults a step in gpt_shakespeare).
+    auto it = free_blocks.lower_bound(cls);
+    if (it != free_blocks.end() && it->first <= 2 * cls) {
       void* p = it->second.back();
+      *block = it->first;
       it->second.pop_back();
       if (it->second.empty()) free_blocks.erase(it);
-      stats.cached_bytes -= cls;
+      stats.cached_bytes -= *block;
+      stats.live_bytes += *block;
+      stats.peak_bytes = std::max(stats.peak_bytes, stats.live_bytes);
       ++stats.hits;
       return p;
     }
+    stats.live_bytes += cls;
+    stats.peak_bytes = std::max(stats.peak_bytes, stats.live_bytes);
     ++stats.misses;
-    trim(stats.peak_bytes - stats.live_bytes);  // live + cached stays within the peak of live bytes
+    trim(stats.peak_bytes);  // cached stays within the peak of live bytes, so live + cached within twice it
     return system_alloc(cls);
   }
 

@@ -9,6 +9,7 @@
 #include "../core/autograd.h"
 #include "../core/grad.h"
 #include "init.h"
+#include "layer_norm_rows.h"
 
 namespace microtorch::nn {
 namespace functional {
@@ -41,47 +42,17 @@ Tensor layer_norm(const Tensor& x, const LayerNormFuncOptions& o) {
   std::vector<float> mean(static_cast<size_t>(N)), rstd(static_cast<size_t>(N));
   const float* wp = w.defined() ? w.data_ptr<float>() : nullptr;
   const float* bp = b.defined() ? b.data_ptr<float>() : nullptr;
-  for (int64_t n = 0; n < N; ++n) {
-    const float* xr = x.data_ptr<float>() + n * M;  // seek to row n
-    float* yr = y.data_ptr<float>() + n * M;
-    double sum = 0.0, sq = 0.0;
-    for (int64_t j = 0; j < M; ++j) sum += xr[j];
-    const double mu = sum / static_cast<double>(M);
-    for (int64_t j = 0; j < M; ++j) sq += (xr[j] - mu) * (xr[j] - mu);
-    mean[n] = static_cast<float>(mu);
-    rstd[n] = 1.0f / std::sqrt(static_cast<float>(sq / static_cast<double>(M)) + eps);
-    for (int64_t j = 0; j < M; ++j) {
-      const float xh = (xr[j] - mean[n]) * rstd[n];
-      yr[j] = (wp ? xh * wp[j] : xh) + (bp ? bp[j] : 0.0f);
-    }
-  }
+  for (int64_t n = 0; n < N; ++n)  // row n: (M) values in, (M) out, its mean and rstd
+    detail::layer_norm_row(x.data_ptr<float>() + n * M, wp, bp, M, eps, y.data_ptr<float>() + n * M, &mean[n], &rstd[n]);
 
   record(y, "layer_norm", {x, w, b}, [x, w, b, N, M, mean = std::move(mean), rstd = std::move(rstd)](const Tensor& dy) {
     const float* wp = w.defined() ? w.data_ptr<float>() : nullptr;
     std::vector<double> dw(w.defined() && w.requires_grad() ? M : 0), db(b.defined() && b.requires_grad() ? M : 0);
     Tensor dx = x.requires_grad() ? empty(x.shape()) : Tensor();
-    for (int64_t n = 0; n < N; ++n) {
-      const float* xr = x.data_ptr<float>() + n * M;  // seek to row n
-      const float* g = dy.data_ptr<float>() + n * M;
-      double sum_g = 0.0, sum_gxh = 0.0;
-      for (int64_t j = 0; j < M; ++j) {
-        const float xh = (xr[j] - mean[n]) * rstd[n];
-        const float gw = wp ? g[j] * wp[j] : g[j];
-        sum_g += gw;
-        sum_gxh += static_cast<double>(gw) * xh;
-        if (!dw.empty()) dw[j] += static_cast<double>(g[j]) * xh;
-        if (!db.empty()) db[j] += g[j];
-      }
-      if (!dx.defined()) continue;
-      float* d = dx.data_ptr<float>() + n * M;
-      const float mean_g = static_cast<float>(sum_g / static_cast<double>(M));
-      const float mean_gxh = static_cast<float>(sum_gxh / static_cast<double>(M));
-      for (int64_t j = 0; j < M; ++j) {
-        const float xh = (xr[j] - mean[n]) * rstd[n];
-        const float gw = wp ? g[j] * wp[j] : g[j];
-        d[j] = rstd[n] * (gw - mean_g - xh * mean_gxh);
-      }
-    }
+    for (int64_t n = 0; n < N; ++n)  // row n of x, dy and dx
+      detail::layer_norm_row_backward(x.data_ptr<float>() + n * M, dy.data_ptr<float>() + n * M, wp, mean[n], rstd[n],
+                                      M, dw.empty() ? nullptr : dw.data(), db.empty() ? nullptr : db.data(),
+                                      dx.defined() ? dx.data_ptr<float>() + n * M : nullptr);
     if (dx.defined()) accumulate_grad(x, dx);
     if (!dw.empty()) accumulate_grad(w, tensor(std::vector<float>(dw.begin(), dw.end()), w.shape()));
     if (!db.empty()) accumulate_grad(b, tensor(std::vector<float>(db.begin(), db.end()), b.shape()));

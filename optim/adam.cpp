@@ -14,6 +14,7 @@
 #include "../core/autograd.h"
 #include "../core/grad_state.h"
 #include "../core/tensor_access.h"
+#include "adam_kernel.h"
 
 namespace microtorch::optim {
 
@@ -55,28 +56,21 @@ static void adam_update(const Tensor& p, const Tensor& grad, AdamParamState& s, 
   const double lr = o.lr(), wd = o.weight_decay();
   const double bc1 = 1.0 - std::pow(beta1, static_cast<double>(s.step));
   const double bc2 = 1.0 - std::pow(beta2, static_cast<double>(s.step));
-  const float b1 = static_cast<float>(beta1), b2 = static_cast<float>(beta2);
-  const float keep1 = static_cast<float>(1.0 - beta1), keep2 = static_cast<float>(1.0 - beta2);
-  const float shrink = static_cast<float>(1.0 - lr * wd), wdf = static_cast<float>(wd);
-  const float bc2_sqrt = static_cast<float>(std::sqrt(bc2)), eps = static_cast<float>(o.eps());
-  const float neg_step = static_cast<float>(-(lr / bc1));
-  float* w = p.data_ptr<float>();
-  const float* gp = grad.data_ptr<float>();
-  float* m = s.exp_avg.data_ptr<float>();
-  float* v = s.exp_avg_sq.data_ptr<float>();
+  microtorch::detail::AdamScalars k;
+  k.decoupled = decoupled;
+  k.weight_decay = wd != 0.0;
+  k.b1 = static_cast<float>(beta1);
+  k.b2 = static_cast<float>(beta2);
+  k.keep1 = static_cast<float>(1.0 - beta1);
+  k.keep2 = static_cast<float>(1.0 - beta2);
+  k.shrink = static_cast<float>(1.0 - lr * wd);
+  k.wd = static_cast<float>(wd);
+  k.bc2_sqrt = static_cast<float>(std::sqrt(bc2));
+  k.eps = static_cast<float>(o.eps());
+  k.neg_step = static_cast<float>(-(lr / bc1));
   float* vmax = o.amsgrad() ? s.max_exp_avg_sq.data_ptr<float>() : nullptr;
-  const int64_t n = p.numel();
-  for (int64_t k = 0; k < n; ++k) {
-    float g = gp[k];
-    if (decoupled) w[k] = w[k] * shrink;
-    else if (wd != 0.0) g = std::fma(w[k], wdf, g);
-    m[k] = std::fma(g, keep1, m[k] * b1);
-    v[k] = v[k] * b2 + (keep2 * g) * g;
-    float second = v[k];
-    if (vmax) second = vmax[k] = std::max(vmax[k], v[k]);
-    const float denom = std::sqrt(second) / bc2_sqrt + eps;
-    w[k] = w[k] + (neg_step * m[k]) / denom;
-  }
+  microtorch::detail::adam_kernel(p.data_ptr<float>(), grad.data_ptr<float>(), s.exp_avg.data_ptr<float>(),
+                      s.exp_avg_sq.data_ptr<float>(), vmax, p.numel(), k);
 }
 
 // Every parameter a backward reached since zero_grad, with its group's options.

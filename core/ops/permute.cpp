@@ -7,12 +7,14 @@
 #include "../ops.h"
 #include "broadcast.h"
 #include "dispatch.h"
+#include "permute_values.h"
 #include "../tensor_access.h"
 
 namespace microtorch {
 
-// out (shape[dims[0]], ..., shape[dims[n-1]]) <- in (shape), out[i0, ..., in-1] = in at index i_k on dim dims[k].
-static Tensor permute_values(const Tensor& a, const std::vector<int64_t>& dims) {
+namespace detail {
+
+Tensor permute_values_plain(const Tensor& a, const std::vector<int64_t>& dims) {
   const Shape& in = a.shape();
   const size_t n = in.size();
   std::vector<int64_t> in_strides(n, 1);
@@ -24,14 +26,49 @@ static Tensor permute_values(const Tensor& a, const std::vector<int64_t>& dims) 
     strides[0][i] = in_strides[dims[i]];  // one step along output dim i moves this far in the input
   }
   Tensor y = empty(out_shape, a.dtype());
-  detail::dispatch(a.dtype(), [&](auto tag) {
+  dispatch(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    const T* src = static_cast<const T*>(detail::raw_data(a));
-    T* dst = static_cast<T*>(detail::raw_data(y));
-    detail::for_each_broadcast(out_shape, strides, [&](int64_t i, const std::array<int64_t, 1>& off) { dst[i] = src[off[0]]; });
+    const T* src = static_cast<const T*>(raw_data(a));
+    T* dst = static_cast<T*>(raw_data(y));
+    for_each_broadcast(out_shape, strides, [&](int64_t i, const std::array<int64_t, 1>& off) { dst[i] = src[off[0]]; });
   });
   return y;
 }
+
+Tensor permute_values(const Tensor& a, const std::vector<int64_t>& dims) {
+  const Shape& in = a.shape();
+  const size_t n = in.size();
+  if (n < 2 || dims[n - 1] != static_cast<int64_t>(n - 1) || a.numel() == 0) return permute_values_plain(a, dims);
+  // The last dim stays: the output is runs of in[n-1] contiguous elements, each one memcpy. An odometer over
+  // the output's other dims tracks where the run starts in the input.
+  std::vector<int64_t> in_strides(n, 1);
+  for (size_t i = n; i-- > 1;) in_strides[i - 1] = in_strides[i] * in[i];
+  Shape out_shape(n);
+  std::vector<int64_t> stride(n);  // input elements per step along output dim i
+  for (size_t i = 0; i < n; ++i) {
+    out_shape[i] = in[dims[i]];
+    stride[i] = in_strides[dims[i]];
+  }
+  Tensor y = empty(out_shape, a.dtype());
+  const size_t es = element_size(a.dtype());
+  const int64_t run = in[n - 1], runs = a.numel() / run;
+  const char* src = static_cast<const char*>(raw_data(a));
+  char* dst = static_cast<char*>(raw_data(y));
+  std::vector<int64_t> counter(n - 1, 0);
+  int64_t off = 0;  // the current run's start in the input, in elements
+  for (int64_t r = 0; r < runs; ++r) {
+    std::memcpy(dst + static_cast<size_t>(r * run) * es, src + static_cast<size_t>(off) * es, static_cast<size_t>(run) * es);
+    for (size_t d = n - 1; d-- > 0;) {  // advance the odometer over output dims n-2 .. 0
+      off += stride[d];
+      if (++counter[d] < out_shape[d]) break;
+      off -= stride[d] * out_shape[d];
+      counter[d] = 0;
+    }
+  }
+  return y;
+}
+
+}  // namespace detail
 
 // y = a with its dims reordered: y dim i is a's dim dims[i]. da += dy permuted back by the inverse.
 Tensor permute(const Tensor& a, const Shape& dims_in) {
@@ -46,8 +83,8 @@ Tensor permute(const Tensor& a, const Shape& dims_in) {
       throw std::invalid_argument("permute: dim " + std::to_string(dims_in[i]) + " appears twice in " + shape_str(dims_in));
     inverse[dims[i]] = i;
   }
-  Tensor y = permute_values(a, dims);
-  record(y, "permute", {a}, [a, inverse](const Tensor& dy) { accumulate_grad(a, permute_values(dy, inverse)); });
+  Tensor y = detail::permute_values(a, dims);
+  record(y, "permute", {a}, [a, inverse](const Tensor& dy) { accumulate_grad(a, detail::permute_values(dy, inverse)); });
   return y;
 }
 

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "../autograd.h"
+#include "../grad_state.h"
 #include "../grad.h"
 #include "../ops.h"
 #include "dispatch.h"
@@ -57,10 +58,8 @@ Tensor Tensor::narrow(int64_t dim_in, int64_t start_in, int64_t length) const {
   out_shape[d] = length;
   Tensor y = empty(out_shape, a.dtype());
   copy_range(a, D, start, y, length, 0, r.outer, length, r.inner);
-  record(y, "narrow", {a}, [a, r, start, length](const Tensor& dy) {
-    Tensor da = zeros(a.shape());
-    copy_range(dy, length, 0, da, r.D, start, r.outer, length, r.inner);
-    accumulate_grad(a, da);
+  record(y, "narrow", {a}, [a, r, start](const Tensor& dy) {  // only the range is written (grad_state.h)
+    detail::accumulate_grad_range(a, dy, r.outer, r.D, start, r.inner);
   });
   return y;
 }
