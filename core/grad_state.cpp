@@ -77,6 +77,14 @@ static bool sole_handle(const Tensor& g) {
 
 // --- transitions ---
 
+// A borrowed buffer becomes ours to write: taken as it is when no other handle can reach it (an interior
+// gradient whose producer has let go of it), else copied.
+void GradState::own() {
+  if (owned_) return;
+  if (!sole_handle(dense_)) dense_ = copy_of(dense_);
+  owned_ = true;
+}
+
 void GradState::add_dense(const Tensor& g, bool leaf) {
   switch (kind_) {
     case GradKind::kNone:
@@ -104,10 +112,7 @@ void GradState::add_dense(const Tensor& g, bool leaf) {
     }
     case GradKind::kTracked:
     case GradKind::kDense:
-      if (!owned_) {
-        dense_ = copy_of(dense_);
-        owned_ = true;
-      }
+      own();
       add_into(dense_.data_ptr<float>(), g.data_ptr<float>(), g.numel());
       break;
   }
@@ -146,10 +151,7 @@ void GradState::add_dense_range(const Shape& shape, const Tensor& g, int64_t out
       handed_out_ = false;
       break;
     case GradKind::kDense:
-      if (!owned_) {
-        dense_ = copy_of(dense_);
-        owned_ = true;
-      }
+      own();
       range_rows(dense_.data_ptr<float>(), g.data_ptr<float>(), outer, D, start, len, inner, true);
       break;
     case GradKind::kTracked:
@@ -195,10 +197,7 @@ void GradState::add_rows(const Shape& shape, RowChunk chunk, bool keep_sparse) {
         if (id >= 0) touched_.push_back(id);
       return;
     case GradKind::kDense:
-      if (!owned_) {
-        dense_ = copy_of(dense_);
-        owned_ = true;
-      }
+      own();
       scatter_rows(dense_.data_ptr<float>(), C, chunk);
       return;
   }
@@ -226,10 +225,7 @@ Tensor GradState::hand_out(const Shape& shape) {
       kind_ = GradKind::kDense;
       break;
     case GradKind::kDense:
-      if (!owned_) {
-        dense_ = copy_of(dense_);
-        owned_ = true;
-      }
+      own();
       break;
   }
   handed_out_ = true;
@@ -256,10 +252,7 @@ void GradState::scale(float coef) {
       return;
     }
     case GradKind::kDense: {
-      if (!owned_) {
-        dense_ = copy_of(dense_);
-        owned_ = true;
-      }
+      own();
       scale_values(dense_.data_ptr<float>(), dense_.numel(), coef);
       return;
     }

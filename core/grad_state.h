@@ -67,6 +67,7 @@ class GradState {
 
  private:
   void densify(const Shape& shape);  // kSparse -> kDense
+  void own();                        // kDense, kTracked: dense_ made writable in place (owned_)
 
   GradKind kind_ = GradKind::kNone;
   Tensor dense_;                  // kDense, kTracked: the buffer; kNone: a zeroed spare or undefined
