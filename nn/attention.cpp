@@ -10,6 +10,7 @@
 #include "../core/blas.h"
 #include "../core/fastmath.h"
 #include "../core/grad.h"
+#include "../core/row_sums.h"
 #include "functional.h"
 
 namespace microtorch::nn::functional {
@@ -80,10 +81,13 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
   Shape out_shape = q.shape();
   out_shape.back() = Dv;
   Tensor y = empty(out_shape);
-  std::vector<float> P(static_cast<size_t>(BH * L * S));  // (BH, L, S) probabilities, saved for the backward
+  // (BH, L, S) probabilities, saved for the backward: a storage from the cache, not a zero-filled vector
+  // (every element is written below; 786 KB a layer in gpt_shakespeare)
+  const Tensor P_saved = empty({BH, L, S});
+  float* P = P_saved.data_ptr<float>();
 
   for (int64_t b = 0; b < BH; ++b) {
-    float* Pb = P.data() + b * L * S;  // seek to batch*head b
+    float* Pb = P + b * L * S;  // seek to batch*head b
     gemm(false, true, L, S, D, scale, q.data_ptr<float>() + b * L * D, k.data_ptr<float>() + b * S * D, 0.0f, Pb);
     int64_t moff = 0;  // the mask's offset for batch index b (its batch dims unravelled, last fastest)
     if (attn_mask.defined())
@@ -106,8 +110,7 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
       }
       const float mx = detail::max_of(row, seen);
       for (int64_t j = 0; j < seen; ++j) row[j] = detail::fast_exp(row[j] - mx);  // vectorized; -inf - -inf = NaN
-      double sum = 0.0;                                                            // (a fully masked row, as PyTorch)
-      for (int64_t j = 0; j < seen; ++j) sum += row[j];
+      const double sum = detail::sum_in_double(row, seen);                          // (a fully masked row, as PyTorch)
       const auto inv = static_cast<float>(1.0 / sum);
       for (int64_t j = 0; j < seen; ++j) row[j] *= inv;
       std::fill(row + seen, row + S, 0.0f);
@@ -116,13 +119,13 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
   }
 
   record(y, "scaled_dot_product_attention", {q, k, v},
-         [q, k, v, P = std::move(P), BH, L, S, D, Dv, scale](const Tensor& dy) {
+         [q, k, v, P_saved, BH, L, S, D, Dv, scale](const Tensor& dy) {
            const bool dq_on = q.requires_grad(), dk_on = k.requires_grad(), dv_on = v.requires_grad();
            Tensor dq = dq_on ? empty(q.shape()) : Tensor(), dk = dk_on ? empty(k.shape()) : Tensor();
            Tensor dv = dv_on ? empty(v.shape()) : Tensor();
            std::vector<float> dS(static_cast<size_t>(L * S));  // one batch*head's (L, S) at a time
            for (int64_t b = 0; b < BH; ++b) {
-             const float* Pb = P.data() + b * L * S;  // seek to batch*head b
+             const float* Pb = P_saved.data_ptr<float>() + b * L * S;  // seek to batch*head b
              const float* g = dy.data_ptr<float>() + b * L * Dv;
              const float* kb = k.data_ptr<float>() + b * S * D;
              const float* vb = v.data_ptr<float>() + b * S * Dv;
@@ -132,8 +135,7 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
              for (int64_t i = 0; i < L; ++i) {
                const float* p = Pb + i * S;
                float* d = dS.data() + i * S;
-               double dot = 0.0;
-               for (int64_t j = 0; j < S; ++j) dot += static_cast<double>(p[j]) * d[j];
+               const double dot = detail::dot_in_double(p, d, S);
                for (int64_t j = 0; j < S; ++j) d[j] = p[j] * (d[j] - static_cast<float>(dot));
              }
              if (dq_on) gemm(false, false, L, D, S, scale, dS.data(), kb, 0.0f, dq.data_ptr<float>() + b * L * D);

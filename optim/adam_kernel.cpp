@@ -1,4 +1,7 @@
 // Fast path of the Adam/AdamW update (adam_kernel.h); the plain loop is first.
+// sqrt of a negative sets errno, which keeps the compiler from vectorising a loop holding std::sqrt; nothing
+// reads errno here (and v >= 0), so CMakeLists.txt compiles this file with -fno-math-errno (sqrt stays
+// correctly rounded: the same floats).
 #include "adam_kernel.h"
 
 #include <algorithm>

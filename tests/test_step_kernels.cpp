@@ -6,6 +6,7 @@
 #include <microtorch/core/grad_kernels.h>
 #include <microtorch/core/grad_state.h>
 #include <microtorch/core/ops/permute_values.h>
+#include <microtorch/core/row_sums.h>
 #include <microtorch/core/tensor_access.h>
 #include <microtorch/microtorch.h>
 #include <microtorch/nn/layer_norm_rows.h>
@@ -143,4 +144,15 @@ TEST_CASE("step kernels: narrow's range-only backward equals zeros-then-add, lea
   const std::vector<float> gx = x.grad().to_vector<float>();
   for (int64_t r = 0; r < 3; ++r)
     for (int64_t c = 0; c < 7; ++c) REQUIRE(gx[r * 7 + c] == (c < 3 ? 2.0f : c < 6 ? 0.0f : 3.0f));
+}
+
+TEST_CASE("step kernels: row sums in double match the plain chains") {
+  std::mt19937 rng(16);
+  for (int64_t n : {0, 1, 7, 8, 9, 64, 65, 1000}) {
+    const std::vector<float> a = values(rng, n), b = values(rng, n);
+    const double s1 = mt::detail::sum_in_double(a.data(), n), s2 = mt::detail::sum_in_double_plain(a.data(), n);
+    const double d1 = mt::detail::dot_in_double(a.data(), b.data(), n), d2 = mt::detail::dot_in_double_plain(a.data(), b.data(), n);
+    REQUIRE(std::fabs(s1 - s2) <= 1e-13 * (1.0 + std::fabs(s2)));
+    REQUIRE(std::fabs(d1 - d2) <= 1e-13 * (1.0 + std::fabs(d2)));
+  }
 }
