@@ -115,6 +115,17 @@ TEST_CASE("step kernels: permute's run copy equals the element walk on random sh
   }
 }
 
+TEST_CASE("step kernels: permute's run copy in 64-byte pieces (a head's D floats) equals the element walk") {
+  const std::vector<int64_t> dims{0, 2, 1, 3};
+  for (int64_t D : {16, 32, 48, 300}) {  // 64, 128, 192 bytes: pieces; 1200: one memcpy
+    const mt::Tensor a = mt::randn({2, 3, 4, D});
+    REQUIRE(mt::detail::permute_values(a, dims).to_vector<float>() == mt::detail::permute_values_plain(a, dims).to_vector<float>());
+  }
+  const mt::Tensor ids = mt::randint(0, 100, {3, 2, 8});  // int64: 8 of them fill 64 bytes
+  REQUIRE(mt::detail::permute_values(ids, {1, 0, 2}).to_vector<int64_t>() ==
+          mt::detail::permute_values_plain(ids, {1, 0, 2}).to_vector<int64_t>());
+}
+
 TEST_CASE("step kernels: narrow's range-only backward equals zeros-then-add, leaf and interior, repeated") {
   std::mt19937 rng(15);
   for (int trial = 0; trial < 30; ++trial) {
