@@ -68,14 +68,6 @@ double sum_sq_dev(const float* __restrict x, double mu, int64_t M) {
   return lanes_total(part);
 }
 
-double sum_products(const float* __restrict a, const float* __restrict b, int64_t M) {
-  double part[kLanes] = {};
-  int64_t j = 0;
-  for (; j + kLanes <= M; j += kLanes)
-    for (int l = 0; l < kLanes; ++l) part[l] += static_cast<double>(a[j + l]) * b[j + l];
-  for (int l = 0; j < M; ++j, ++l) part[l] += static_cast<double>(a[j]) * b[j];
-  return lanes_total(part);
-}
 }  // namespace
 
 void layer_norm_row(const float* __restrict xr, const float* __restrict wp, const float* __restrict bp, int64_t M,
@@ -109,13 +101,30 @@ void layer_norm_row_backward(const float* __restrict xr, const float* __restrict
   } else {
     for (int64_t j = 0; j < M; ++j) gw[j] = g[j];
   }
-  if (dw)
+  if (dw && db) {
+    for (int64_t j = 0; j < M; ++j) {
+      dw[j] += static_cast<double>(g[j]) * xh[j];
+      db[j] += g[j];
+    }
+  } else if (dw) {
     for (int64_t j = 0; j < M; ++j) dw[j] += static_cast<double>(g[j]) * xh[j];
-  if (db)
+  } else if (db) {
     for (int64_t j = 0; j < M; ++j) db[j] += g[j];
+  }
   if (!d) return;
-  const float mean_g = static_cast<float>(sum_of(gw, M) / static_cast<double>(M));
-  const float mean_gxh = static_cast<float>(sum_products(gw, xh, M) / static_cast<double>(M));
+  double sg[kLanes] = {}, sgx[kLanes] = {};  // sum of gw and of gw * x_hat, in one pass
+  int64_t j = 0;
+  for (; j + kLanes <= M; j += kLanes)
+    for (int l = 0; l < kLanes; ++l) {
+      sg[l] += gw[j + l];
+      sgx[l] += static_cast<double>(gw[j + l]) * xh[j + l];
+    }
+  for (int l = 0; j < M; ++j, ++l) {
+    sg[l] += gw[j];
+    sgx[l] += static_cast<double>(gw[j]) * xh[j];
+  }
+  const float mean_g = static_cast<float>(lanes_total(sg) / static_cast<double>(M));
+  const float mean_gxh = static_cast<float>(lanes_total(sgx) / static_cast<double>(M));
   for (int64_t j = 0; j < M; ++j) d[j] = rstd * (gw[j] - mean_g - xh[j] * mean_gxh);
 }
 
