@@ -7,27 +7,13 @@
 #include <algorithm>
 #include <cstring>
 
+#include "binary_op.h"
 #include "elementwise.h"
 #include "parallel.h"
 
 namespace microtorch::kernels {
 
 namespace {
-struct Add { float operator()(float x, float y) const { return x + y; } };
-struct Sub { float operator()(float x, float y) const { return x - y; } };
-struct Mul { float operator()(float x, float y) const { return x * y; } };
-struct Div { float operator()(float x, float y) const { return x / y; } };
-
-float apply(BinaryOp op, float x, float y) {
-  switch (op) {
-    case BinaryOp::Add: return x + y;
-    case BinaryOp::Sub: return x - y;
-    case BinaryOp::Mul: return x * y;
-    case BinaryOp::Div: return x / y;
-  }
-  return 0.0f;
-}
-
 int64_t numel(const Dims& s) {
   int64_t n = 1;
   for (int64_t d : s) n *= d;
@@ -161,12 +147,7 @@ void binary(BinaryOp op, const float* a, const Dims& a_shape, const float* b, co
       });
     });
   };
-  switch (op) {
-    case BinaryOp::Add: loops(Add{}); break;
-    case BinaryOp::Sub: loops(Sub{}); break;
-    case BinaryOp::Mul: loops(Mul{}); break;
-    case BinaryOp::Div: loops(Div{}); break;
-  }
+  with_op(op, loops);
 }
 
 void broadcast_copy(const float* src, const Dims& src_shape, float* out, const Dims& out_shape) {
