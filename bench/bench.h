@@ -82,6 +82,7 @@ std::string openblas_core();   // openblas_get_corename()
 // --- microtorch workloads other files reuse (bench_embedding.cpp); `--loop NAME N` runs one of them ---
 Workload mt_workload(const std::string& name);  // empty when unknown
 Workload mt_gpt_step();                         // bench_gpt.cpp
+Workload mt_op(const std::string& name);        // an op row of bench_ops.cpp by its name; empty when unknown
 
 #ifdef MICROTORCH_BENCH_LIBTORCH
 // --- libtorch, the same workloads (torch_*.cpp). Each returns a callable that runs one of them. ---

@@ -70,6 +70,12 @@ const OpRow kOpRows[] = {
 
 }  // namespace
 
+Workload mt_op(const std::string& name) {
+  for (const OpRow& r : kOpRows)
+    if (name == r.name) return r.make();
+  return Workload();
+}
+
 void ops_section(int threads, bool targets) {
   (void)targets;  // every op row has the target, at every thread count
   header("ops, " + std::to_string(threads) + " thread" + (threads > 1 ? "s" : "") + " (microtorch / libtorch)");

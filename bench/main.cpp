@@ -24,11 +24,12 @@ const Section kSections[] = {
     {"gpt", bench::gpt_section},
 };
 
-// --loop NAME N: runs one microtorch workload N times and nothing else, for a profiler.
+// --loop NAME N: runs one microtorch workload N times and nothing else, for a profiler; NAME op:ROW is an
+// op row of bench_ops.cpp by its full name, e.g. "op:fwd+bwd (x * 2.0f).sum()".
 int loop(const std::string& name, int n) {
-  bench::Workload fn = bench::mt_workload(name);
+  bench::Workload fn = name.rfind("op:", 0) == 0 ? bench::mt_op(name.substr(3)) : bench::mt_workload(name);
   if (!fn) {
-    std::fprintf(stderr, "--loop: unknown workload %s (gather, sparse, default, mlp, bigram, gpt)\n", name.c_str());
+    std::fprintf(stderr, "--loop: unknown workload %s (gather, sparse, default, mlp, bigram, gpt, or op:ROW NAME)\n", name.c_str());
     return 2;
   }
   for (int i = 0; i < n; ++i) fn();
