@@ -63,10 +63,13 @@ int main(int argc, char** argv) {
   }
   if (threads.empty()) threads = {1, 2};
   std::printf("microtorch bench: ratios are microtorch / baseline, medians of repeated runs in one process\n");
-  // Both libraries call the same OpenBLAS; the core it runs (Haswell or SkylakeX here) sets every GEMM's speed.
+  // libtorch calls OpenBLAS, whose core (Haswell or SkylakeX here) sets its GEMM speed; microtorch runs its own
+  // AVX-512 SGEMM where the CPU has it, OpenBLAS with MICROTORCH_GEMM_OPENBLAS=1 (core/ops/matmul.cpp).
   const char* coretype = std::getenv("OPENBLAS_CORETYPE");
-  std::printf("OpenBLAS core at start: %s%s%s\n", bench::openblas_core().c_str(),
-              coretype ? ", OPENBLAS_CORETYPE=" : "", coretype ? coretype : "");
+  const char* mt_blas = std::getenv("MICROTORCH_GEMM_OPENBLAS");
+  std::printf("OpenBLAS core: %s%s%s; microtorch's GEMM: %s\n", bench::openblas_core().c_str(),
+              coretype ? ", OPENBLAS_CORETYPE=" : "", coretype ? coretype : "",
+              mt_blas && std::string(mt_blas) == "1" ? "OpenBLAS (MICROTORCH_GEMM_OPENBLAS=1)" : "its own AVX-512 kernel where the CPU has AVX-512");
 #ifndef MICROTORCH_BENCH_LIBTORCH
   std::printf("(built without libtorch: only the memcpy comparisons)\n");
 #endif
