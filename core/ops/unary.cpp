@@ -1,5 +1,5 @@
 // Elementwise tanh, relu, exp, log, sqrt, rsqrt, pow, sigmoid, abs. Backward closures keep the output
-// (detached: no cycle) or the input. tanh and exp run as plain loops over fastmath.h's vectorizable
+// (detached: no cycle) or the input. tanh, exp and sigmoid run as plain loops over fastmath.h's vectorizable
 // functions; relu and log through xtensor; the rest as plain loops (map below). Gradients follow PyTorch's
 // formulas, edge points included (abs'(0) = 0; pow's d/dx = e x^(e-1), infinite at 0 for e < 1).
 #include <cmath>
@@ -140,7 +140,7 @@ Tensor pow(const Tensor& a, double exponent) {
 
 // y = 1 / (1 + exp(-a)). da += dy (1 - y) y.
 Tensor sigmoid(const Tensor& a) {
-  Tensor y = map("sigmoid", a, [](float x) { return 1.0f / (1.0f + std::exp(-x)); });
+  Tensor y = map("sigmoid", a, [](float x) { return 1.0f / (1.0f + detail::fast_exp(-x)); });
   record(y, "sigmoid", {a}, [a, y = y.detach()](const Tensor& dy) {
     accumulate_grad(a, map2(dy, y, [](float g, float s) { return g * (1.0f - s) * s; }));
   });
