@@ -11,6 +11,7 @@
 #include <limits>
 #include <unistd.h>
 
+#include "catalogue.h"
 #include "test_checkpoint_corruptions.h"
 
 namespace mt = microtorch;
@@ -41,14 +42,8 @@ struct Model {
   mt::optim::SGD opt;
 };
 
-enum class Throws { InvalidArgument, OutOfRange, RuntimeError };
-
-struct Rejected {
-  std::string input;
-  Throws type;
-  std::vector<std::string> words;
-  std::function<void(Model&)> call;
-};
+using catalogue::Throws;
+using Rejected = catalogue::Rejected<Model>;
 
 mt::Tensor ids64(std::vector<int64_t> v) { const auto n = static_cast<int64_t>(v.size()); return mt::tensor(v, {n}); }
 mt::Tensor ids32(std::vector<int32_t> v) { const auto n = static_cast<int64_t>(v.size()); return mt::tensor(v, {n}); }
@@ -226,40 +221,8 @@ std::vector<Rejected> file_rows() {
 
 }  // namespace
 
-namespace {
 
-const char* type_name(Throws t) {
-  return t == Throws::OutOfRange ? "std::out_of_range" : t == Throws::InvalidArgument ? "std::invalid_argument" : "std::runtime_error";
-}
-
-bool is(Throws t, const std::exception& e) {
-  if (t == Throws::OutOfRange) return dynamic_cast<const std::out_of_range*>(&e) != nullptr;
-  if (t == Throws::InvalidArgument) return dynamic_cast<const std::invalid_argument*>(&e) != nullptr;
-  return dynamic_cast<const std::runtime_error*>(&e) != nullptr;
-}
-
-// Each row on a fresh model: it must throw its type with its words and change no weight or buffer.
-void check_rows(const std::vector<Rejected>& rows) {
-  for (const Rejected& row : rows) {
-    mt::manual_seed(11);
-    Model m;
-    const auto before = m.state();
-    INFO("input: " << row.input << " (expects " << type_name(row.type) << ")");
-    try {
-      row.call(m);
-      FAIL_CHECK("accepted");
-    } catch (const std::exception& e) {
-      INFO("message: " << e.what());
-      CHECK(is(row.type, e));
-      for (const std::string& word : row.words) CHECK_THAT(e.what(), Catch::Contains(word));
-    }
-    CHECK(m.state() == before);
-  }
-}
-
-}  // namespace
-
-TEST_CASE("catalogue: every rejected input of the tensor, nn and optim API") { check_rows(api_rows()); }
+TEST_CASE("catalogue: every rejected input of the tensor, nn and optim API") { catalogue::check_rows(api_rows(), 11); }
 
 TEST_CASE("catalogue: every rejected checkpoint and .npy file, and every rejected save") {
   // The unedited files load, so each row is rejected for its one edit.
@@ -267,5 +230,5 @@ TEST_CASE("catalogue: every rejected checkpoint and .npy file, and every rejecte
   const std::string valid = checkpoint_test::safetensors_bytes(checkpoint_test::valid_header(), checkpoint_test::weight_data());
   REQUIRE(mt::load(scratch_file("good.safetensors", valid))[0].second.to_vector<float>() ==
           std::vector<float>{0.5f, 1.5f, 2.5f, 3.5f, 4.5f, 5.5f});
-  check_rows(file_rows());
+  catalogue::check_rows(file_rows(), 11);
 }

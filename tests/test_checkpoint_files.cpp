@@ -61,7 +61,7 @@ TEST_CASE("checkpoint files: saving over a symbolic link writes its target and k
   for (const std::string& name : dir.files()) CHECK(name.find(".tmp-") == std::string::npos);
 }
 
-TEST_CASE("checkpoint files: saving over a file keeps its permission bits; a new file is 0644") {
+TEST_CASE("checkpoint files: saving over a file keeps its permission bits, and a new file is 0644") {
   const TempDir dir;
   const mt::NamedTensors w{{"w", mt::full({2}, 1.0f)}};
   mt::save(w, dir / "new.safetensors");

@@ -94,7 +94,7 @@ TEST_CASE("embedding errors: one bad id among rows max_norm would renorm changes
   }
 }
 
-TEST_CASE("linear errors: input whose last dim is not in_features; weight untouched") {
+TEST_CASE("linear errors: input whose last dim is not in_features, and weight untouched") {
   mt::nn::Linear lin(mt::nn::LinearOptions(4, 3));
   const Snapshot wb(lin.weight), bb(lin.bias);
   CHECK(rejects<std::invalid_argument>([&] { lin(mt::randn({2, 5})); }, {"[2, 5]", "4"}) == "");

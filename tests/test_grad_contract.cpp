@@ -188,7 +188,7 @@ static mt::Tensor square(const mt::Tensor& a) {
   return y;
 }
 
-TEST_CASE("extend.h: an op written with record / accumulate_grad passes gradcheck; a bad gradient is refused") {
+TEST_CASE("extend.h: an op written with record / accumulate_grad passes gradcheck, and a bad gradient is refused") {
   auto a = mt::tensor(Floats{0.5f, -1.5f, 2.0f}, {3}).requires_grad_(true);
   const auto r = mt::autograd::gradcheck([](const std::vector<mt::Tensor>& x) { return square(x[0]).sum(); }, {a});
   CHECK(r.ok);

@@ -14,7 +14,7 @@ static std::string message_of(const std::function<void()>& f) {
   return "no std::out_of_range";
 }
 
-TEST_CASE("v2 unsqueeze and squeeze share storage; contiguous is the same tensor") {
+TEST_CASE("v2 unsqueeze and squeeze share storage, and contiguous is the same tensor") {
   mt::Tensor x = iota({3, 4});
   CHECK(x.unsqueeze(0).shape() == mt::Shape{1, 3, 4});
   CHECK(x.unsqueeze(-1).shape() == mt::Shape{3, 4, 1});
@@ -85,7 +85,7 @@ TEST_CASE("v2 narrow, select, slice: copies of a range, clamping, errors naming 
   require_gradcheck("slice", [](const Inputs& a) { return a[0].slice(0, 1, 3); }, {leaf({4, 2})});
 }
 
-TEST_CASE("v2 split and chunk: PyTorch's piece sizes; gradients of every piece add up") {
+TEST_CASE("v2 split and chunk: PyTorch's piece sizes, and gradients of every piece add up") {
   mt::Tensor x = iota({2, 5});
   auto s = x.split(2, 1);
   REQUIRE(s.size() == 3);

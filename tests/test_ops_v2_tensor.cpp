@@ -114,7 +114,7 @@ TEST_CASE("v2 in place: add_, mul_, zero_, fill_ values and version counter") {
   CHECK(t.to_vector<float>() == std::vector<float>(6, 3.0f));
 }
 
-TEST_CASE("v2 in place: a leaf that requires grad only under NoGradGuard; a used value refuses backward") {
+TEST_CASE("v2 in place: a leaf that requires grad only under NoGradGuard, and a used value refuses backward") {
   mt::Tensor w = mt::ones({3}).requires_grad_(true);
   CHECK_THROWS_AS(w.add_(mt::ones({3})), std::runtime_error);
   CHECK_THROWS_AS(w.mul_(2.0f), std::runtime_error);

@@ -129,7 +129,7 @@ TEST_CASE("optim: Adam on a sparse or row-tracked embedding gradient gives the d
   CHECK(runs[0] == runs[1]);
 }
 
-TEST_CASE("optim: SparseAdam moves only looked-up rows and their moments; a dense gradient is refused whole") {
+TEST_CASE("optim: SparseAdam moves only looked-up rows and their moments, and a dense gradient is refused whole") {
   for (bool sparse : {true, false}) {
     INFO((sparse ? "sparse" : "default row-tracked"));
     mt::manual_seed(9);
@@ -186,7 +186,7 @@ TEST_CASE("optim: clip_grad_norm_ gives the same total and clipped step in every
   CHECK_THROWS_AS(mt::nn::utils::clip_grad_norm_({none}, 1.0, -2.0), std::invalid_argument);
 }
 
-TEST_CASE("optim: state is read-only; the checked setters refuse what would break a step (catalogue)") {
+TEST_CASE("optim: state is read-only, and the checked setters refuse what would break a step (catalogue)") {
   auto w = mt::zeros({5, 3}).requires_grad_(true);
   mt::optim::SGD sgd({w}, mt::optim::SGDOptions(0.1).momentum(0.9));
   (w * 2.0f).sum().backward();

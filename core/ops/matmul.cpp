@@ -4,6 +4,7 @@
 
 #include "../autograd.h"
 #include "../blas.h"
+#include "../kernels/openblas_core.h"
 #include "../grad.h"
 #include "../ops.h"
 #include "broadcast.h"
@@ -18,6 +19,7 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alp
     for (int64_t i = 0; i < M * N; ++i) C[i] = beta == 0.0f ? 0.0f : beta * C[i];
     return;
   }
+  kernels::choose_blas_kernels();
   using cxxblas::Transpose;
   cxxblas::gemm<int>(cxxblas::RowMajor, trans_a ? Transpose::Trans : Transpose::NoTrans,
                      trans_b ? Transpose::Trans : Transpose::NoTrans, static_cast<int>(M), static_cast<int>(N),
