@@ -2,9 +2,11 @@
 // batch dims as one SGEMM per output matrix. Backward is two more SGEMMs each, transposed by flag, not by copy.
 #include <xtensor-blas/xblas.hpp>
 
+#include <cstdlib>
+
 #include "../autograd.h"
 #include "../blas.h"
-#include "../kernels/openblas_core.h"
+#include "../kernels/gemm_avx512.h"
 #include "../grad.h"
 #include "../ops.h"
 #include "broadcast.h"
@@ -19,7 +21,14 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alp
     for (int64_t i = 0; i < M * N; ++i) C[i] = beta == 0.0f ? 0.0f : beta * C[i];
     return;
   }
-  kernels::choose_blas_kernels();
+  static const bool avx512 = kernels::gemm_avx512_available() && std::getenv("MICROTORCH_GEMM_OPENBLAS") == nullptr;
+  if (avx512) return kernels::gemm_avx512(trans_a, trans_b, M, N, K, alpha, A, B, beta, C);
+  gemm_openblas(trans_a, trans_b, M, N, K, alpha, A, B, beta, C);
+}
+
+// The plain path: OpenBLAS, as configured by the environment (OPENBLAS_CORETYPE, OPENBLAS_NUM_THREADS).
+void gemm_openblas(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+                   const float* B, float beta, float* C) {
   using cxxblas::Transpose;
   cxxblas::gemm<int>(cxxblas::RowMajor, trans_a ? Transpose::Trans : Transpose::NoTrans,
                      trans_b ? Transpose::Trans : Transpose::NoTrans, static_cast<int>(M), static_cast<int>(N),

@@ -1,0 +1,15 @@
+// Internal: an AVX-512 SGEMM for gemm() (core/ops/matmul.cpp); gemm_avx512.cpp says why and how.
+#pragma once
+#include <cstdint>
+
+namespace microtorch::kernels {
+
+// True when this build has the kernel (compiled with AVX-512) and the CPU runs it.
+bool gemm_avx512_available();
+
+// Same contract as gemm() in core/blas.h: C (M, N) = alpha * op(A) op(B) + beta * C, row-major, op() a
+// transposition by flag; beta == 0 never reads C. Requires M, N, K >= 1.
+void gemm_avx512(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+                 const float* B, float beta, float* C);
+
+}  // namespace microtorch::kernels
