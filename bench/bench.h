@@ -16,6 +16,13 @@ constexpr int64_t V = 50257, C = 768, B = 8, T = 1024;
 constexpr int64_t kChars = 27, kBatch = 32, kContext = 3, kEmbDim = 10, kHidden = 200;
 // Tied head GEMM: x (kRows, C) times W (V, C)^T.
 constexpr int64_t kRows = 1024;
+// The GPT step: nanoGPT's CPU recipe on characters (V 65): L 4, H 4, C 128, T 64, B 12.
+struct Gpt {
+  static constexpr int64_t V = 65, L = 4, H = 4, C = 128, T = 64, B = 12;
+  static constexpr int kBatches = 4;  // fixed batches the steps cycle through
+};
+// Batch i's inputs and targets, (B, T) each, ids in [0, V): the same for both libraries.
+std::vector<int64_t> gpt_ids(int batch, bool targets);
 
 struct Inputs {
   std::vector<int64_t> ids;       // (B, T) in [0, V)
@@ -26,6 +33,8 @@ struct Inputs {
   std::vector<int64_t> bigram_y;  // (kBatch)
 };
 const Inputs& inputs();  // built once, from a fixed seed
+// n ids uniform in [0, classes) from a fixed seed (the same for both libraries): class targets, token ids.
+std::vector<int64_t> class_ids(int64_t n, int64_t classes, uint64_t seed = 7);
 
 using Workload = std::function<void()>;
 
@@ -44,6 +53,8 @@ Pair median_pair(const Workload& fa, const Workload& fb, int warmup, int reps, i
 // Peak resident memory (VmHWM, bytes) of fn run in a forked child, minus the child's resident memory
 // before fn (and after `prepare`); -1 when the child failed.
 int64_t peak_rss_in_child(const Workload& fn, const Workload& prepare = {});
+// A /proc/self/status field given in kB ("VmRSS:", "VmHWM:"), as bytes; -1 when missing.
+int64_t status_bytes(const char* field);
 // Minor page faults (getrusage ru_minflt) per call of fn, over `reps` calls after `warmup`.
 double page_faults_per_call(const Workload& fn, int warmup, int reps);
 // Heap allocations (global operator new, counted in common.cpp) per call of fn.
@@ -61,9 +72,17 @@ int missed_targets();
 void embedding_section(int threads, bool targets);  // bench_embedding.cpp
 void ops_section(int threads, bool targets);        // bench_ops.cpp
 void memory_section();                              // bench_embedding.cpp, once
+void gpt_section(int threads, bool targets);        // bench_gpt.cpp
+
+// --- the GPT step's compute floor (gemm_floor.cpp): its matmuls as plain SGEMM calls on its shapes ---
+double gpt_step_flops();       // forward + backward matmul FLOPs of one step (attention counted unmasked)
+double gpt_sgemm_seconds();    // median time of those SGEMMs, run back to back
+std::string openblas_core();   // openblas_get_corename()
 
 // --- microtorch workloads other files reuse (bench_embedding.cpp); `--loop NAME N` runs one of them ---
 Workload mt_workload(const std::string& name);  // empty when unknown
+Workload mt_gpt_step();                         // bench_gpt.cpp
+Workload mt_op(const std::string& name);        // an op row of bench_ops.cpp by its name; empty when unknown
 
 #ifdef MICROTORCH_BENCH_LIBTORCH
 // --- libtorch, the same workloads (torch_*.cpp). Each returns a callable that runs one of them. ---
@@ -74,6 +93,7 @@ Workload torch_mlp_step();
 Workload torch_bigram_step();
 Workload torch_tied_gemm();                    // F::linear(x (kRows, C), W (V, C))
 Workload torch_op(const std::string& name);    // the rows of bench_ops.cpp by name (torch_ops.cpp)
+Workload torch_gpt_step();                     // the GPT step in torch::nn + torch::optim::AdamW (torch_gpt.cpp)
 #endif
 
 }  // namespace bench

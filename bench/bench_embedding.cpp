@@ -95,6 +95,7 @@ Workload mt_workload(const std::string& name) {
          : name == "default" ? mt_embedding_step(false)
          : name == "mlp" ? mt_mlp_step()
          : name == "bigram" ? mt_bigram_step()
+         : name == "gpt" ? mt_gpt_step()
          : Workload();
 }
 

@@ -11,6 +11,7 @@
 #include "bench.h"
 
 namespace mt = microtorch;
+namespace F = microtorch::nn::functional;
 
 namespace bench {
 
@@ -19,6 +20,8 @@ namespace {
 mt::Tensor rnd(const mt::Shape& s) { return mt::randn(s); }
 mt::Tensor pos(const mt::Shape& s) { return (mt::rand(s) + 0.5f).detach(); }  // divisors away from 0
 mt::Tensor leaf(mt::Tensor t) { return t.requires_grad_(true); }
+// n class ids in [0, classes), the same for both libraries (bench::class_ids).
+mt::Tensor targets(int64_t n, int64_t classes) { return mt::tensor(class_ids(n, classes), {n}); }
 void none(std::initializer_list<mt::Tensor> ts) {
   for (const auto& t : ts) mt::zero_grad(t);
 }
@@ -47,9 +50,31 @@ const OpRow kOpRows[] = {
     {"fwd+bwd (x / col).sum()", [] { auto x = leaf(rnd({1024, 1024})), c = leaf(pos({1024, 1})); return Workload([x, c] { none({x, c}); (x / c).sum().backward(); }); }},
     {"fwd+bwd 5-D (a * b).sum()", [] { auto a = leaf(rnd({16, 4, 32, 1, 16})), b = leaf(rnd({16, 4, 1, 32, 16})); return Workload([a, b] { none({a, b}); (a * b).sum().backward(); }); }},
     {"fwd+bwd x.mean(-1).sum() (8192,128)", [] { auto x = leaf(rnd({8192, 128})); return Workload([x] { none({x}); x.mean(-1).sum().backward(); }); }},
+    // Version 2 (the GPT's ops) on the GPT step's shapes: B 12, T 64, C 128, H 4. Backward is seeded with a
+    // random gradient g (a sum's all-ones seed makes softmax's and layer_norm's input gradients vanish).
+    {"layer_norm (768,128) weight", [] { auto x = rnd({768, 128}), w = rnd({128}); return Workload([x, w] { mt::Tensor y = F::layer_norm(x, F::LayerNormFuncOptions({128}).weight(w)); }); }},
+    {"fwd+bwd layer_norm (768,128) weight", [] { auto x = leaf(rnd({768, 128})), w = leaf(rnd({128})), g = rnd({768, 128}); return Workload([x, w, g] { none({x, w}); F::layer_norm(x, F::LayerNormFuncOptions({128}).weight(w)).backward(g); }); }},
+    {"softmax(-1) (48,64,64)", [] { auto x = rnd({48, 64, 64}); return Workload([x] { mt::Tensor y = mt::softmax(x, -1); }); }},
+    {"fwd+bwd softmax(-1) (48,64,64)", [] { auto x = leaf(rnd({48, 64, 64})), g = rnd({48, 64, 64}); return Workload([x, g] { none({x}); mt::softmax(x, -1).backward(g); }); }},
+    {"gelu exact (768,512)", [] { auto x = rnd({768, 512}); return Workload([x] { mt::Tensor y = F::gelu(x); }); }},
+    {"fwd+bwd gelu exact (768,512)", [] { auto x = leaf(rnd({768, 512})), g = rnd({768, 512}); return Workload([x, g] { none({x}); F::gelu(x).backward(g); }); }},
+    {"sdpa causal (12,4,64,32)", [] { auto q = rnd({12, 4, 64, 32}), k = rnd({12, 4, 64, 32}), v = rnd({12, 4, 64, 32}); return Workload([q, k, v] { mt::Tensor y = F::scaled_dot_product_attention(q, k, v, {}, 0.0, true); }); }},
+    {"fwd+bwd sdpa causal (12,4,64,32)", [] { auto q = leaf(rnd({12, 4, 64, 32})), k = leaf(rnd({12, 4, 64, 32})), v = leaf(rnd({12, 4, 64, 32})), g = rnd({12, 4, 64, 32}); return Workload([q, k, v, g] { none({q, k, v}); F::scaled_dot_product_attention(q, k, v, {}, 0.0, true).backward(g); }); }},
+    {"bmm (48,64,32)x(48,32,64)", [] { auto a = rnd({48, 64, 32}), b = rnd({48, 32, 64}); return Workload([a, b] { mt::Tensor y = mt::matmul(a, b); }); }},
+    {"fwd+bwd bmm (48,64,32)x(48,32,64)", [] { auto a = leaf(rnd({48, 64, 32})), b = leaf(rnd({48, 32, 64})), g = rnd({48, 64, 64}); return Workload([a, b, g] { none({a, b}); mt::matmul(a, b).backward(g); }); }},
+    {"bmm bcast (12,4,64,32)x(4,32,64)", [] { auto a = rnd({12, 4, 64, 32}), b = rnd({4, 32, 64}); return Workload([a, b] { mt::Tensor y = mt::matmul(a, b); }); }},
+    {"fwd+bwd bmm bcast (12,4,64,32)x(4,32,64)", [] { auto a = leaf(rnd({12, 4, 64, 32})), b = leaf(rnd({4, 32, 64})), g = rnd({12, 4, 64, 64}); return Workload([a, b, g] { none({a, b}); mt::matmul(a, b).backward(g); }); }},
+    {"cross_entropy (768,65)", [] { auto x = rnd({768, 65}); auto t = targets(768, 65); return Workload([x, t] { mt::Tensor y = F::cross_entropy(x, t); }); }},
+    {"fwd+bwd cross_entropy (768,65)", [] { auto x = leaf(rnd({768, 65})); auto t = targets(768, 65); return Workload([x, t] { none({x}); F::cross_entropy(x, t).backward(); }); }},
 };
 
 }  // namespace
+
+Workload mt_op(const std::string& name) {
+  for (const OpRow& r : kOpRows)
+    if (name == r.name) return r.make();
+  return Workload();
+}
 
 void ops_section(int threads, bool targets) {
   (void)targets;  // every op row has the target, at every thread count

@@ -68,6 +68,14 @@ const Inputs& inputs() {
   return in;
 }
 
+std::vector<int64_t> class_ids(int64_t n, int64_t classes, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int64_t> d(0, classes - 1);
+  std::vector<int64_t> v(static_cast<size_t>(n));
+  for (auto& x : v) x = d(rng);
+  return v;
+}
+
 static double now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
@@ -105,7 +113,7 @@ Pair median_pair(const Workload& fa, const Workload& fb, int warmup, int reps, i
 }
 
 // A /proc/self/status field in kB, as bytes.
-static int64_t status_bytes(const char* field) {
+int64_t status_bytes(const char* field) {
   std::ifstream f("/proc/self/status");
   std::string line;
   while (std::getline(f, line))

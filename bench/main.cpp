@@ -2,6 +2,7 @@
 // or libtorch doing exactly the same work), with warm-up and the median (and max) of alternated runs.
 //   bench/run                      (configures build-bench/, builds, runs with 1 then 2 threads)
 //   build-bench/bench/microtorch_bench [threads...] [--only SECTION]   or   --loop WORKLOAD N
+//   (sections: memory, embedding, ops, gpt; BENCH_ROWS=substring picks op rows)
 // A new section: a function in its own file, declared in bench.h, one line in kSections below.
 #include <cstdio>
 #include <cstdlib>
@@ -20,16 +21,32 @@ struct Section {
 const Section kSections[] = {
     {"embedding", bench::embedding_section},
     {"ops", bench::ops_section},
+    {"gpt", bench::gpt_section},
 };
 
-// --loop NAME N: runs one microtorch workload N times and nothing else, for a profiler.
+// --loop NAME N: runs one microtorch workload N times and nothing else, for a profiler; NAME op:ROW is an
+// op row of bench_ops.cpp by its full name, e.g. "op:fwd+bwd (x * 2.0f).sum()".
 int loop(const std::string& name, int n) {
-  bench::Workload fn = bench::mt_workload(name);
+  bench::Workload fn = name.rfind("op:", 0) == 0 ? bench::mt_op(name.substr(3)) : bench::mt_workload(name);
   if (!fn) {
-    std::fprintf(stderr, "--loop: unknown workload %s (gather, sparse, default, mlp, bigram)\n", name.c_str());
+    std::fprintf(stderr, "--loop: unknown workload %s (gather, sparse, default, mlp, bigram, gpt, or op:ROW NAME)\n", name.c_str());
     return 2;
   }
   for (int i = 0; i < n; ++i) fn();
+  return 0;
+}
+
+// --peak NAME N: runs workload NAME (a microtorch one, or torch_gpt) N times in this fresh process and prints
+// its peak resident bytes and its resident bytes before building it (the GPT section reads them).
+int peak(const std::string& name, int n) {
+  const int64_t base = bench::status_bytes("VmRSS:");
+  bench::Workload fn = bench::mt_workload(name);
+#ifdef MICROTORCH_BENCH_LIBTORCH
+  if (name == "torch_gpt") fn = bench::torch_gpt_step();
+#endif
+  if (!fn) return 2;
+  for (int i = 0; i < n; ++i) fn();
+  std::printf("%lld %lld\n", static_cast<long long>(bench::status_bytes("VmHWM:")), static_cast<long long>(base));
   return 0;
 }
 
@@ -37,6 +54,7 @@ int loop(const std::string& name, int n) {
 
 int main(int argc, char** argv) {
   if (argc == 4 && std::string(argv[1]) == "--loop") return loop(argv[2], std::atoi(argv[3]));
+  if (argc == 4 && std::string(argv[1]) == "--peak") return peak(argv[2], std::atoi(argv[3]));
   std::vector<int> threads;
   std::string only;
   for (int i = 1; i < argc; ++i) {
@@ -45,6 +63,13 @@ int main(int argc, char** argv) {
   }
   if (threads.empty()) threads = {1, 2};
   std::printf("microtorch bench: ratios are microtorch / baseline, medians of repeated runs in one process\n");
+  // libtorch calls OpenBLAS, whose core (Haswell or SkylakeX here) sets its GEMM speed; microtorch runs its own
+  // AVX-512 SGEMM where the CPU has it, OpenBLAS with MICROTORCH_GEMM_OPENBLAS=1 (core/ops/matmul.cpp).
+  const char* coretype = std::getenv("OPENBLAS_CORETYPE");
+  const char* mt_blas = std::getenv("MICROTORCH_GEMM_OPENBLAS");
+  std::printf("OpenBLAS core: %s%s%s; microtorch's GEMM: %s\n", bench::openblas_core().c_str(),
+              coretype ? ", OPENBLAS_CORETYPE=" : "", coretype ? coretype : "",
+              mt_blas && std::string(mt_blas) == "1" ? "OpenBLAS (MICROTORCH_GEMM_OPENBLAS=1)" : "its own AVX-512 kernel where the CPU has AVX-512");
 #ifndef MICROTORCH_BENCH_LIBTORCH
   std::printf("(built without libtorch: only the memcpy comparisons)\n");
 #endif

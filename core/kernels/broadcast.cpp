@@ -7,27 +7,13 @@
 #include <algorithm>
 #include <cstring>
 
+#include "binary_op.h"
 #include "elementwise.h"
 #include "parallel.h"
 
 namespace microtorch::kernels {
 
 namespace {
-struct Add { float operator()(float x, float y) const { return x + y; } };
-struct Sub { float operator()(float x, float y) const { return x - y; } };
-struct Mul { float operator()(float x, float y) const { return x * y; } };
-struct Div { float operator()(float x, float y) const { return x / y; } };
-
-float apply(BinaryOp op, float x, float y) {
-  switch (op) {
-    case BinaryOp::Add: return x + y;
-    case BinaryOp::Sub: return x - y;
-    case BinaryOp::Mul: return x * y;
-    case BinaryOp::Div: return x / y;
-  }
-  return 0.0f;
-}
-
 int64_t numel(const Dims& s) {
   int64_t n = 1;
   for (int64_t d : s) n *= d;
@@ -161,23 +147,19 @@ void binary(BinaryOp op, const float* a, const Dims& a_shape, const float* b, co
       });
     });
   };
-  switch (op) {
-    case BinaryOp::Add: loops(Add{}); break;
-    case BinaryOp::Sub: loops(Sub{}); break;
-    case BinaryOp::Mul: loops(Mul{}); break;
-    case BinaryOp::Div: loops(Div{}); break;
-  }
+  with_op(op, loops);
 }
 
 void broadcast_copy(const float* src, const Dims& src_shape, float* out, const Dims& out_shape) {
   const int64_t n = numel(out_shape);
   if (n == 0) return;
-  if (numel(src_shape) == n) {
-    std::memcpy(out, src, sizeof(float) * static_cast<size_t>(n));
-    return;
-  }
-  if (numel(src_shape) == 1) {
-    std::fill_n(out, n, src[0]);
+  if (numel(src_shape) == n || numel(src_shape) == 1) {  // a copy, or one value everywhere (sum's backward)
+    const bool one = numel(src_shape) == 1;
+    const float v = src[0];
+    parallel_for(0, n, kGrain, [&](int64_t lo, int64_t hi) {
+      if (one) std::fill(out + lo, out + hi, v);
+      else std::memcpy(out + lo, src + lo, sizeof(float) * static_cast<size_t>(hi - lo));
+    });
     return;
   }
   const BroadcastLoops L = plan_broadcast(src_shape, out_shape, out_shape);  // b: a stand-in that walks

@@ -4,26 +4,10 @@
 // do not depend on the thread count).
 #include "elementwise.h"
 
+#include "binary_op.h"
 #include "parallel.h"
 
 namespace microtorch::kernels {
-
-namespace {
-struct Add { float operator()(float x, float y) const { return x + y; } };
-struct Sub { float operator()(float x, float y) const { return x - y; } };
-struct Mul { float operator()(float x, float y) const { return x * y; } };
-struct Div { float operator()(float x, float y) const { return x / y; } };
-
-// Calls f with the functor of op, so each op gets its own compiled loop.
-template <class F> void with_op(BinaryOp op, F&& f) {
-  switch (op) {
-    case BinaryOp::Add: f(Add{}); break;
-    case BinaryOp::Sub: f(Sub{}); break;
-    case BinaryOp::Mul: f(Mul{}); break;
-    case BinaryOp::Div: f(Div{}); break;
-  }
-}
-}  // namespace
 
 void binary_same(BinaryOp op, const float* a, const float* b, float* out, int64_t n) {
   with_op(op, [&](auto f) {

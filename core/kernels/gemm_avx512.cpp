@@ -6,10 +6,11 @@
 // The loops are GotoBLAS's: B is packed by blocks of (kKc x kNc) into 32-column panels, and the micro-kernel
 // multiplies 12 rows of A, read in place (broadcast loads need no packing), by one B panel into C. Each element
 // of C is summed in the same order whatever the thread count (threads split the 32-column panels), so results
-// are bit-identical for 1 and 2 threads.
+// are bit-identical for 1 and 2 threads. The AVX-512 functions carry target("avx512f"), so the kernel is
+// there in every x86-64 build (the sanitizer build too) and gemm() calls it only when the CPU has AVX-512.
 #include "gemm_avx512.h"
 
-#if defined(__AVX512F__)
+#if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 
 #include <algorithm>
@@ -67,7 +68,7 @@ void pack_b(const Operand& B, int64_t k0, int64_t kc, int64_t j0, int64_t nc, fl
 // reads C. A's 12 rows are read in place: a[r * lda + k] when kRowsA (A stored (M, K)), else a[k * lda + r]
 // (A stored (K, M), or a packed tail panel with lda 12).
 template <bool kRowsA>
-void micro_kernel(int64_t kc, const float* a, int64_t lda, const float* b, float alpha, float beta, float* C,
+__attribute__((target("avx512f"))) void micro_kernel(int64_t kc, const float* a, int64_t lda, const float* b, float alpha, float beta, float* C,
                   int64_t ldc, int64_t rows, int64_t cols) {
   __m512 acc[kMr][2];
   for (int64_t r = 0; r < kMr; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
@@ -147,7 +148,7 @@ void gemm_avx512(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, fl
 
 }  // namespace microtorch::kernels
 
-#else  // no AVX-512 at compile time: gemm() keeps OpenBLAS
+#else  // not x86-64: gemm() keeps OpenBLAS
 
 namespace microtorch::kernels {
 bool gemm_avx512_available() { return false; }

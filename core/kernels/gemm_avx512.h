@@ -4,7 +4,7 @@
 
 namespace microtorch::kernels {
 
-// True when this build has the kernel (compiled with AVX-512) and the CPU runs it.
+// True on an x86-64 build running on a CPU with AVX-512.
 bool gemm_avx512_available();
 
 // Same contract as gemm() in core/blas.h: C (M, N) = alpha * op(A) op(B) + beta * C, row-major, op() a

@@ -43,12 +43,20 @@ static Tensor binary_values(Binary op, const char* name, const Tensor& a, const 
   return out;
 }
 
+// a.grad += g summed to a's shape. When no sum is needed g goes straight in: a fresh g (dy * b) is then the
+// only handle to its buffer, so a leaf adopts it instead of copying it (sum_to(g) == g would be a second
+// handle, and the leaf would copy 4 MB for a 1M-float x).
+static void accumulate_summed(const Tensor& a, const Tensor& g) {
+  if (g.shape() == a.shape()) accumulate_grad(a, g);
+  else accumulate_grad(a, sum_to(g, a.shape()));
+}
+
 // y = a + b. da += dy, db += dy (each summed to its shape).
 Tensor add(const Tensor& a, const Tensor& b) {
   Tensor y = binary_values(Binary::Add, "add", a, b);
   record(y, "add", {a, b}, [a, b](const Tensor& dy) {
-    accumulate_grad(a, sum_to(dy, a.shape()));
-    accumulate_grad(b, sum_to(dy, b.shape()));
+    accumulate_summed(a, dy);
+    accumulate_summed(b, dy);
   });
   return y;
 }
@@ -57,8 +65,8 @@ Tensor add(const Tensor& a, const Tensor& b) {
 Tensor sub(const Tensor& a, const Tensor& b) {
   Tensor y = binary_values(Binary::Sub, "sub", a, b);
   record(y, "sub", {a, b}, [a, b](const Tensor& dy) {
-    accumulate_grad(a, sum_to(dy, a.shape()));
-    if (b.requires_grad()) accumulate_grad(b, sum_to(neg(dy), b.shape()));
+    accumulate_summed(a, dy);
+    if (b.requires_grad()) accumulate_summed(b, neg(dy));
   });
   return y;
 }
@@ -67,8 +75,8 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 Tensor mul(const Tensor& a, const Tensor& b) {
   Tensor y = binary_values(Binary::Mul, "mul", a, b);
   record(y, "mul", {a, b}, [a, b](const Tensor& dy) {
-    if (a.requires_grad()) accumulate_grad(a, sum_to(dy * b, a.shape()));
-    if (b.requires_grad()) accumulate_grad(b, sum_to(dy * a, b.shape()));
+    if (a.requires_grad()) accumulate_summed(a, dy * b);
+    if (b.requires_grad()) accumulate_summed(b, dy * a);
   });
   return y;
 }
@@ -77,8 +85,8 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 Tensor div(const Tensor& a, const Tensor& b) {
   Tensor y = binary_values(Binary::Div, "div", a, b);
   record(y, "div", {a, b}, [a, b](const Tensor& dy) {
-    if (a.requires_grad()) accumulate_grad(a, sum_to(dy / b, a.shape()));
-    if (b.requires_grad()) accumulate_grad(b, sum_to(neg(dy * a / (b * b)), b.shape()));
+    if (a.requires_grad()) accumulate_summed(a, dy / b);
+    if (b.requires_grad()) accumulate_summed(b, neg(dy * a / (b * b)));
   });
   return y;
 }

@@ -1,0 +1,31 @@
+// Internal to core/kernels: the four binary ops as functors, and the switch that picks one per call, so
+// each loop (elementwise.cpp, broadcast.cpp) is compiled once per op with the op inlined in its body.
+// `apply` is the per-element form, for the plain reference loops.
+#pragma once
+#include "elementwise.h"
+
+namespace microtorch::kernels {
+
+struct Add { float operator()(float x, float y) const { return x + y; } };
+struct Sub { float operator()(float x, float y) const { return x - y; } };
+struct Mul { float operator()(float x, float y) const { return x * y; } };
+struct Div { float operator()(float x, float y) const { return x / y; } };
+
+// Calls f with the functor of op.
+template <class F> void with_op(BinaryOp op, F&& f) {
+  switch (op) {
+    case BinaryOp::Add: f(Add{}); break;
+    case BinaryOp::Sub: f(Sub{}); break;
+    case BinaryOp::Mul: f(Mul{}); break;
+    case BinaryOp::Div: f(Div{}); break;
+  }
+}
+
+// One element, the op chosen here: x op y.
+inline float apply(BinaryOp op, float x, float y) {
+  float r = 0.0f;
+  with_op(op, [&](auto f) { r = f(x, y); });
+  return r;
+}
+
+}  // namespace microtorch::kernels
