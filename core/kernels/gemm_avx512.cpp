@@ -35,14 +35,37 @@ struct Operand {
   float at(int64_t r, int64_t c) const { return trans ? p[c * ld + r] : p[r * ld + c]; }
 };
 
+// dst[j * ldd + i] = src[i * lds + j] for an 8 x 8 block: AVX's unpack, shuffle and lane-permute transpose.
+__attribute__((target("avx2"))) void transpose_8x8(const float* src, int64_t lds, float* dst, int64_t ldd) {
+  __m256 r[8], t[8];
+  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * lds);
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    r[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int i = 0; i < 4; ++i) {
+    _mm256_storeu_ps(dst + i * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
+    _mm256_storeu_ps(dst + (i + 4) * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
+  }
+}
+
 // B k [k0, k0 + kc) x columns [j0, j0 + nc) into 32-column panels, k-major, zero columns past nc.
-void pack_b(const Operand& B, int64_t k0, int64_t kc, int64_t j0, int64_t nc, float* out) {
+__attribute__((target("avx2"))) void pack_b(const Operand& B, int64_t k0, int64_t kc, int64_t j0, int64_t nc, float* out) {
   for (int64_t jp = 0; jp < nc; jp += kNr, out += kc * kNr) {
     const int64_t cols = std::min(kNr, nc - jp);
     if (B.trans) {  // B stored (N, K): a column of op(B) is a contiguous run along k
-      for (int64_t c = 0; c < cols; ++c) {
+      const int64_t c8 = cols / 8 * 8, k8 = kc / 8 * 8;
+      for (int64_t c = 0; c < c8; c += 8)  // 8 x 8 blocks turned in registers
+        for (int64_t k = 0; k < k8; k += 8) transpose_8x8(B.p + (j0 + jp + c) * B.ld + k0 + k, B.ld, out + k * kNr + c, kNr);
+      for (int64_t c = 0; c < cols; ++c) {  // what the blocks left: the last k for every column, the last columns
         const float* src = B.p + (j0 + jp + c) * B.ld + k0;
-        for (int64_t k = 0; k < kc; ++k) out[k * kNr + c] = src[k];
+        for (int64_t k = c < c8 ? k8 : 0; k < kc; ++k) out[k * kNr + c] = src[k];
       }
       for (int64_t c = cols; c < kNr; ++c)
         for (int64_t k = 0; k < kc; ++k) out[k * kNr + c] = 0.0f;
