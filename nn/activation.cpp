@@ -1,11 +1,11 @@
 // F::gelu (exact and tanh), F::logsigmoid and F::softmax. Elementwise, forward beside backward, the derivative
-// formulas as PyTorch's CPU kernels write them (float arithmetic; tanh is core's vectorizable fast_tanh, <= 2 ulp).
+// formulas as PyTorch's CPU kernels write them (float arithmetic). GELU's loops are core/kernels/gelu.cpp.
 #include <algorithm>
 #include <cmath>
 
 #include "../core/autograd.h"
-#include "../core/fastmath.h"
 #include "../core/grad.h"
+#include "../core/kernels/gelu.h"
 #include "../core/ops.h"
 #include "functional.h"
 
@@ -34,25 +34,24 @@ static Tensor elementwise(const char* op, const Tensor& x, Fwd f, Deriv fprime) 
   return y;
 }
 
-// exact: y = x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)); y' = Phi(x) + x phi(x).
-// tanh: y = 0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3); y' = 0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) u'.
+// exact: y = x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)); dx += dy (Phi(x) + x phi(x)).
+// tanh: y = 0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3); dx += dy y'(x) (core/kernels/gelu.h).
+// Both as contiguous vectorized loops over fastmath.h's erf / exp / tanh; the backward reads the saved input.
 Tensor gelu(const Tensor& x, const GELUFuncOptions& o) {
-  constexpr float kAlpha = 0.70710678118654752f;  // 1 / sqrt(2)
-  constexpr float kPhi = 0.39894228040143268f;    // 1 / sqrt(2 pi)
-  constexpr float kBeta = 0.79788456080286536f;   // sqrt(2 / pi)
-  constexpr float kKappa = 0.044715f;
-  if (o.approximate() == "none")
-    return elementwise(
-        "gelu", x, [=](float v) { return v * 0.5f * (1.0f + std::erf(v * kAlpha)); },
-        [=](float v) { return 0.5f * (1.0f + std::erf(v * kAlpha)) + v * kPhi * std::exp(-0.5f * v * v); });
-  if (o.approximate() == "tanh")
-    return elementwise(
-        "gelu_tanh", x, [=](float v) { return 0.5f * v * (1.0f + detail::fast_tanh(kBeta * (v + kKappa * v * v * v))); },
-        [=](float v) {
-          const float t = detail::fast_tanh(kBeta * (v + kKappa * v * v * v));
-          return 0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * kBeta * (1.0f + 3.0f * kKappa * v * v);
-        });
-  throw std::invalid_argument("gelu: approximate must be \"none\" or \"tanh\", got \"" + o.approximate() + "\"");
+  const bool exact = o.approximate() == "none";
+  if (!exact && o.approximate() != "tanh")
+    throw std::invalid_argument("gelu: approximate must be \"none\" or \"tanh\", got \"" + o.approximate() + "\"");
+  const char* op = exact ? "gelu" : "gelu_tanh";
+  check_float(op, x);
+  Tensor y = empty(x.shape());
+  (exact ? kernels::gelu_forward : kernels::gelu_tanh_forward)(x.data_ptr<float>(), y.data_ptr<float>(), x.numel());
+  record(y, op, {x}, [x, exact](const Tensor& dy) {
+    Tensor dx = empty(x.shape());
+    (exact ? kernels::gelu_backward : kernels::gelu_tanh_backward)(x.data_ptr<float>(), dy.data_ptr<float>(),
+                                                                    dx.data_ptr<float>(), x.numel());
+    accumulate_grad(x, dx);
+  });
+  return y;
 }
 
 // y = min(x, 0) - log1p(exp(-|x|)) (no overflow for large |x|); y' = sigmoid(-x), with e = exp(-|x|):

@@ -1,4 +1,4 @@
-// core/fastmath.h against std::exp / std::tanh computed in double: every 97th float bit pattern over the
+// core/fastmath.h against std::exp / std::tanh / std::erf computed in double: every 97th float bit pattern over the
 // range that matters, every pattern near the thresholds, and the special values. Errors are in ulps of the
 // exact result (denormal spacing below FLT_MIN).
 #include <catch2/catch.hpp>
@@ -113,6 +113,36 @@ TEST_CASE("fast_tanh is within 2 ulp of tanh over the float range") {
   CHECK(fast_tanh(-1e30f) == -1.0f);
   CHECK(fast_tanh(FLT_TRUE_MIN) == FLT_TRUE_MIN);
   CHECK(std::isnan(fast_tanh(std::numeric_limits<float>::quiet_NaN())));
+}
+
+TEST_CASE("fast_erf is within 2 ulp of erf over the float range") {
+  using microtorch::detail::fast_erf;
+  auto exact = [](double x) { return std::erf(x); };
+  Worst w;
+  sweep(w, fast_erf, exact, 0.0f, 4.5f, 97);          // every exponent down to the denormals
+  sweep(w, fast_erf, exact, -0.0f, -4.5f, 97);
+  sweep(w, fast_erf, exact, 0.9f, 0.95f, 1);          // where x + x P(x^2) hands over to 1 - exp(-h)
+  sweep(w, fast_erf, exact, -0.9f, -0.95f, 1);
+  sweep(w, fast_erf, exact, 3.8f, 4.1f, 1);           // where the result reaches 1, and the clamp at 4
+  sweep(w, fast_erf, exact, 0.0f, 1e-37f, 1);         // the smallest x, denormals: erf(x) = x 2 / sqrt(pi)
+  sweep(w, fast_erf, exact, -0.0f, -1e-37f, 3);
+  sweep(w, fast_erf, exact, 4.5f, FLT_MAX, 9973);
+  sweep(w, fast_erf, exact, -4.5f, -FLT_MAX, 9973);
+  INFO(w.str("fast_erf"));
+  CHECK(w.ulps <= 2.0);
+
+  const float inf = std::numeric_limits<float>::infinity();
+  CHECK(fast_erf(0.0f) == 0.0f);
+  CHECK_FALSE(std::signbit(fast_erf(0.0f)));
+  CHECK(std::signbit(fast_erf(-0.0f)));  // erf(-0) = -0
+  CHECK(fast_erf(inf) == 1.0f);
+  CHECK(fast_erf(-inf) == -1.0f);
+  CHECK(fast_erf(FLT_MAX) == 1.0f);
+  CHECK(fast_erf(-4.0f) == -1.0f);
+  CHECK(fast_erf(FLT_TRUE_MIN) == FLT_TRUE_MIN);  // 2/sqrt(pi) times the smallest denormal rounds back to it
+  CHECK(fast_erf(-FLT_TRUE_MIN) == -FLT_TRUE_MIN);
+  CHECK(std::isnan(fast_erf(std::numeric_limits<float>::quiet_NaN())));
+  CHECK(std::isnan(fast_erf(-std::numeric_limits<float>::quiet_NaN())));
 }
 
 TEST_CASE("sum_exp_shifted matches a double sum of std::exp") {

@@ -1,7 +1,7 @@
 // Elementwise tanh, relu, exp, log, sqrt, rsqrt, pow, sigmoid, abs. Backward closures keep the output
-// (detached: no cycle) or the input. tanh and exp run as plain loops over fastmath.h's vectorizable
-// functions; relu and log through xtensor; the rest as plain loops (map below). Gradients follow PyTorch's
-// formulas, edge points included (abs'(0) = 0; pow's d/dx = e x^(e-1), infinite at 0 for e < 1).
+// (detached: no cycle) or the input. relu and log go through xtensor; the others, forward and backward, are
+// plain loops (map, map2 below), tanh, exp and sigmoid on fastmath.h's vectorizable functions. Gradients
+// follow PyTorch's formulas, edge points included (abs'(0) = 0; pow's d/dx = e x^(e-1), infinite at 0 for e < 1).
 #include <cmath>
 
 #include <xtensor/xmath.hpp>
@@ -10,20 +10,24 @@
 #include "../autograd.h"
 #include "../fastmath.h"
 #include "../grad.h"
+#include "../kernels/parallel.h"
 #include "../ops.h"
 #include "xt.h"
 
 namespace microtorch {
 using detail::as_xt;
 
-// out[i] = f(x[i]) over a float32 tensor of a's shape (not recorded).
+// out[i] = f(x[i]) over a float32 tensor of a's shape (not recorded). f is a lambda, inlined, so the loop
+// vectorizes; large tensors are split across threads (each element written once: the same floats for any count).
 template <class F> static Tensor map(const char* op, const Tensor& a, F f) {
   detail::check_float(op, a);
   Tensor y = empty(a.shape());
   const float* x = a.data_ptr<float>();
   float* out = y.data_ptr<float>();
-  const int64_t n = a.numel();
-  for (int64_t i = 0; i < n; ++i) out[i] = f(x[i]);
+  kernels::parallel_for(0, a.numel(), kernels::kGrain, [&](int64_t lo, int64_t hi) {
+    float* __restrict o = out;
+    for (int64_t i = lo; i < hi; ++i) o[i] = f(x[i]);
+  });
   return y;
 }
 
@@ -32,27 +36,18 @@ template <class F> static Tensor map2(const Tensor& u, const Tensor& v, F f) {
   Tensor y = empty(u.shape());
   const float *p = u.data_ptr<float>(), *q = v.data_ptr<float>();
   float* out = y.data_ptr<float>();
-  const int64_t n = u.numel();
-  for (int64_t i = 0; i < n; ++i) out[i] = f(p[i], q[i]);
+  kernels::parallel_for(0, u.numel(), kernels::kGrain, [&](int64_t lo, int64_t hi) {
+    float* __restrict o = out;
+    for (int64_t i = lo; i < hi; ++i) o[i] = f(p[i], q[i]);
+  });
   return y;
 }
 
 // y = tanh(a). da += dy * (1 - y^2).
 Tensor tanh(const Tensor& a) {
-  detail::check_float("tanh", a);
-  Tensor y = empty(a.shape());
-  const float* x = a.data_ptr<float>();
-  float* out = y.data_ptr<float>();
-  const int64_t n = a.numel();
-  for (int64_t i = 0; i < n; ++i) out[i] = detail::fast_tanh(x[i]);
+  Tensor y = map("tanh", a, [](float x) { return detail::fast_tanh(x); });
   record(y, "tanh", {a}, [a, y = y.detach()](const Tensor& dy) {
-    Tensor da = empty(a.shape());
-    const float* g = dy.data_ptr<float>();
-    const float* yp = y.data_ptr<float>();
-    float* d = da.data_ptr<float>();
-    const int64_t n = da.numel();
-    for (int64_t i = 0; i < n; ++i) d[i] = g[i] * (1.0f - yp[i] * yp[i]);
-    accumulate_grad(a, da);
+    accumulate_grad(a, map2(dy, y, [](float g, float t) { return g * (1.0f - t * t); }));
   });
   return y;
 }
@@ -75,12 +70,7 @@ Tensor relu(const Tensor& a) {
 
 // y = exp(a). da += dy * y.
 Tensor exp(const Tensor& a) {
-  detail::check_float("exp", a);
-  Tensor y = empty(a.shape());
-  const float* x = a.data_ptr<float>();
-  float* out = y.data_ptr<float>();
-  const int64_t n = a.numel();
-  for (int64_t i = 0; i < n; ++i) out[i] = detail::fast_exp(x[i]);
+  Tensor y = map("exp", a, [](float x) { return detail::fast_exp(x); });
   record(y, "exp", {a}, [a, y = y.detach()](const Tensor& dy) { accumulate_grad(a, dy * y); });
   return y;
 }
@@ -140,7 +130,7 @@ Tensor pow(const Tensor& a, double exponent) {
 
 // y = 1 / (1 + exp(-a)). da += dy (1 - y) y.
 Tensor sigmoid(const Tensor& a) {
-  Tensor y = map("sigmoid", a, [](float x) { return 1.0f / (1.0f + std::exp(-x)); });
+  Tensor y = map("sigmoid", a, [](float x) { return 1.0f / (1.0f + detail::fast_exp(-x)); });
   record(y, "sigmoid", {a}, [a, y = y.detach()](const Tensor& dy) {
     accumulate_grad(a, map2(dy, y, [](float g, float s) { return g * (1.0f - s) * s; }));
   });
