@@ -17,20 +17,27 @@ inline float pow2i(int32_t k) {
   return f;
 }
 
-// exp(x). x = n ln2 + r with |r| <= ln2/2 (ln2 split in two, so n ln2 is exact enough), exp(r) by Cephes'
-// degree-5 minimax polynomial, then times 2^n in two halves so that results down to denormals round once.
-inline float fast_exp(float x) {
-  // Outside [-104, 88.8] exp is 0 or inf in float; clamping keeps n in range. NaN -> -104, fixed at the end.
-  const float xc = x > -104.0f ? (x < 88.8f ? x : 88.8f) : -104.0f;
-  const float n = std::nearbyint(xc * 1.44269504088896341f);  // round(x / ln2), in [-150, 128]
-  const float r = std::fma(n, 2.12194440e-4f, std::fma(n, -0.693359375f, xc));  // x - n ln2
+// The shared core of fast_exp and exp_in_range: n = round(x / ln2) and exp(r) for r = x - n ln2 (ln2 split in
+// two, so n ln2 is exact enough), by Cephes' degree-5 minimax polynomial: exp(x) = exp(r) 2^n.
+inline float exp_of_remainder(float x, float& n) {
+  n = std::nearbyint(x * 1.44269504088896341f);
+  const float r = std::fma(n, 2.12194440e-4f, std::fma(n, -0.693359375f, x));  // x - n ln2
   float p = 1.9875691500e-4f;
   p = std::fma(p, r, 1.3981999507e-3f);
   p = std::fma(p, r, 8.3334519073e-3f);
   p = std::fma(p, r, 4.1665795894e-2f);
   p = std::fma(p, r, 1.6666665459e-1f);
   p = std::fma(p, r, 5.0000001201e-1f);
-  p = std::fma(p, r * r, r) + 1.0f;  // exp(r) = 1 + r + r^2 P(r)
+  return std::fma(p, r * r, r) + 1.0f;  // exp(r) = 1 + r + r^2 P(r)
+}
+
+// exp(x) for any float: clamped so that n stays in range, then exp(r) times 2^n in two halves so that results
+// down to denormals round once.
+inline float fast_exp(float x) {
+  // Outside [-104, 88.8] exp is 0 or inf in float; clamping keeps n in range. NaN -> -104, fixed at the end.
+  const float xc = x > -104.0f ? (x < 88.8f ? x : 88.8f) : -104.0f;
+  float n;  // in [-150, 128]
+  const float p = exp_of_remainder(xc, n);
   const int32_t k = static_cast<int32_t>(n);
   const float y = p * pow2i(k / 2) * pow2i(k - k / 2);  // halves in [-75, 64]: overflow to inf, underflow to 0
   return x == x ? y : x;
@@ -39,15 +46,8 @@ inline float fast_exp(float x) {
 // exp(x) for an x the caller has already put in [-87, 88] (no clamping, no NaN): fast_exp's steps, with 2^n
 // as a single pow2i since n stays in [-126, 127]. A third fewer operations than fast_exp.
 inline float exp_in_range(float x) {
-  const float n = std::nearbyint(x * 1.44269504088896341f);
-  const float r = std::fma(n, 2.12194440e-4f, std::fma(n, -0.693359375f, x));  // x - n ln2
-  float p = 1.9875691500e-4f;
-  p = std::fma(p, r, 1.3981999507e-3f);
-  p = std::fma(p, r, 8.3334519073e-3f);
-  p = std::fma(p, r, 4.1665795894e-2f);
-  p = std::fma(p, r, 1.6666665459e-1f);
-  p = std::fma(p, r, 5.0000001201e-1f);
-  p = std::fma(p, r * r, r) + 1.0f;
+  float n;
+  const float p = exp_of_remainder(x, n);
   return p * pow2i(static_cast<int32_t>(n));
 }
 
