@@ -14,6 +14,7 @@
 // tracked step bit-identical to the dense one.
 #pragma once
 #include <functional>
+#include <utility>
 #include <vector>
 
 #include "tensor.h"
@@ -68,6 +69,20 @@ class GradState {
  private:
   void densify(const Shape& shape);  // kSparse -> kDense
   void own();                        // kDense, kTracked: dense_ made writable in place (owned_)
+
+  // for_each_row's scratch over a sparse gradient's rows, kept between steps: a fresh (n) vector each step
+  // is above glibc's mmap threshold for a GPT-2 batch (8192 rows x 32 bytes) and page-faults every time.
+  struct RowRef {
+    int64_t id;
+    size_t chunk;      // which RowChunk (one lookup's backward) the row came from
+    const float* src;  // (C) gradient row
+    float scale;
+  };
+  mutable std::vector<RowRef> refs_;
+  mutable std::vector<std::pair<int64_t, size_t>> order_;
+  mutable std::vector<char> single_;
+  mutable std::vector<size_t> singles_;
+  mutable std::vector<float> acc_, part_;  // (C) each
 
   GradKind kind_ = GradKind::kNone;
   Tensor dense_;                  // kDense, kTracked: the buffer; kNone: a zeroed spare or undefined

@@ -1,5 +1,5 @@
 // Internal (not installed): the embedding backward's plain reference loop (nn/embedding_op.cpp), the oracle
-// the tests hold the row-kept and row-tracked gradients (core/grad_state.cpp) to.
+// the tests hold the row-kept and row-tracked gradients (core/grad_rows.cpp) to.
 #pragma once
 #include <cstdint>
 #include <vector>

@@ -1,6 +1,6 @@
 // F::embedding: validate, renorm (max_norm), gather; backward scatters the output's gradient rows
 // into the looked-up rows of the weight's gradient. The backward's whole path is two files: this one hands
-// the rows to core/grad_state.cpp, which keeps them (as rows when sparse) and gives them to the optimizer.
+// the rows to core/grad_rows.cpp, which keeps them (as rows when sparse) and gives them to the optimizer.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -106,7 +106,7 @@ Tensor embedding(const Tensor& ids, const Tensor& weight, const EmbeddingFuncOpt
   const bool sparse = o.sparse();
   const int64_t n = static_cast<int64_t>(flat.size());
   // The backward: dW[ids[k]] += scale[k] * dout[k] for every position k not padding
-  // (embedding_backward_reference below), kept as rows and summed in grad_state.cpp.
+  // (embedding_backward_reference below), kept as rows and summed in grad_rows.cpp.
   record(out, "embedding", {weight}, [weight, flat = std::move(flat), scale = std::move(scale), sparse, n, C](const Tensor& dout) {
     detail::accumulate_grad_rows(weight, detail::RowChunk{flat, dout.view({n, C}), scale}, sparse);
   });

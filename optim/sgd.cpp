@@ -96,7 +96,7 @@ void SGD::step() {
 }
 
 // The dense plain step restricted to the rows the gradient holds: p[row] = fma(g[row], -lr, p[row]). Every
-// other row has g = 0 and would come out bit-identical, so it is skipped. grad_state.cpp hands each row
+// other row has g = 0 and would come out bit-identical, so it is skipped. grad_rows.cpp hands each row
 // with the dense gradient's floats.
 void SGD::plain_rows_step(const Tensor& p, const SGDOptions& o) {
   const float neg_lr = static_cast<float>(-o.lr());
