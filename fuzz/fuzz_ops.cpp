@@ -4,13 +4,16 @@
 // count agree with its shape, or throws std::invalid_argument / std::out_of_range (std::runtime_error
 // only where the API documents it: an allocation larger than the machine, an undefined tensor, a
 // backward that cannot run). A crash, a hang, a sanitizer report or any other exception is a finding.
-// To cover new ops (API version 2), add a row to ops(): a name and a lambda over (input, pool).
+// Rows: ops() below (API version 1) and ops_v2() in ops_v2_rows.h (version 2: what a GPT needs); to cover a
+// new op, add a row there: a name and a lambda over (input, pool).
+#include <algorithm>
 #include <climits>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -276,12 +279,24 @@ const std::vector<Op>& ops() {
   return table;
 }
 
+#include "ops_v2_rows.h"
+
+// Both tables as one: a fuzzed index picks the row.
+const std::vector<Op>& all_ops() {
+  static const std::vector<Op> table = [] {
+    std::vector<Op> all = ops();
+    all.insert(all.end(), ops_v2().begin(), ops_v2().end());
+    return all;
+  }();
+  return table;
+}
+
 void run(FuzzedDataProvider& in) {
   mt::manual_seed(in.ConsumeIntegral<uint16_t>());
   Pool pool;
   const int factories = in.ConsumeIntegralInRange<int>(1, 4);
   for (int i = 0; i < factories; ++i) guarded("factory", [&] { factory(in, pool); });
-  const auto& table = ops();
+  const auto& table = all_ops();
   while (in.remaining_bytes() > 0) {
     const Op& op = table[in.ConsumeIntegralInRange<size_t>(0, table.size() - 1)];
     guarded(op.name, [&] { pool.add(op.run(in, pool), op.name); });

@@ -114,6 +114,24 @@ TEST_CASE("v2 in place: add_, mul_, zero_, fill_ values and version counter") {
   CHECK(t.to_vector<float>() == std::vector<float>(6, 3.0f));
 }
 
+// Found by fuzz_ops: a recorded y.add_(y) / y.mul_(y.view(...)) put y into the inputs of its own new node, a
+// reference cycle (ASan: leaked) and a graph that reaches itself. The operand must be the old value.
+TEST_CASE("v2 in place: a recorded write whose operand aliases the tensor reads the old value") {
+  for (bool through_view : {false, true}) {
+    INFO("operand is " << (through_view ? "a view of y" : "y itself"));
+    mt::Tensor w = mt::tensor({1.f, 2.f, 3.f}, {3});
+    w.requires_grad_(true);
+    mt::Tensor y = w * 2.0f;  // interior: the write is recorded
+    y.mul_(through_view ? y.view({3}) : y);  // y = (2w)^2 = 4 w^2
+    for (const mt::Tensor& input : mt::detail::impl_ptr(y)->grad_fn->inputs)
+      CHECK(mt::detail::impl_ptr(input) != mt::detail::impl_ptr(y));
+    y.add_(y);  // y = 8 w^2, d/dw = 16 w
+    CHECK(y.to_vector<float>() == std::vector<float>{8, 32, 72});
+    y.sum().backward();
+    CHECK(w.grad().to_vector<float>() == std::vector<float>{16, 32, 48});
+  }
+}
+
 TEST_CASE("v2 in place: a leaf that requires grad only under NoGradGuard, and a used value refuses backward") {
   mt::Tensor w = mt::ones({3}).requires_grad_(true);
   CHECK_THROWS_AS(w.add_(mt::ones({3})), std::runtime_error);

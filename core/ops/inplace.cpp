@@ -45,6 +45,16 @@ template <class Op> static void write_recorded(const Tensor& self, Op op_of) {
   detail::impl_ptr(self)->requires_grad = y.requires_grad();
 }
 
+// The operand of a recorded write. When other is self, or a view of self's storage (the same bytes: every
+// view covers the whole storage), its value is the old value, so the recorded op reads prev (viewed to
+// other's shape): reading other itself would put self into its own node's inputs, a reference cycle that
+// is never freed and a graph that reaches itself.
+static Tensor recorded_operand(const Tensor& self, const Tensor& prev, const Tensor& other) {
+  const bool aliases = detail::impl_ptr(other)->storage == detail::impl_ptr(self)->storage &&
+                       detail::raw_data(other) == detail::raw_data(self) && other.numel() == self.numel();
+  return aliases ? prev.view(other.shape()) : other;
+}
+
 // self (op)= other broadcast to self's shape, as a raw loop (other is copied first if it shares the storage).
 template <class F> static void apply_broadcast(const Tensor& self, Tensor other, F f) {
   if (detail::impl_ptr(other)->storage == detail::impl_ptr(self)->storage && other.shape() != self.shape()) other = other.detach().clone();
@@ -55,14 +65,16 @@ template <class F> static void apply_broadcast(const Tensor& self, Tensor other,
 }
 
 Tensor& Tensor::add_(const Tensor& other) {
-  if (check_inplace("add_", *this, &other)) write_recorded(*this, [&](const Tensor& prev) { return prev + other; });
+  if (check_inplace("add_", *this, &other))
+    write_recorded(*this, [&](const Tensor& prev) { return prev + recorded_operand(*this, prev, other); });
   else apply_broadcast(*this, other, [](float x, float u) { return x + u; });
   bump_version();
   return *this;
 }
 
 Tensor& Tensor::mul_(const Tensor& other) {
-  if (check_inplace("mul_", *this, &other)) write_recorded(*this, [&](const Tensor& prev) { return prev * other; });
+  if (check_inplace("mul_", *this, &other))
+    write_recorded(*this, [&](const Tensor& prev) { return prev * recorded_operand(*this, prev, other); });
   else apply_broadcast(*this, other, [](float x, float u) { return x * u; });
   bump_version();
   return *this;

@@ -49,7 +49,7 @@ Tensor Tensor::narrow(int64_t dim_in, int64_t start_in, int64_t length) const {
                             std::to_string(dim_in) + " of size " + std::to_string(D) + " (expected [" +
                             std::to_string(-D) + ", " + std::to_string(D) + "])");
   const int64_t start = start_in < 0 ? start_in + D : start_in;
-  if (length < 0 || start + length > D)
+  if (length < 0 || length > D - start)  // not start + length: a huge length would overflow
     throw std::out_of_range("narrow: length " + std::to_string(length) + " from start " + std::to_string(start_in) +
                             " does not fit dim " + std::to_string(dim_in) + " of size " + std::to_string(D) +
                             " (expected a length in [0, " + std::to_string(D - start) + "])");
@@ -105,7 +105,7 @@ std::vector<Tensor> Tensor::chunk(int64_t chunks, int64_t dim_in) const {
   if (chunks <= 0) throw std::invalid_argument("chunk: chunks " + std::to_string(chunks) + " must be positive");
   const int64_t d = detail::wrap_dim("chunk", dim_in, this->dim());
   const int64_t D = shape()[d];
-  return split(D == 0 ? 0 : (D + chunks - 1) / chunks, d);
+  return split(D == 0 ? 0 : (D - 1) / chunks + 1, d);  // ceil(D / chunks) without overflowing D + chunks
 }
 
 // y = the tensors joined along dim (same dtype, same shape but along dim). d tensors[i] += dy's own range.
