@@ -33,6 +33,17 @@ std::vector<Rejected> rows() {
        [](Model&) { (void)mt::ones({5, 3}).narrow(1, -2, kMax); }},
       {"narrow(0, 0, -1)", T::OutOfRange, {"narrow", "length -1", "[0, 5]"},
        [](Model&) { (void)mt::ones({5, 3}).narrow(0, 0, -1); }},
+      // The new node would reach y through z's graph: a reference cycle (ASan: leaked).
+      {"y.mul_(relu(y)) on an interior y", T::InvalidArgument, {"mul_", "computed from this tensor", "relu"},
+       [](Model& m) {
+         mt::Tensor y = m.head.weight * 2.0f;
+         y.mul_(mt::relu(y));
+       }},
+      {"y.add_(exp(y) + 1) on an interior y", T::InvalidArgument, {"add_", "computed from this tensor", "exp"},
+       [](Model& m) {
+         mt::Tensor y = m.head.weight * 2.0f;
+         y.add_(mt::exp(y) + 1.0f);
+       }},
   };
 }
 
@@ -56,4 +67,14 @@ TEST_CASE("fuzz_ops: chunk with a huge number of chunks gives pieces of one elem
   const std::vector<mt::Tensor> halves = x.chunk(2, 0);  // ceil(5 / 2) = 3: sizes 3 and 2
   REQUIRE(halves.size() == 2);
   CHECK(halves[1].to_vector<int64_t>() == std::vector<int64_t>{3, 4});
+}
+
+TEST_CASE("fuzz_ops: a refused recorded write leaves the tensor and its graph as they were") {
+  mt::Tensor w = mt::tensor({1.f, -2.f}, {2});
+  w.requires_grad_(true);
+  mt::Tensor y = w * 3.0f;
+  CHECK_THROWS_AS(y.mul_(mt::relu(y)), std::invalid_argument);
+  CHECK(y.to_vector<float>() == std::vector<float>{3, -6});
+  y.sum().backward();
+  CHECK(w.grad().to_vector<float>() == std::vector<float>{3, 3});
 }

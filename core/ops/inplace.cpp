@@ -4,6 +4,7 @@
 // old value and its node move to a fresh handle `prev`, and this tensor becomes the result of the
 // out-of-place op on prev, so gradients flow through the write.
 #include <cstring>
+#include <unordered_set>
 
 #include "../autograd.h"
 #include "../grad.h"
@@ -49,10 +50,36 @@ template <class Op> static void write_recorded(const Tensor& self, Op op_of) {
 // view covers the whole storage), its value is the old value, so the recorded op reads prev (viewed to
 // other's shape): reading other itself would put self into its own node's inputs, a reference cycle that
 // is never freed and a graph that reaches itself.
+static bool aliases(const Tensor& self, const Tensor& other) {
+  return detail::impl_ptr(other)->storage == detail::impl_ptr(self)->storage &&
+         detail::raw_data(other) == detail::raw_data(self) && other.numel() == self.numel();
+}
 static Tensor recorded_operand(const Tensor& self, const Tensor& prev, const Tensor& other) {
-  const bool aliases = detail::impl_ptr(other)->storage == detail::impl_ptr(self)->storage &&
-                       detail::raw_data(other) == detail::raw_data(self) && other.numel() == self.numel();
-  return aliases ? prev.view(other.shape()) : other;
+  return aliases(self, other) ? prev.view(other.shape()) : other;
+}
+
+// A recorded write whose operand was computed from this tensor (y.mul_(y.relu())): the new node would reach
+// self through the operand's graph, a reference cycle never freed. That graph is stale after the write anyway
+// (its node saw self's old version, so backward would refuse), so the write is refused before anything changes.
+// An operand that aliases self (self, a view of it) is read as the old value instead.
+static void check_operand_not_from_self(const char* op, const Tensor& self, const Tensor& other) {
+  if (aliases(self, other)) return;  // read as the old value (recorded_operand)
+  std::vector<const Node*> todo;
+  std::unordered_set<const Node*> seen;
+  if (detail::impl_ptr(other)->grad_fn) todo.push_back(detail::impl_ptr(other)->grad_fn.get());
+  while (!todo.empty()) {
+    const Node* node = todo.back();
+    todo.pop_back();
+    if (!seen.insert(node).second) continue;
+    for (const Tensor& input : node->inputs) {
+      if (!input.defined()) continue;
+      if (detail::impl_ptr(input) == detail::impl_ptr(self))
+        throw std::invalid_argument(std::string(op) + ": the operand was computed from this tensor (through " +
+                                    node->op + "), so the recorded write would make the graph reach itself; "
+                                    "expected an operand independent of it (write into a clone instead)");
+      if (detail::impl_ptr(input)->grad_fn) todo.push_back(detail::impl_ptr(input)->grad_fn.get());
+    }
+  }
 }
 
 // self (op)= other broadcast to self's shape, as a raw loop (other is copied first if it shares the storage).
@@ -65,17 +92,23 @@ template <class F> static void apply_broadcast(const Tensor& self, Tensor other,
 }
 
 Tensor& Tensor::add_(const Tensor& other) {
-  if (check_inplace("add_", *this, &other))
+  if (check_inplace("add_", *this, &other)) {
+    check_operand_not_from_self("add_", *this, other);
     write_recorded(*this, [&](const Tensor& prev) { return prev + recorded_operand(*this, prev, other); });
-  else apply_broadcast(*this, other, [](float x, float u) { return x + u; });
+  } else {
+    apply_broadcast(*this, other, [](float x, float u) { return x + u; });
+  }
   bump_version();
   return *this;
 }
 
 Tensor& Tensor::mul_(const Tensor& other) {
-  if (check_inplace("mul_", *this, &other))
+  if (check_inplace("mul_", *this, &other)) {
+    check_operand_not_from_self("mul_", *this, other);
     write_recorded(*this, [&](const Tensor& prev) { return prev * recorded_operand(*this, prev, other); });
-  else apply_broadcast(*this, other, [](float x, float u) { return x * u; });
+  } else {
+    apply_broadcast(*this, other, [](float x, float u) { return x * u; });
+  }
   bump_version();
   return *this;
 }
