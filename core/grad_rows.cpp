@@ -15,11 +15,12 @@ namespace microtorch::detail {
 // --- row kernels (the float order lives here and only here) ---
 
 // dense (V, C) += rows of the chunk, in order, straight into each row. fma with scale 1 is exactly an add.
-// Only for a buffer that is all zero: there it makes the floats of summed_rows below.
-static void scatter_rows_into_zeros(float* dense, int64_t C, const RowChunk& chunk) {
+// Only for a buffer that is all zero: there it makes the floats of summed_rows below. Only the rows with
+// ids in [lo, hi) (scatter_rows_into_zeros_parallel gives each thread its own range).
+void scatter_rows_into_zeros(float* dense, int64_t C, const RowChunk& chunk, int64_t lo, int64_t hi) {
   const float* values = chunk.values.data_ptr<float>();
   for (size_t i = 0; i < chunk.ids.size(); ++i) {
-    if (chunk.ids[i] < 0) continue;
+    if (chunk.ids[i] < lo || chunk.ids[i] >= hi) continue;  // padding (-1) included
     float* dst = dense + chunk.ids[i] * C;  // seek to row ids[i]
     const float* src = values + i * C;      // row i of the chunk
     const float s = chunk.scale.empty() ? 1.0f : chunk.scale[i];
@@ -73,7 +74,7 @@ void GradState::add_rows(const Shape& shape, RowChunk chunk, bool keep_sparse) {
       if (!dense_.defined()) dense_ = zeros(shape);  // else the zeroed spare
       owned_ = true;
       handed_out_ = false;
-      scatter_rows_into_zeros(dense_.data_ptr<float>(), C, chunk);
+      scatter_rows_into_zeros_parallel(dense_.data_ptr<float>(), shape.front(), C, chunk);
       for (int64_t id : chunk.ids)
         if (id >= 0) touched_.push_back(id);
       kind_ = GradKind::kTracked;

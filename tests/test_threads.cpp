@@ -2,10 +2,12 @@
 // resizes, nested calls inline) and the threaded row steps (for_each_row_parallel hands out the rows and
 // floats of the plain for_each_row; plain SGD and SparseAdam give the same weights at 1 and 2 threads).
 #include <catch2/catch.hpp>
+#include <microtorch/core/grad_rows.h>
 #include <microtorch/core/grad_state.h>
 #include <microtorch/core/kernels/parallel.h>
 #include <microtorch/microtorch.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <map>
@@ -121,6 +123,22 @@ TEST_CASE("threads: for_each_row_parallel hands out for_each_row's rows and floa
     }
     CHECK(differ == 0);
   }
+}
+
+TEST_CASE("threads: the default mode's scatter into zeros gives the plain scatter's floats at 2 threads") {
+  ThreadsGuard guard;
+  mt::set_num_threads(2);
+  const int64_t V = 500, C = 256, n = 900;  // n * C above two grains: the threaded path
+  mt::manual_seed(3);
+  std::vector<int64_t> ids = mt::randint(-1, V, {n}).to_vector<int64_t>();  // repeats, and -1 (skipped)
+  std::vector<float> scale;
+  for (int64_t i = 0; i < n; ++i) scale.push_back(1.0f / static_cast<float>(1 + i % 3));
+  const mt::detail::RowChunk chunk{ids, mt::randn({n, C}), scale};
+  std::vector<float> plain(V * C, 0.0f), threaded(V * C, 0.0f);
+  mt::detail::scatter_rows_into_zeros(plain.data(), C, chunk, 0, V);
+  mt::detail::scatter_rows_into_zeros_parallel(threaded.data(), V, C, chunk);
+  CHECK(std::memcmp(plain.data(), threaded.data(), plain.size() * sizeof(float)) == 0);
+  CHECK(std::count(plain.begin(), plain.end(), 0.0f) < V * C / 2);  // most rows written
 }
 
 // Five steps of an embedding under an optimizer, at `threads` threads: the weights' bits.
