@@ -3,6 +3,7 @@
 //   t += 1 (per parameter);   dm = (g - m) * (1 - b1);   m = m + dm
 //   dv = (g*g - v) * (1 - b2);   v = v + dv;   denom = sqrt(dv + v_old) + eps
 //   p = p + (-(lr * sqrt(1 - b2^t) / (1 - b1^t))) * ((dm + m_old) / denom)
+// CMakeLists.txt compiles this file with -fno-math-errno so the row loop's std::sqrt vectorises (same floats).
 #include "sparse_adam.h"
 
 #include <cmath>
