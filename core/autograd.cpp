@@ -126,7 +126,9 @@ void Tensor::backward(const Tensor& grad_out) const {
     Node& node = *t->grad_fn;
     std::unique_ptr<detail::GradState> g = std::move(t->grad);  // an interior gradient lives only until used
     if (g && g->defined()) {
-      node.backward(g->dense_copy(t->shape));
+      const Tensor dy = g->dense_copy(t->shape);
+      g.reset();  // dy is now the only handle on it, so a leaf can keep it rather than copy (grad_state.cpp)
+      node.backward(dy);
       if (autograd::DetectAnomalyGuard::is_enabled()) check_finite(node);
     }
     node.backward = nullptr;  // free the saved tensors: a second backward through here throws

@@ -31,10 +31,12 @@ static bool sole_handle(const Tensor& g) {
 
 // --- transitions ---
 
-// A borrowed buffer becomes ours to write: taken as it is when no other handle can reach it (an interior
-// gradient whose producer has let go of it), else copied.
+// dense_ becomes ours to write in place: taken as it is when no other handle can reach it, else copied.
+// Checked again on every write, not only once: a buffer a leaf kept whole (a closure's dy) may since have
+// been borrowed by an interior gradient of the same backward (one closure hands one dy to two inputs), which
+// must still read it unchanged. A buffer handed out by grad() stays: the caller is meant to see the writes.
 void GradState::own() {
-  if (owned_) return;
+  if (owned_ && (handed_out_ || sole_handle(dense_))) return;
   if (!sole_handle(dense_)) dense_ = copy_of(dense_);
   owned_ = true;
 }

@@ -10,6 +10,7 @@
 #include <new>
 #include <vector>
 
+#include "huge_pages.h"
 #include "tensor.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -21,6 +22,10 @@
 #endif
 
 namespace microtorch {
+
+using detail::alloc_huge;
+using detail::free_huge;
+using detail::kHugePageMinBytes;
 
 // Hands allocate_shared blocks `extra` bytes longer than it asks for, so the storage's bytes fit behind
 // the control block and the Storage in it: one heap allocation per storage, not two. A plain allocation
@@ -50,8 +55,14 @@ size_t size_class(size_t bytes) {
   return (bytes + step - 1) / step * step;
 }
 
-void* system_alloc(size_t bytes) { return ::operator new(bytes, std::align_val_t(64)); }
-void system_free(void* p) { ::operator delete(p, std::align_val_t(64)); }
+// Large blocks on 2 MB pages (huge_pages.cpp); the rest 64-byte aligned.
+void* system_alloc(size_t bytes) {
+  return bytes >= kHugePageMinBytes ? alloc_huge(bytes) : ::operator new(bytes, std::align_val_t(64));
+}
+void system_free(void* p, size_t bytes) {
+  if (bytes >= kHugePageMinBytes) free_huge(p, bytes);
+  else ::operator delete(p, std::align_val_t(64));
+}
 
 bool enabled_by_default() {
 #ifdef MICROTORCH_ASAN
@@ -74,7 +85,7 @@ struct Cache {
   void trim(size_t keep) {
     while (stats.cached_bytes > keep && !free_blocks.empty()) {
       auto it = std::prev(free_blocks.end());
-      system_free(it->second.back());
+      system_free(it->second.back(), it->first);
       it->second.pop_back();
       stats.cached_bytes -= it->first;
       if (it->second.empty()) free_blocks.erase(it);
@@ -111,7 +122,7 @@ struct Cache {
   void release(void* p, size_t cls) {
     std::lock_guard<std::mutex> lock(mutex);
     stats.live_bytes -= cls;
-    if (!enabled) return system_free(p);
+    if (!enabled) return system_free(p, cls);
     free_blocks[cls].push_back(p);
     stats.cached_bytes += cls;
   }

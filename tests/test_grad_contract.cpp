@@ -197,3 +197,38 @@ TEST_CASE("extend.h: an op written with record / accumulate_grad passes gradchec
   mt::record(y, "bad_op", {b}, [b](const mt::Tensor&) { mt::accumulate_grad(b, mt::ones({3})); });
   CHECK_THROWS_AS(y.sum().backward(), std::invalid_argument);
 }
+
+// A leaf may keep a closure's dy whole rather than copy it (no other handle then). An op of three inputs
+// (extend.h) hands one dy to the leaf w and to interior k and q; q's subtree (3w) runs before k's node and
+// adds into w's gradient. k must still read dy as it was: loss = sum(w + 2x + 3w), hand-derived w.grad = 4,
+// x.grad = 2 (the engine replays out, q, 3w, then k, as a depth-first order visits k before q).
+TEST_CASE("grad contract: a leaf that kept a closure's dy never changes what an interior value reads") {
+  mt::Tensor w = mt::zeros({4}), x = mt::zeros({4});
+  w.requires_grad_();
+  x.requires_grad_();
+  const mt::Tensor k = x * 2.0f, q = (w * 3.0f) * 1.0f;
+  mt::Tensor out;
+  {
+    mt::NoGradGuard no_grad;  // the values only: record() below gives out its graph
+    out = (w + k) + q;
+  }
+  mt::record(out, "sum3", {w, k, q}, [w, k, q](const mt::Tensor& dy) {
+    mt::accumulate_grad(w, dy);  // w may keep dy itself
+    mt::accumulate_grad(k, dy);
+    mt::accumulate_grad(q, dy);
+  });
+  (out * 1.0f).sum().backward();  // out's dy is then this pass's own (a fresh product), not a shared seed
+  REQUIRE(w.grad().to_vector<float>() == Floats(4, 4.0f));
+  REQUIRE(x.grad().to_vector<float>() == Floats(4, 2.0f));
+}
+
+// The same with the leaf's later growth through grad() handed out before: the caller's handle sees it.
+TEST_CASE("grad contract: a grad() handle taken before a backward sees that backward's accumulation") {
+  mt::Tensor w = mt::zeros({3});
+  w.requires_grad_();
+  (w * 2.0f).sum().backward();
+  const mt::Tensor held = w.grad();
+  ((w + w * 0.0f) + w).sum().backward();  // dy kept whole by w, then added to in place
+  REQUIRE(held.to_vector<float>() == Floats(3, 4.0f));
+  REQUIRE(w.grad().to_vector<float>() == Floats(3, 4.0f));
+}

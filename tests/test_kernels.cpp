@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <random>
+#include <microtorch/core/huge_pages.h>
 #include <microtorch/core/tensor_access.h>
 
 namespace mt = microtorch;
@@ -276,5 +277,26 @@ TEST_CASE("storage cache: a freed block is reused, bounded by the peak, and can 
   REQUIRE(mt::storage_cache_stats().cached_bytes == 0);
   { mt::Tensor t = mt::zeros({1 << 18}); }
   REQUIRE(mt::storage_cache_stats().cached_bytes == 0);
+  mt::set_storage_cache_enabled(was);
+}
+
+// core/huge_pages.cpp: a block of 4 MB or more starts on a 2 MB boundary (so the kernel can back it with
+// 2 MB pages), holds its values, and goes back through the cache or the system with the cache on or off.
+TEST_CASE("storage: large blocks are 2 MB-aligned and behave like any other, cache on or off") {
+  const bool was = mt::storage_cache_enabled();
+  for (bool cache : {true, false}) {
+    mt::set_storage_cache_enabled(cache);
+    for (int64_t n : {int64_t(1) << 20, (int64_t(3) << 20) + 17, int64_t(1) << 18}) {  // 4 MB, 12 MB + 68 B, 1 MB
+      mt::Tensor t = mt::full({n}, 2.5f);
+      const auto at = reinterpret_cast<uintptr_t>(mt::detail::raw_data(t));
+      INFO("cache " << cache << ", " << n << " floats");
+      if (n * 4 >= int64_t(mt::detail::kHugePageMinBytes)) REQUIRE(at % (uintptr_t(2) << 20) == 0);
+      REQUIRE(at % 64 == 0);
+      const float* p = t.data_ptr<float>();
+      REQUIRE(p[0] == 2.5f);
+      REQUIRE(p[n - 1] == 2.5f);
+      REQUIRE(mt::sum(t).item<float>() == Approx(2.5 * double(n)).epsilon(1e-6));
+    }
+  }
   mt::set_storage_cache_enabled(was);
 }

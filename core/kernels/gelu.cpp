@@ -27,7 +27,10 @@ struct Std {
   static float tanh(float v) { return std::tanh(v); }
 };
 
-template <class M> inline float gelu_one(float v) { return v * 0.5f * (1.0f + M::erf(v * kAlpha)); }
+template <class M> inline float gelu_one(float v) {  // (v / 2) (1 + erf): one fma
+  const float half = 0.5f * v;
+  return std::fma(half, M::erf(v * kAlpha), half);
+}
 template <class M> inline float gelu_grad_one(float v) {
   return 0.5f * (1.0f + M::erf(v * kAlpha)) + v * kPhi * M::exp(-0.5f * v * v);
 }

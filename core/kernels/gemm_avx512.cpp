@@ -27,12 +27,11 @@ namespace {
 constexpr int64_t kMr = 12, kNr = 32;             // the register block of C
 constexpr int64_t kKc = 384, kMc = 96, kNc = 4096;  // cache blocks: A rows ~144 KB (L2), B panel ~48 KB
 
-// op(A)(i, k) and op(B)(k, j) of a row-major A (M, K) or (K, M) and B (K, N) or (N, K).
+// A row-major A (M, K) or (K, M) (trans), or B (K, N) or (N, K), with its row stride ld.
 struct Operand {
   const float* p;
   bool trans;
   int64_t ld;
-  float at(int64_t r, int64_t c) const { return trans ? p[c * ld + r] : p[r * ld + c]; }
 };
 
 // dst[j * ldd + i] = src[i * lds + j] for an 8 x 8 block: AVX's unpack, shuffle and lane-permute transpose.

@@ -1,6 +1,7 @@
 // softmax and log_softmax over any dim, stable by subtracting the max along it. The input is seen as
-// (outer, D, inner) around the dim. The last dim (inner = 1) is the fast path: contiguous rows (R, N) as
-// plain loops. Another dim runs the same steps on D strided rows at once, `inner` columns side by side.
+// (outer, D, inner) around the dim. The last dim (inner = 1) is the fast path: contiguous rows (R, N)
+// (softmax's in core/kernels/softmax_rows.cpp). Another dim runs the same steps on D strided rows at once,
+// `inner` columns side by side.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -8,7 +9,9 @@
 #include "../autograd.h"
 #include "../fastmath.h"
 #include "../grad.h"
+#include "../row_sums.h"
 #include "../ops.h"
+#include "../kernels/softmax_rows.h"
 #include "dispatch.h"
 #include "xt.h"
 
@@ -108,8 +111,7 @@ Tensor log_softmax(const Tensor& a, int64_t dim) {
       const float* g = dy.data_ptr<float>() + r * N;
       const float* yr = y.data_ptr<float>() + r * N;
       float* d = da.data_ptr<float>() + r * N;
-      float gsum = 0.0f;
-      for (int64_t j = 0; j < N; ++j) gsum += g[j];
+      const float gsum = static_cast<float>(detail::sum_in_double(g, N));  // sum(dy), in lanes
       for (int64_t j = 0; j < N; ++j) d[j] = g[j] - detail::fast_exp(yr[j]) * gsum;
     }
     accumulate_grad(a, da);
@@ -132,25 +134,10 @@ Tensor softmax(const Tensor& a, int64_t dim) {
   }
   const int64_t N = shape.D, R = shape.outer;
   Tensor y = empty(a.shape());
-  for (int64_t r = 0; r < R; ++r) {
-    const float* x = a.data_ptr<float>() + r * N;  // seek to row r
-    float* out = y.data_ptr<float>() + r * N;
-    const float mx = detail::max_of(x, N);
-    float s = 0.0f;
-    for (int64_t j = 0; j < N; ++j) out[j] = detail::fast_exp(x[j] - mx);
-    for (int64_t j = 0; j < N; ++j) s += out[j];
-    for (int64_t j = 0; j < N; ++j) out[j] /= s;
-  }
+  kernels::softmax_rows(a.data_ptr<float>(), y.data_ptr<float>(), R, N);
   record(y, "softmax", {a}, [a, y = y.detach(), R, N](const Tensor& dy) {
     Tensor da = empty(a.shape());
-    for (int64_t r = 0; r < R; ++r) {
-      const float* g = dy.data_ptr<float>() + r * N;
-      const float* yr = y.data_ptr<float>() + r * N;
-      float* d = da.data_ptr<float>() + r * N;
-      float dot = 0.0f;
-      for (int64_t j = 0; j < N; ++j) dot += g[j] * yr[j];
-      for (int64_t j = 0; j < N; ++j) d[j] = yr[j] * (g[j] - dot);
-    }
+    kernels::softmax_backward_rows(y.data_ptr<float>(), dy.data_ptr<float>(), da.data_ptr<float>(), R, N);
     accumulate_grad(a, da);
   });
   return y;
