@@ -15,11 +15,12 @@ namespace microtorch::detail {
 // --- row kernels (the float order lives here and only here) ---
 
 // dense (V, C) += rows of the chunk, in order, straight into each row. fma with scale 1 is exactly an add.
-// Only for a buffer that is all zero: there it makes the floats of summed_rows below.
-static void scatter_rows_into_zeros(float* dense, int64_t C, const RowChunk& chunk) {
+// Only for a buffer that is all zero: there it makes the floats of summed_rows below. Only the rows with
+// ids in [lo, hi) (scatter_rows_into_zeros_parallel gives each thread its own range).
+void scatter_rows_into_zeros(float* dense, int64_t C, const RowChunk& chunk, int64_t lo, int64_t hi) {
   const float* values = chunk.values.data_ptr<float>();
   for (size_t i = 0; i < chunk.ids.size(); ++i) {
-    if (chunk.ids[i] < 0) continue;
+    if (chunk.ids[i] < lo || chunk.ids[i] >= hi) continue;  // padding (-1) included
     float* dst = dense + chunk.ids[i] * C;  // seek to row ids[i]
     const float* src = values + i * C;      // row i of the chunk
     const float s = chunk.scale.empty() ? 1.0f : chunk.scale[i];
@@ -73,7 +74,7 @@ void GradState::add_rows(const Shape& shape, RowChunk chunk, bool keep_sparse) {
       if (!dense_.defined()) dense_ = zeros(shape);  // else the zeroed spare
       owned_ = true;
       handed_out_ = false;
-      scatter_rows_into_zeros(dense_.data_ptr<float>(), C, chunk);
+      scatter_rows_into_zeros_parallel(dense_.data_ptr<float>(), shape.front(), C, chunk);
       for (int64_t id : chunk.ids)
         if (id >= 0) touched_.push_back(id);
       kind_ = GradKind::kTracked;
@@ -162,22 +163,40 @@ double GradState::norm(double p) const {
 bool GradState::for_each_row(int64_t C, const std::function<void(int64_t, const float*)>& f,
                              const std::function<void(int64_t)>& ahead) const {
   if (kind_ == GradKind::kTracked) {
-    const float* dense = dense_.data_ptr<float>();
     const std::vector<int64_t> ids = sorted_unique(touched_);
-    for (size_t r = 0; r < ids.size(); ++r) {
-      if (r + kRowsAhead < ids.size()) {  // the rows a few ids on: scattered in memory
-        prefetch_row(dense + ids[r + kRowsAhead] * C, C * int64_t(sizeof(float)));
-        if (ahead) ahead(ids[r + kRowsAhead]);
-      }
-      f(ids[r], dense + ids[r] * C);  // row ids[r] of the dense gradient
-    }
+    tracked_rows(C, ids, 0, ids.size(), f, ahead);
     return true;
   }
   if (kind_ != GradKind::kSparse) return false;
-  // Each id's rows summed as the dense buffer gets them (per chunk from zero in arrival order, the chunk
-  // sums then added), one id at a time in (C) scratch rows that stay in L1: no (u, C) buffer. The scratch
-  // vectors are members, reused from step to step.
-  std::vector<RowRef>& refs = refs_;  // every row, in arrival order (chunk, then row within it)
+  group_rows(C);
+  acc_.resize(static_cast<size_t>(C));
+  part_.resize(static_cast<size_t>(C));
+  summed_rows(C, 0, groups_.size(), acc_.data(), part_.data(), f);
+  single_rows(C, 0, singles_.size(), acc_.data(), f, ahead);
+  return true;
+}
+
+// The rows of a tracked gradient for ids[lo, hi): row ids[r] of the dense buffer as it is.
+void GradState::tracked_rows(int64_t C, const std::vector<int64_t>& ids, size_t lo, size_t hi,
+                             const std::function<void(int64_t, const float*)>& f,
+                             const std::function<void(int64_t)>& ahead) const {
+  const float* dense = dense_.data_ptr<float>();
+  for (size_t r = lo; r < hi; ++r) {
+    if (r + kRowsAhead < hi) {  // the rows a few ids on: scattered in memory
+      prefetch_row(dense + ids[r + kRowsAhead] * C, C * int64_t(sizeof(float)));
+      if (ahead) ahead(ids[r + kRowsAhead]);
+    }
+    f(ids[r], dense + ids[r] * C);  // row ids[r] of the dense gradient
+  }
+}
+
+// A sparse gradient's rows, grouped (the scratch vectors are members, reused from step to step):
+//   refs_    every row, in arrival order (chunk, then row within it)
+//   order_   (id, arrival index) of every row, sorted: the rows by id, each id's rows in arrival order
+//   groups_  [begin, end) in order_ of each id met more than once, by id
+//   singles_ the arrival index of each row whose id is met once, in arrival order
+void GradState::group_rows(int64_t C) const {
+  std::vector<RowRef>& refs = refs_;
   refs.clear();
   for (size_t c = 0; c < chunks_.size(); ++c) {
     const RowChunk& chunk = chunks_[c];
@@ -185,54 +204,61 @@ bool GradState::for_each_row(int64_t C, const std::function<void(int64_t, const 
     for (size_t i = 0; i < chunk.ids.size(); ++i)
       if (chunk.ids[i] >= 0) refs.push_back({chunk.ids[i], c, values + i * C, chunk.scale.empty() ? 1.0f : chunk.scale[i]});
   }
-  // order: (id, arrival index) of every row, sorted: the rows by id, each id's rows in arrival order.
   std::vector<std::pair<int64_t, size_t>>& order = order_;
   order.resize(refs.size());
   for (size_t k = 0; k < refs.size(); ++k) order[k] = {refs[k].id, k};
   std::sort(order.begin(), order.end());
-  acc_.resize(static_cast<size_t>(C));
-  part_.resize(static_cast<size_t>(C));
-  float* acc = acc_.data();
-  float* part = part_.data();
-  std::vector<char>& single = single_;  // single[k]: row k's id is met once (visited after)
+  std::vector<char>& single = single_;  // single[k]: row k's id is met once
   single.assign(refs.size(), 0);
+  groups_.clear();
   for (size_t r = 0; r < order.size();) {
-    const int64_t id = order[r].first;
     size_t end = r + 1;
-    while (end < order.size() && order[end].first == id) ++end;
-    if (end == r + 1) {
-      single[order[r].second] = 1;
-      ++r;
-      continue;
-    }
+    while (end < order.size() && order[end].first == order[r].first) ++end;
+    if (end == r + 1) single[order[r].second] = 1;
+    else groups_.push_back({r, end});
+    r = end;
+  }
+  singles_.clear();
+  for (size_t k = 0; k < refs.size(); ++k)
+    if (single[k]) singles_.push_back(k);
+}
+
+// groups_[lo, hi): each id's rows summed as the dense buffer gets them (per chunk from zero in arrival
+// order, the chunk sums then added), one id at a time in the (C) scratch rows acc and part, which stay in
+// L1: no (u, C) buffer.
+void GradState::summed_rows(int64_t C, size_t lo, size_t hi, float* acc, float* part,
+                            const std::function<void(int64_t, const float*)>& f) const {
+  for (size_t g = lo; g < hi; ++g) {
+    size_t r = groups_[g].first;
+    const size_t end = groups_[g].second;
     std::fill_n(acc, C, 0.0f);
     while (r < end) {  // every chunk holding this id, in arrival order
-      const size_t c = refs[order[r].second].chunk;
+      const size_t c = refs_[order_[r].second].chunk;
       std::fill_n(part, C, 0.0f);
-      for (; r < end && refs[order[r].second].chunk == c; ++r) {  // its rows, in order
-        const float* src = refs[order[r].second].src;
-        const float s = refs[order[r].second].scale;
+      for (; r < end && refs_[order_[r].second].chunk == c; ++r) {  // its rows, in order
+        const float* src = refs_[order_[r].second].src;
+        const float s = refs_[order_[r].second].scale;
         for (int64_t j = 0; j < C; ++j) part[j] = std::fma(src[j], s, part[j]);
       }
       for (int64_t j = 0; j < C; ++j) acc[j] += part[j];
     }
-    f(id, acc);
+    f(order_[groups_[g].first].first, acc);
   }
-  // The lone rows, in arrival order: a stream through the chunks, not a gather. acc = 0 + fma(src, s, 0),
-  // the same floats as above.
-  std::vector<size_t>& singles = singles_;
-  singles.clear();
-  for (size_t k = 0; k < refs.size(); ++k)
-    if (single[k]) singles.push_back(k);
-  for (size_t n = 0; n < singles.size(); ++n) {
-    if (ahead && n + kRowsAhead < singles.size()) ahead(refs[singles[n + kRowsAhead]].id);
-    const RowRef& row = refs[singles[n]];
+}
+
+// singles_[lo, hi): the lone rows, in arrival order: a stream through the chunks, not a gather.
+// acc = 0 + fma(src, s, 0), the same floats as summed_rows gives a lone row.
+void GradState::single_rows(int64_t C, size_t lo, size_t hi, float* acc,
+                            const std::function<void(int64_t, const float*)>& f,
+                            const std::function<void(int64_t)>& ahead) const {
+  for (size_t n = lo; n < hi; ++n) {
+    if (ahead && n + kRowsAhead < hi) ahead(refs_[singles_[n + kRowsAhead]].id);
+    const RowRef& row = refs_[singles_[n]];
     const float* src = row.src;
     const float s = row.scale;
     for (int64_t j = 0; j < C; ++j) acc[j] = 0.0f + std::fma(src[j], s, 0.0f);
     f(row.id, acc);
   }
-  return true;
 }
 
 void accumulate_grad_rows(const Tensor& t, RowChunk chunk, bool keep_sparse) {

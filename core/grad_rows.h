@@ -11,6 +11,11 @@ namespace microtorch::detail {
 // dense (V, C) += the chunk's rows summed per id from zero (PyTorch's dW[ids[n]] += dout[n], built apart
 // and then added as one term).
 void scatter_rows(float* dense, int64_t C, const RowChunk& chunk);
+// dense (V, C) += the chunk's rows with ids in [lo, hi), one at a time in the chunk's order: for a buffer
+// that is all zero (the default mode's first backward), the floats of scatter_rows. The plain path of
+// scatter_rows_into_zeros_parallel (grad_scatter_parallel.cpp), which splits [0, V) between the threads.
+void scatter_rows_into_zeros(float* dense, int64_t C, const RowChunk& chunk, int64_t lo, int64_t hi);
+void scatter_rows_into_zeros_parallel(float* dense, int64_t V, int64_t C, const RowChunk& chunk);
 // ids sorted, repeats dropped.
 std::vector<int64_t> sorted_unique(std::vector<int64_t> ids);
 

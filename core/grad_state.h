@@ -65,10 +65,25 @@ class GradState {
   // calls nothing unless the state is kTracked or kSparse.
   bool for_each_row(int64_t C, const std::function<void(int64_t id, const float* grow)>& f,
                     const std::function<void(int64_t id)>& ahead = {}) const;
+  // The same calls spread over the kernels' threads (grad_rows_parallel.cpp): each thread takes a run of
+  // distinct ids with its own scratch rows, so each grow holds the same floats; f (and ahead) must be safe
+  // to call at once for different ids. for_each_row is its plain path and the tests' oracle.
+  bool for_each_row_parallel(int64_t C, const std::function<void(int64_t id, const float* grow)>& f,
+                             const std::function<void(int64_t id)>& ahead = {}) const;
 
  private:
   void densify(const Shape& shape);  // kSparse -> kDense
   void own();                        // kDense, kTracked: dense_ made writable in place (owned_)
+
+  // for_each_row's pieces (grad_rows.cpp), shared with for_each_row_parallel so both give the same floats:
+  // group_rows fills the scratch below; the others hand out a range of rows.
+  using RowFn = std::function<void(int64_t, const float*)>;
+  using AheadFn = std::function<void(int64_t)>;
+  void group_rows(int64_t C) const;
+  void tracked_rows(int64_t C, const std::vector<int64_t>& ids, size_t lo, size_t hi, const RowFn& f,
+                    const AheadFn& ahead) const;
+  void summed_rows(int64_t C, size_t lo, size_t hi, float* acc, float* part, const RowFn& f) const;
+  void single_rows(int64_t C, size_t lo, size_t hi, float* acc, const RowFn& f, const AheadFn& ahead) const;
 
   // for_each_row's scratch over a sparse gradient's rows, kept between steps: a fresh (n) vector each step
   // is above glibc's mmap threshold for a GPT-2 batch (8192 rows x 32 bytes) and page-faults every time.
@@ -81,6 +96,7 @@ class GradState {
   mutable std::vector<RowRef> refs_;
   mutable std::vector<std::pair<int64_t, size_t>> order_;
   mutable std::vector<char> single_;
+  mutable std::vector<std::pair<size_t, size_t>> groups_;
   mutable std::vector<size_t> singles_;
   mutable std::vector<float> acc_, part_;  // (C) each
 

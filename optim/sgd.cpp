@@ -97,12 +97,12 @@ void SGD::step() {
 
 // The dense plain step restricted to the rows the gradient holds: p[row] = fma(g[row], -lr, p[row]). Every
 // other row has g = 0 and would come out bit-identical, so it is skipped. grad_rows.cpp hands each row
-// with the dense gradient's floats.
+// with the dense gradient's floats; distinct rows go to different threads, each row's update stays whole.
 void SGD::plain_rows_step(const Tensor& p, const SGDOptions& o) {
   const float neg_lr = static_cast<float>(-o.lr());
   const int64_t C = p.shape().back();
   float* w = p.data_ptr<float>();
-  detail::find_grad_state(p)->for_each_row(
+  detail::find_grad_state(p)->for_each_row_parallel(
       C,
       [w, C, neg_lr](int64_t id, const float* grow) {
         float* wr = w + id * C;  // seek to row id

@@ -1,8 +1,9 @@
 // SparseAdam's row update, float for float torch 1.13's F.sparse_adam on the coalesced gradient (each row's
-// gradient g summed per id, from core/grad_rows.cpp's for_each_row), for the rows present only:
+// gradient g summed per id, from core/grad_state.h's for_each_row_parallel), for the rows present only:
 //   t += 1 (per parameter);   dm = (g - m) * (1 - b1);   m = m + dm
 //   dv = (g*g - v) * (1 - b2);   v = v + dv;   denom = sqrt(dv + v_old) + eps
 //   p = p + (-(lr * sqrt(1 - b2^t) / (1 - b1^t))) * ((dm + m_old) / denom)
+// CMakeLists.txt compiles this file with -fno-math-errno so the row loop's std::sqrt vectorises (same floats).
 #include "sparse_adam.h"
 
 #include <cmath>
@@ -81,7 +82,7 @@ void SparseAdam::step() {
     float* w = p.data_ptr<float>();
     float* m = s.exp_avg.data_ptr<float>();
     float* v = s.exp_avg_sq.data_ptr<float>();
-    g->for_each_row(
+    g->for_each_row_parallel(
         C,
         [=](int64_t id, const float* grow) {
           float* wr = w + id * C;  // seek to row id of the weight and of both moments

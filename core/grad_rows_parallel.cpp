@@ -1,0 +1,38 @@
+// GradState::for_each_row_parallel. Plain path it speeds up: GradState::for_each_row (grad_rows.cpp).
+// Each distinct id's row is summed and handed out by the same code (summed_rows, single_rows,
+// tracked_rows), on whichever thread owns that id's place in the list: a thread takes a contiguous run of
+// the list (parallel_for's fixed chunks) with its own (C) scratch rows, so every grow holds the floats the
+// plain path gives it, for every thread count. Only the order in which rows are handed out changes, which
+// an update of row id alone (plain SGD, SparseAdam) cannot see.
+#include <algorithm>
+#include <vector>
+
+#include "grad_rows.h"
+#include "kernels/parallel.h"
+
+namespace microtorch::detail {
+
+bool GradState::for_each_row_parallel(int64_t C, const RowFn& f, const AheadFn& ahead) const {
+  // Rows per chunk: about kGrain floats of gradient, as the elementwise kernels take.
+  const int64_t grain = std::max<int64_t>(1, kernels::kGrain / std::max<int64_t>(C, 1));
+  if (kind_ == GradKind::kTracked) {
+    const std::vector<int64_t> ids = sorted_unique(touched_);
+    kernels::parallel_for(0, static_cast<int64_t>(ids.size()), grain, [&](int64_t lo, int64_t hi) {
+      tracked_rows(C, ids, static_cast<size_t>(lo), static_cast<size_t>(hi), f, ahead);
+    });
+    return true;
+  }
+  if (kind_ != GradKind::kSparse) return false;
+  group_rows(C);
+  kernels::parallel_for(0, static_cast<int64_t>(groups_.size()), grain, [&](int64_t lo, int64_t hi) {
+    std::vector<float> scratch(2 * static_cast<size_t>(C));  // acc, part: this chunk's own
+    summed_rows(C, static_cast<size_t>(lo), static_cast<size_t>(hi), scratch.data(), scratch.data() + C, f);
+  });
+  kernels::parallel_for(0, static_cast<int64_t>(singles_.size()), grain, [&](int64_t lo, int64_t hi) {
+    std::vector<float> acc(static_cast<size_t>(C));
+    single_rows(C, static_cast<size_t>(lo), static_cast<size_t>(hi), acc.data(), f, ahead);
+  });
+  return true;
+}
+
+}  // namespace microtorch::detail

@@ -1,0 +1,173 @@
+// Threads: the kernels' pool (parallel_for covers every index once, from many callers at once, across
+// resizes, nested calls inline) and the threaded row steps (for_each_row_parallel hands out the rows and
+// floats of the plain for_each_row; plain SGD and SparseAdam give the same weights at 1 and 2 threads).
+#include <catch2/catch.hpp>
+#include <microtorch/core/grad_rows.h>
+#include <microtorch/core/grad_state.h>
+#include <microtorch/core/kernels/parallel.h>
+#include <microtorch/microtorch.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "conformance.h"
+
+namespace mt = microtorch;
+namespace K = microtorch::kernels;
+using conformance::bits;
+
+namespace {
+
+// Restores the thread count a test changed.
+struct ThreadsGuard {
+  int saved = mt::get_num_threads();
+  ~ThreadsGuard() { mt::set_num_threads(saved); }
+};
+
+// parallel_for over [0, n) with grain g, counting each index's visits.
+std::vector<int> visits(int64_t n, int64_t g) {
+  std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+  K::parallel_for(0, n, g, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i) hits[static_cast<size_t>(i)].fetch_add(1);
+  });
+  std::vector<int> out;
+  for (auto& h : hits) out.push_back(h.load());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("threads: parallel_for runs every index once, for any thread count, caller or grain") {
+  ThreadsGuard guard;
+  for (int threads : {1, 2, 3, 7}) {
+    mt::set_num_threads(threads);
+    for (int64_t n : {1, 5, 64, 1000, 4097})
+      for (int64_t g : {1, 3, 64, 5000}) {
+        INFO("threads " << threads << ", n " << n << ", grain " << g);
+        for (int rep = 0; rep < 20; ++rep) REQUIRE(visits(n, g) == std::vector<int>(static_cast<size_t>(n), 1));
+      }
+  }
+  // Four callers at once share the pool (one job at a time), each still covering its own range once.
+  mt::set_num_threads(3);
+  std::atomic<int> bad{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 4; ++t)
+    callers.emplace_back([&bad] {
+      for (int rep = 0; rep < 300; ++rep)
+        if (visits(999, 7) != std::vector<int>(999, 1)) ++bad;
+    });
+  for (auto& c : callers) c.join();
+  CHECK(bad == 0);
+}
+
+TEST_CASE("threads: a parallel_for inside a parallel_for runs inline on its thread") {
+  ThreadsGuard guard;
+  mt::set_num_threads(2);
+  std::atomic<int> inner_chunks{0}, outer_chunks{0};
+  K::parallel_for(0, 4, 1, [&](int64_t lo, int64_t hi) {
+    outer_chunks.fetch_add(1);
+    const std::thread::id me = std::this_thread::get_id();
+    for (int64_t i = lo; i < hi; ++i)
+      K::parallel_for(0, 100, 1, [&](int64_t a, int64_t b) {
+        CHECK(std::this_thread::get_id() == me);
+        CHECK((a == 0 && b == 100));  // one call over the whole range
+        inner_chunks.fetch_add(1);
+      });
+  });
+  CHECK(outer_chunks == 2);
+  CHECK(inner_chunks == 4);
+}
+
+TEST_CASE("threads: for_each_row_parallel hands out for_each_row's rows and floats") {
+  ThreadsGuard guard;
+  mt::set_num_threads(2);
+  // C = 512: about 64 rows a chunk, so both the summed ids and the lone ones split across threads.
+  const int64_t V = 3000, C = 512;
+  for (bool sparse : {true, false}) {
+    INFO((sparse ? "sparse" : "row-tracked"));
+    mt::manual_seed(5);
+    mt::nn::Embedding emb(mt::nn::EmbeddingOptions(V, C).sparse(sparse).scale_grad_by_freq(true).padding_idx(3));
+    for (int lookup = 0; lookup < 2; ++lookup) {  // two chunks: ids repeat within and across them
+      auto ids = mt::randint(0, V, {3, 400});
+      (emb(ids) * mt::randn({3, 400, C})).sum().backward();
+    }
+    const mt::detail::GradState& g = *mt::detail::find_grad_state(emb.weight);
+    REQUIRE(g.kind() == (sparse ? mt::detail::GradKind::kSparse : mt::detail::GradKind::kTracked));
+    std::map<int64_t, std::vector<float>> plain, threaded;
+    g.for_each_row(C, [&](int64_t id, const float* row) {
+      REQUIRE(plain.count(id) == 0);
+      plain[id].assign(row, row + C);
+    });
+    std::mutex m;
+    g.for_each_row_parallel(C, [&](int64_t id, const float* row) {
+      std::vector<float> copy(row, row + C);
+      std::lock_guard<std::mutex> lock(m);
+      REQUIRE(threaded.count(id) == 0);
+      threaded[id] = std::move(copy);
+    });
+    REQUIRE(plain.size() > 1000);  // enough rows for several chunks
+    CHECK(plain.size() == threaded.size());
+    // Same bits per id, and they are the dense gradient's rows (grad(), read last: it makes the state dense).
+    const std::vector<float> dense = emb.weight.grad().to_vector<float>();
+    int differ = 0;
+    for (const auto& [id, row] : plain) {
+      auto it = threaded.find(id);
+      if (it == threaded.end() || std::memcmp(row.data(), it->second.data(), C * sizeof(float)) != 0 ||
+          std::memcmp(row.data(), dense.data() + id * C, C * sizeof(float)) != 0)
+        ++differ;
+    }
+    CHECK(differ == 0);
+  }
+}
+
+TEST_CASE("threads: the default mode's scatter into zeros gives the plain scatter's floats at 2 threads") {
+  ThreadsGuard guard;
+  mt::set_num_threads(2);
+  const int64_t V = 500, C = 256, n = 900;  // n * C above two grains: the threaded path
+  mt::manual_seed(3);
+  std::vector<int64_t> ids = mt::randint(-1, V, {n}).to_vector<int64_t>();  // repeats, and -1 (skipped)
+  std::vector<float> scale;
+  for (int64_t i = 0; i < n; ++i) scale.push_back(1.0f / static_cast<float>(1 + i % 3));
+  const mt::detail::RowChunk chunk{ids, mt::randn({n, C}), scale};
+  std::vector<float> plain(V * C, 0.0f), threaded(V * C, 0.0f);
+  mt::detail::scatter_rows_into_zeros(plain.data(), C, chunk, 0, V);
+  mt::detail::scatter_rows_into_zeros_parallel(threaded.data(), V, C, chunk);
+  CHECK(std::memcmp(plain.data(), threaded.data(), plain.size() * sizeof(float)) == 0);
+  CHECK(std::count(plain.begin(), plain.end(), 0.0f) < V * C / 2);  // most rows written
+}
+
+// Five steps of an embedding under an optimizer, at `threads` threads: the weights' bits.
+template <class Make>
+static std::vector<uint32_t> steps(int threads, bool sparse, const Make& make) {
+  mt::set_num_threads(threads);
+  const int64_t V = 2000, C = 256;  // 128 rows a chunk
+  mt::manual_seed(13);
+  mt::nn::Embedding emb(mt::nn::EmbeddingOptions(V, C).sparse(sparse));
+  auto opt = make(emb.parameters());
+  for (int step = 0; step < 5; ++step) {
+    opt.zero_grad();
+    auto ids = mt::randint(0, V, {4, 300});
+    (emb(ids) * mt::randn({4, 300, C})).sum().backward();
+    opt.step();
+  }
+  return bits(emb.weight);
+}
+
+TEST_CASE("threads: plain SGD and SparseAdam row steps give the same weights at 1 and 2 threads") {
+  ThreadsGuard guard;
+  auto sgd = [](const std::vector<mt::Tensor>& p) { return mt::optim::SGD(p, mt::optim::SGDOptions(0.5)); };
+  auto adam = [](const std::vector<mt::Tensor>& p) { return mt::optim::SparseAdam(p, mt::optim::SparseAdamOptions(0.1)); };
+  for (bool sparse : {true, false}) {
+    INFO((sparse ? "sparse" : "row-tracked"));
+    const auto sgd_one = steps(1, sparse, sgd);
+    CHECK(steps(2, sparse, sgd) == sgd_one);
+    CHECK(steps(1, sparse, adam) == steps(2, sparse, adam));
+    CHECK(sgd_one != steps(1, sparse, adam));  // the runs do train
+  }
+  CHECK(steps(2, true, sgd) == steps(1, false, sgd));  // sparse at 2 threads == the default mode at 1
+}
