@@ -14,6 +14,7 @@
 #include <new>
 #include <random>
 #include <string>
+#include <thread>
 
 #include "bench.h"
 
@@ -95,6 +96,19 @@ double median_seconds(const Workload& fn, int warmup, int reps, int inner) {
   return median(t);
 }
 
+// Each block first settles (a pause, so the other library's idle workers stop spinning on the second core:
+// libtorch's OpenMP workers poll for milliseconds after each op) and runs fn once untimed (which pays the
+// other workload's leftovers: the dirty cache lines it leaves to write back, its workers' wake-up), then
+// times `inner` calls. Each workload is so timed in its own steady state, as in a loop of its own.
+static double timed_block(const Workload& fn, int inner) {
+  const char* e = std::getenv("BENCH_SETTLE_US");
+  std::this_thread::sleep_for(std::chrono::microseconds(e ? std::atoi(e) : 5000));
+  fn();
+  const double t0 = now();
+  for (int i = 0; i < inner; ++i) fn();
+  return (now() - t0) / inner;
+}
+
 Pair median_pair(const Workload& fa, const Workload& fb, int warmup, int reps, int inner) {
   for (int i = 0; i < warmup * inner; ++i) {
     fa();
@@ -102,12 +116,8 @@ Pair median_pair(const Workload& fa, const Workload& fb, int warmup, int reps, i
   }
   std::vector<double> ta, tb;
   for (int r = 0; r < reps; ++r) {
-    double t0 = now();
-    for (int i = 0; i < inner; ++i) fa();
-    ta.push_back((now() - t0) / inner);
-    t0 = now();
-    for (int i = 0; i < inner; ++i) fb();
-    tb.push_back((now() - t0) / inner);
+    ta.push_back(timed_block(fa, inner));
+    tb.push_back(timed_block(fb, inner));
   }
   return {median(ta), median(tb), *std::max_element(ta.begin(), ta.end()), *std::max_element(tb.begin(), tb.end())};
 }

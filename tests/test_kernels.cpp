@@ -218,6 +218,33 @@ TEST_CASE("kernels: results are identical for 1 and 2 threads") {
   REQUIRE(one == two);
 }
 
+TEST_CASE("kernels: the streaming gather matches the reference for every count of leftover rows") {
+  // The streaming kernel copies four rows at a time; an output of 8 MB or more takes it. Row counts of
+  // each remainder mod 4, at 1 and 2 threads (whose chunks have leftovers of their own), and rows of 16
+  // and 768 floats.
+  ThreadsGuard guard;
+  std::mt19937 rng(5);
+  for (const int64_t C : {int64_t{768}, int64_t{16}}) {
+    const int64_t V = 1000, base = (int64_t{8} << 20) / (4 * C) + 1;
+    const auto w = random_values(rng, V * C);
+    for (int threads : {1, 2})
+      for (int64_t n = base; n < base + 4; ++n) {
+        mt::set_num_threads(threads);
+        std::vector<int64_t> ids(static_cast<size_t>(n));
+        for (auto& id : ids) id = static_cast<int64_t>(rng() % V);
+        const mt::Tensor g = mt::empty({n, C});  // 64-byte aligned, as the streaming stores need
+        std::vector<float> g_ref(static_cast<size_t>(n * C));
+        K::gather_rows(g.data_ptr<float>(), w.data(), ids.data(), n, C);
+        K::gather_rows_reference(g_ref.data(), w.data(), ids.data(), n, C);
+        const float* got = g.data_ptr<float>();
+        size_t differ = 0;  // counted: Catch would print every float of a failure
+        for (size_t k = 0; k < g_ref.size(); ++k) differ += got[k] != g_ref[k];
+        INFO("C " << C << ", n " << n << ", threads " << threads);
+        REQUIRE(differ == 0);
+      }
+  }
+}
+
 TEST_CASE("kernels: a forked child runs parallel kernels with its own pool") {
   ThreadsGuard guard;
   mt::set_num_threads(2);
