@@ -97,12 +97,13 @@ double median_seconds(const Workload& fn, int warmup, int reps, int inner) {
 }
 
 // Each block first settles (a pause, so the other library's idle workers stop spinning on the second core:
-// libtorch's OpenMP workers poll for milliseconds after each op) and runs fn once untimed (which pays the
-// other workload's leftovers: the dirty cache lines it leaves to write back, its workers' wake-up), then
-// times `inner` calls. Each workload is so timed in its own steady state, as in a loop of its own.
+// libtorch's OpenMP workers poll for 0.5-3 ms after each op with bench/run's GOMP_SPINCOUNT, 6-18 ms
+// without) and runs fn once untimed (which pays the other workload's leftovers: the dirty cache lines it
+// leaves to write back, ~1 ms after a 25 MB memcpy, and its workers' wake-up), then times `inner` calls.
+// Each workload is so timed in its own steady state, as in a loop of its own. BENCH_SETTLE_US sets the pause.
 static double timed_block(const Workload& fn, int inner) {
   const char* e = std::getenv("BENCH_SETTLE_US");
-  std::this_thread::sleep_for(std::chrono::microseconds(e ? std::atoi(e) : 5000));
+  std::this_thread::sleep_for(std::chrono::microseconds(e ? std::atoi(e) : 3000));
   fn();
   const double t0 = now();
   for (int i = 0; i < inner; ++i) fn();

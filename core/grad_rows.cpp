@@ -34,9 +34,8 @@ void scatter_rows_into_zeros(float* dense, int64_t C, const RowChunk& chunk, int
 void scatter_rows(float* dense, int64_t C, const RowChunk& chunk) {
   std::vector<int64_t> ids;
   for (int64_t id : chunk.ids)
-    if (id >= 0) ids.push_back(id);
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    if (id >= 0) ids.push_back(id);  // padding (-1) dropped
+  ids = sorted_unique(std::move(ids));
   std::vector<float> sums(ids.size() * C, 0.0f);  // (u, C)
   const float* values = chunk.values.data_ptr<float>();
   for (size_t i = 0; i < chunk.ids.size(); ++i) {

@@ -29,8 +29,7 @@ void* alloc_huge(size_t bytes) {
 }
 
 void free_huge(void* p, size_t bytes) {
-  (void)bytes;
-  ::operator delete(p, std::align_val_t(kHugePage));
+  ::operator delete(p, whole_pages(bytes), std::align_val_t(kHugePage));  // sized: the size alloc_huge asked for
 }
 
 }  // namespace microtorch::detail

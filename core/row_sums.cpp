@@ -17,11 +17,6 @@ double dot_in_double_plain(const float* a, const float* b, int64_t n) {
 
 namespace {
 constexpr int kLanes = 8;
-double total(double* part) {  // pairwise: 8 -> 4 -> 2 -> 1
-  for (int width = kLanes / 2; width > 0; width /= 2)
-    for (int l = 0; l < width; ++l) part[l] += part[l + width];
-  return part[0];
-}
 }  // namespace
 
 double sum_in_double(const float* __restrict x, int64_t n) {
@@ -30,7 +25,7 @@ double sum_in_double(const float* __restrict x, int64_t n) {
   for (; j + kLanes <= n; j += kLanes)
     for (int l = 0; l < kLanes; ++l) part[l] += x[j + l];
   for (int l = 0; j < n; ++j, ++l) part[l] += x[j];
-  return total(part);
+  return pairwise_total(part);
 }
 
 double dot_in_double(const float* __restrict a, const float* __restrict b, int64_t n) {
@@ -39,7 +34,7 @@ double dot_in_double(const float* __restrict a, const float* __restrict b, int64
   for (; j + kLanes <= n; j += kLanes)
     for (int l = 0; l < kLanes; ++l) part[l] += static_cast<double>(a[j + l]) * b[j + l];
   for (int l = 0; j < n; ++j, ++l) part[l] += static_cast<double>(a[j]) * b[j];
-  return total(part);
+  return pairwise_total(part);
 }
 
 }  // namespace microtorch::detail

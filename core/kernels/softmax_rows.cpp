@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "../fastmath.h"
+#include "../row_sums.h"
 #include "parallel.h"
 
 namespace microtorch::kernels {
@@ -35,12 +36,6 @@ void softmax_backward_rows_reference(const float* y, const float* dy, float* dx,
 namespace {
 constexpr int64_t kLanes = 16;
 
-float total(float* part) {  // pairwise: 16 -> 8 -> 4 -> 2 -> 1
-  for (int64_t width = kLanes / 2; width > 0; width /= 2)
-    for (int64_t l = 0; l < width; ++l) part[l] += part[l + width];
-  return part[0];
-}
-
 void softmax_row(const float* __restrict x, float* __restrict y, int64_t N) {
   const float mx = detail::max_of(x, N);
   float part[kLanes] = {};
@@ -55,7 +50,7 @@ void softmax_row(const float* __restrict x, float* __restrict y, int64_t N) {
     y[j] = detail::fast_exp(x[j] - mx);
     part[l] += y[j];
   }
-  const float inv = 1.0f / total(part);
+  const float inv = 1.0f / detail::pairwise_total(part);
   for (int64_t k = 0; k < N; ++k) y[k] *= inv;
 }
 
@@ -65,7 +60,7 @@ void softmax_backward_row(const float* __restrict y, const float* __restrict g, 
   for (; j + kLanes <= N; j += kLanes)
     for (int64_t l = 0; l < kLanes; ++l) part[l] += g[j + l] * y[j + l];
   for (int64_t l = 0; j < N; ++j, ++l) part[l] += g[j] * y[j];
-  const float dot = total(part);
+  const float dot = detail::pairwise_total(part);
   for (int64_t k = 0; k < N; ++k) d[k] = y[k] * (g[k] - dot);
 }
 }  // namespace
