@@ -28,8 +28,8 @@ void* alloc_huge(size_t bytes) {
   return p;
 }
 
-void free_huge(void* p, size_t bytes) {
-  ::operator delete(p, whole_pages(bytes), std::align_val_t(kHugePage));  // sized: the size alloc_huge asked for
+void free_huge(void* p) {
+  ::operator delete(p, std::align_val_t(kHugePage));
 }
 
 }  // namespace microtorch::detail

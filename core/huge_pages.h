@@ -9,8 +9,8 @@ namespace microtorch::detail {
 constexpr size_t kHugePageMinBytes = size_t(4) << 20;
 
 // A block of `bytes` (>= kHugePageMinBytes), 2 MB-aligned and advised onto 2 MB pages; free it with
-// free_huge(p, the same bytes).
+// free_huge(p).
 void* alloc_huge(size_t bytes);
-void free_huge(void* p, size_t bytes);
+void free_huge(void* p);
 
 }  // namespace microtorch::detail

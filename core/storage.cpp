@@ -60,7 +60,7 @@ void* system_alloc(size_t bytes) {
   return bytes >= kHugePageMinBytes ? alloc_huge(bytes) : ::operator new(bytes, std::align_val_t(64));
 }
 void system_free(void* p, size_t bytes) {
-  if (bytes >= kHugePageMinBytes) free_huge(p, bytes);
+  if (bytes >= kHugePageMinBytes) free_huge(p);
   else ::operator delete(p, std::align_val_t(64));
 }
 
