@@ -1,6 +1,8 @@
 // Fast path of clip_grad_norm_'s two passes (grad_kernels.h); the plain loops are beside them.
 #include "grad_kernels.h"
 
+#include "row_sums.h"
+
 namespace microtorch::detail {
 
 double sum_squares_plain(const float* x, int64_t n) {
@@ -16,9 +18,7 @@ double sum_squares(const float* __restrict x, int64_t n) {
   for (; k + kLanes <= n; k += kLanes)
     for (int l = 0; l < kLanes; ++l) part[l] += static_cast<double>(x[k + l]) * static_cast<double>(x[k + l]);
   for (int l = 0; k < n; ++k, ++l) part[l] += static_cast<double>(x[k]) * static_cast<double>(x[k]);
-  for (int width = kLanes / 2; width > 0; width /= 2)  // pairwise: 16 -> 8 -> 4 -> 2 -> 1
-    for (int l = 0; l < width; ++l) part[l] += part[l + width];
-  return part[0];
+  return pairwise_total(part);
 }
 
 void scale_values_plain(float* x, int64_t n, float coef) {

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <vector>
 
+#include "../core/row_sums.h"
+
 namespace microtorch::detail {
 
 void layer_norm_row_plain(const float* xr, const float* wp, const float* bp, int64_t M, float eps, float* yr,
@@ -44,35 +46,20 @@ void layer_norm_row_backward_plain(const float* xr, const float* g, const float*
 namespace {
 constexpr int kLanes = 8;  // double partial sums: one AVX-512 register
 
-double lanes_total(double* part) {  // pairwise: 8 -> 4 -> 2 -> 1
-  for (int width = kLanes / 2; width > 0; width /= 2)
-    for (int l = 0; l < width; ++l) part[l] += part[l + width];
-  return part[0];
-}
-
-double sum_of(const float* __restrict x, int64_t M) {
-  double part[kLanes] = {};
-  int64_t j = 0;
-  for (; j + kLanes <= M; j += kLanes)
-    for (int l = 0; l < kLanes; ++l) part[l] += x[j + l];
-  for (int l = 0; j < M; ++j, ++l) part[l] += x[j];
-  return lanes_total(part);
-}
-
 double sum_sq_dev(const float* __restrict x, double mu, int64_t M) {
   double part[kLanes] = {};
   int64_t j = 0;
   for (; j + kLanes <= M; j += kLanes)
     for (int l = 0; l < kLanes; ++l) part[l] += (x[j + l] - mu) * (x[j + l] - mu);
   for (int l = 0; j < M; ++j, ++l) part[l] += (x[j] - mu) * (x[j] - mu);
-  return lanes_total(part);
+  return pairwise_total(part);
 }
 
 }  // namespace
 
 void layer_norm_row(const float* __restrict xr, const float* __restrict wp, const float* __restrict bp, int64_t M,
                     float eps, float* __restrict yr, float* mean, float* rstd) {
-  const double mu = sum_of(xr, M) / static_cast<double>(M);
+  const double mu = sum_in_double(xr, M) / static_cast<double>(M);
   const double sq = sum_sq_dev(xr, mu, M);
   const float m = static_cast<float>(mu);
   const float r = 1.0f / std::sqrt(static_cast<float>(sq / static_cast<double>(M)) + eps);
@@ -123,8 +110,8 @@ void layer_norm_row_backward(const float* __restrict xr, const float* __restrict
     sg[l] += gw[j];
     sgx[l] += static_cast<double>(gw[j]) * xh[j];
   }
-  const float mean_g = static_cast<float>(lanes_total(sg) / static_cast<double>(M));
-  const float mean_gxh = static_cast<float>(lanes_total(sgx) / static_cast<double>(M));
+  const float mean_g = static_cast<float>(pairwise_total(sg) / static_cast<double>(M));
+  const float mean_gxh = static_cast<float>(pairwise_total(sgx) / static_cast<double>(M));
   for (int64_t j = 0; j < M; ++j) d[j] = rstd * (gw[j] - mean_g - xh[j] * mean_gxh);
 }
 
