@@ -3,6 +3,7 @@
 // values; the same floats for 1 and 2 threads; and F::gelu's backward adding into a gradient already there.
 #include <catch2/catch.hpp>
 #include <microtorch/core/kernels/gelu.h>
+#include <microtorch/core/kernels/gelu_avx512.h>
 #include <microtorch/microtorch.h>
 
 #include <cfloat>
@@ -51,19 +52,69 @@ struct ThreadsGuard {
 
 }  // namespace
 
-// erf and exp within 2 ulp each: y = 0.5 x (1 + erf) moves by at most ~2e-7 |x|; y' = Phi + x phi by ~3e-7.
+using ForwardLoop = void (*)(const float*, float*, int64_t);
+using BackwardLoop = void (*)(const float*, const float*, float*, int64_t);
+
+// The exact GELU's loops: the dispatching ones, the portable fastmath ones, and the AVX-512 tables directly.
+struct ExactLoops {
+  const char* name;
+  ForwardLoop forward;
+  BackwardLoop backward;
+};
+std::vector<ExactLoops> exact_loops() {
+  std::vector<ExactLoops> loops = {{"gelu_forward / gelu_backward", K::gelu_forward, K::gelu_backward},
+                                   {"portable", K::gelu_forward_portable, K::gelu_backward_portable}};
+  if (K::gelu_avx512_available()) loops.push_back({"avx512", K::gelu_avx512_forward, K::gelu_avx512_backward});
+  else WARN("this CPU has no AVX-512: the table kernels are not tested here");
+  return loops;
+}
+
+// erf and exp within 2 ulp each (or the tables within 6e-8): y = 0.5 x (1 + erf) moves by at most ~2e-7 |x|;
+// y' = Phi + x phi by ~3e-7.
 TEST_CASE("gelu kernels: exact GELU matches the std::erf reference") {
-  for (int64_t n : {0, 1, 7, 19, 33, 1000, 100003}) {
-    const auto x = inputs(n, 11);
-    std::vector<float> dy(x.size());
-    for (size_t i = 0; i < dy.size(); ++i) dy[i] = 0.5f + static_cast<float>(i % 5);
-    std::vector<float> got(x.size()), want(x.size());
-    K::gelu_forward(x.data(), got.data(), n);
-    K::gelu_forward_reference(x.data(), want.data(), n);
-    require_near(x, got, want, [](double v) { return 4e-7 * std::fabs(v); });
-    K::gelu_backward(x.data(), dy.data(), got.data(), n);
-    K::gelu_backward_reference(x.data(), dy.data(), want.data(), n);
-    require_near(x, got, want, [](double) { return 5.0 * 4e-7; });  // |dy| <= 4.5
+  for (const auto& loop : exact_loops()) {
+    INFO(loop.name);
+    for (int64_t n : {0, 1, 7, 19, 33, 1000, 100003}) {
+      const auto x = inputs(n, 11);
+      std::vector<float> dy(x.size());
+      for (size_t i = 0; i < dy.size(); ++i) dy[i] = 0.5f + static_cast<float>(i % 5);
+      std::vector<float> got(x.size()), want(x.size());
+      loop.forward(x.data(), got.data(), n);
+      K::gelu_forward_reference(x.data(), want.data(), n);
+      require_near(x, got, want, [](double v) { return 4e-7 * std::fabs(v); });
+      loop.backward(x.data(), dy.data(), got.data(), n);
+      K::gelu_backward_reference(x.data(), dy.data(), want.data(), n);
+      require_near(x, got, want, [](double) { return 5.0 * 4e-7; });  // |dy| <= 4.5
+    }
+  }
+}
+
+// The tables' own bounds (gelu_avx512.cpp): |E - exact| <= 3e-8, |G - exact| <= 6e-8, so gelu is within
+// 3e-8 |x| plus its own rounding and gelu' within 6e-8 plus its rounding; against the formulas in double, on
+// a grid of step 2^-13 over [-9, 9] and on both sides of every interval edge k / 4.
+TEST_CASE("gelu kernels: the AVX-512 tables are within their fitted error on the whole range") {
+  if (!K::gelu_avx512_available()) {
+    WARN("this CPU has no AVX-512: nothing to sweep");
+    return;
+  }
+  std::vector<float> x;
+  for (int k = -9 * 8192; k <= 9 * 8192; ++k) x.push_back(static_cast<float>(k) / 8192.0f);
+  for (int k = -36; k <= 36; ++k) {
+    const float edge = static_cast<float>(k) / 4.0f;
+    x.push_back(std::nextafter(edge, -INFINITY));
+    x.push_back(std::nextafter(edge, INFINITY));
+  }
+  const int64_t n = static_cast<int64_t>(x.size());
+  const std::vector<float> ones(x.size(), 1.0f);
+  std::vector<float> y(x.size()), d(x.size());
+  K::gelu_avx512_forward(x.data(), y.data(), n);
+  K::gelu_avx512_backward(x.data(), ones.data(), d.data(), n);
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double v = x[i], cdf = 0.5 * std::erfc(-v / std::sqrt(2.0));
+    const double exact = v * cdf, exact_grad = cdf + v * std::exp(-0.5 * v * v) / std::sqrt(2.0 * M_PI);
+    INFO("x = " << x[i] << ": gelu " << y[i] << " vs " << exact << ", gelu' " << d[i] << " vs " << exact_grad);
+    REQUIRE(std::fabs(y[i] - exact) <= 3e-8 * std::fabs(v) + 6e-8 * std::fabs(exact) + 1e-45);
+    REQUIRE(std::fabs(d[i] - exact_grad) <= 6e-8 + 6e-8 * std::fabs(exact_grad));
   }
 }
 

@@ -18,6 +18,11 @@ void gelu_backward(const float* x, const float* dy, float* dx, int64_t n);
 void gelu_tanh_forward(const float* x, float* y, int64_t n);
 void gelu_tanh_backward(const float* x, const float* dy, float* dx, int64_t n);
 
+// The exact GELU's loops above are table lookups on CPUs with AVX-512 (gelu_avx512.h); these are the
+// vectorized fastmath loops they replace there, and run elsewhere.
+void gelu_forward_portable(const float* x, float* y, int64_t n);
+void gelu_backward_portable(const float* x, const float* dy, float* dx, int64_t n);
+
 // The same with std::erf, std::exp and std::tanh, one element at a time: the tests' oracle.
 void gelu_forward_reference(const float* x, float* y, int64_t n);
 void gelu_backward_reference(const float* x, const float* dy, float* dx, int64_t n);
