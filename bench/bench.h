@@ -42,12 +42,23 @@ using Workload = std::function<void()>;
 // by `inner` (fn may loop `inner` times, for steps too short to time one by one).
 double median_seconds(const Workload& fn, int warmup, int reps, int inner = 1);
 
-// Two workloads timed in alternation (a, b, a, b, ...), so drift on a shared machine hits both alike:
-// medians and maxima of the `reps` timings of each.
+// A block: a settle pause, one untimed call, then `inner` timed calls; seconds per call (common.cpp says why).
+double timed_block(const Workload& fn, int inner);
+
+// One side of a comparison, wherever it runs: `once` calls its workload once, `block` times a block of calls.
+struct Side {
+  std::function<void()> once;
+  std::function<double(int inner)> block;
+};
+Side here(const Workload& fn);  // a workload of this process
+
+// Two sides timed in alternating blocks (a, b, a, b, ...), so drift on a shared machine hits both alike:
+// medians and maxima of the `reps` blocks of each.
 struct Pair {
   double a, b;          // medians
-  double a_max, b_max;  // the slowest run of each
+  double a_max, b_max;  // the slowest block of each
 };
+Pair median_pair(const Side& a, const Side& b, int warmup, int reps, int inner = 1);
 Pair median_pair(const Workload& fa, const Workload& fb, int warmup, int reps, int inner = 1);
 
 // Peak resident memory (VmHWM, bytes) of fn run in a forked child, minus the child's resident memory
@@ -85,6 +96,14 @@ Workload mt_gpt_step();                         // bench_gpt.cpp
 Workload mt_op(const std::string& name);        // an op row of bench_ops.cpp by its name; empty when unknown
 
 #ifdef MICROTORCH_BENCH_LIBTORCH
+// --- libtorch in a process of its own (peer.cpp): this program run as `--peer THREADS`, driven by a pipe ---
+// The two libraries never share a process, so neither's idle worker threads (libtorch's OpenMP team, our
+// pool) sit beside the other's timed blocks. Each call names a workload of torch_workload().
+Side libtorch(const std::string& name);                        // started at this process's thread count
+double libtorch_page_faults(const std::string& name, int warmup, int reps);
+int serve_libtorch(int threads);                               // the peer's side: answers until stdin closes
+Workload torch_workload(const std::string& name);  // gather, sparse, dense, mlp, bigram, tied, gpt, op:ROW
+
 // --- libtorch, the same workloads (torch_*.cpp). Each returns a callable that runs one of them. ---
 void torch_set_threads(int n);
 Workload torch_gather();                       // Embedding forward, no grad

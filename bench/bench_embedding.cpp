@@ -112,35 +112,35 @@ void embedding_section(int threads, bool targets) {
     row("gather (Embedding forward) / memcpy, median", p.a / p.b, buf, le, 1.1);
     row("gather: slowest of 30 runs / its median", p.a_max / p.a, "(outliers)", le, 2.0);
 #ifdef MICROTORCH_BENCH_LIBTORCH
-    Pair q = median_pair(gather, torch_gather(), 5, 30);
+    Pair q = median_pair(here(gather), libtorch("gather"), 5, 30);
     std::snprintf(buf, sizeof buf, "(%s vs libtorch %s)", ms(q.a).c_str(), ms(q.b).c_str());
     row("gather / libtorch embedding forward", q.a / q.b, buf);
 #endif
   }
 #ifdef MICROTORCH_BENCH_LIBTORCH
   {
-    Pair p = median_pair(mt_embedding_step(true), torch_embedding_step(true), 3, 15);
+    Pair p = median_pair(here(mt_embedding_step(true)), libtorch("sparse"), 3, 15);
     std::snprintf(buf, sizeof buf, "(%s vs libtorch sparse %s)", ms(p.a).c_str(), ms(p.b).c_str());
     row("sparse step / libtorch sparse step", p.a / p.b, buf, le, 0.5);
   }
   {
-    Pair p = median_pair(mt_embedding_step(false), torch_embedding_step(false), 2, 9);
+    Pair p = median_pair(here(mt_embedding_step(false)), libtorch("dense"), 2, 9);
     std::snprintf(buf, sizeof buf, "(%s vs libtorch dense %s)", ms(p.a).c_str(), ms(p.b).c_str());
     row("default-mode step / libtorch dense step", p.a / p.b, buf, le, 0.1);
   }
   {
-    Pair p = median_pair(mt_mlp_step(), torch_mlp_step(), 3, 21, 200);
+    Pair p = median_pair(here(mt_mlp_step()), libtorch("mlp"), 3, 21, 200);
     std::snprintf(buf, sizeof buf, "(%s vs libtorch %s)", us(p.a).c_str(), us(p.b).c_str());
     row("makemore MLP step / libtorch", p.a / p.b, buf, le, 0.33);
   }
   {
-    Pair p = median_pair(mt_bigram_step(), torch_bigram_step(), 3, 21, 500);
+    Pair p = median_pair(here(mt_bigram_step()), libtorch("bigram"), 3, 21, 500);
     std::snprintf(buf, sizeof buf, "(%s vs libtorch %s)", us(p.a).c_str(), us(p.b).c_str());
     row("bigram step / libtorch", p.a / p.b, buf, le, 0.33);
   }
   {
     const double flop = 2.0 * kRows * C * V;
-    Pair p = median_pair(mt_tied_gemm(), torch_tied_gemm(), 1, 5);
+    Pair p = median_pair(here(mt_tied_gemm()), libtorch("tied"), 1, 5);
     std::snprintf(buf, sizeof buf, "(%.1f vs libtorch %.1f GFLOP/s, (%lld x %lld) x (%lld x %lld)^T)", flop / p.a / 1e9,
                   flop / p.b / 1e9, (long long)kRows, (long long)C, (long long)V, (long long)C);
     row("tied-head GEMM GFLOP/s / libtorch", p.b / p.a, buf, ge, 0.9);
@@ -171,7 +171,7 @@ static void page_faults() {
     row(std::string("microtorch ") + mode + ", cache on / off", off > 0 ? on / off : 0.0, buf);
 #ifdef MICROTORCH_BENCH_LIBTORCH
     std::snprintf(buf, sizeof buf, "(faults/step)");
-    row(std::string("libtorch ") + mode, page_faults_per_call(torch_embedding_step(sparse), 3, 10), buf);
+    row(std::string("libtorch ") + mode, libtorch_page_faults(sparse ? "sparse" : "dense", 3, 10), buf);
 #endif
   }
 }

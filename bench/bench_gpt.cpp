@@ -86,9 +86,7 @@ void gpt_section(int threads, bool targets) {
   Workload mine = mt_gpt_step();
   char buf[256];
 #ifdef MICROTORCH_BENCH_LIBTORCH
-  Workload theirs = torch_gpt_step();
-  const Pair p = median_pair(mine, theirs, 5, 30);
-  std::printf("  OpenBLAS core after both ran: %s\n", openblas_core().c_str());
+  const Pair p = median_pair(here(mine), libtorch("gpt"), 5, 30);
   std::snprintf(buf, sizeof buf, "(%s vs libtorch %s; max %s vs %s)", ms(p.a).c_str(), ms(p.b).c_str(),
                 ms(p.a_max).c_str(), ms(p.b_max).c_str());
   row("GPT step: fwd, bwd, clip, AdamW", p.a / p.b, buf, targets ? "<=" : nullptr, 0.8);
@@ -105,7 +103,7 @@ void gpt_section(int threads, bool targets) {
   std::printf(")\n");
   std::printf("  page faults per step: microtorch %.0f", page_faults_per_call(mine, 1, 10));
 #ifdef MICROTORCH_BENCH_LIBTORCH
-  std::printf(", libtorch %.0f", page_faults_per_call(theirs, 1, 10));
+  std::printf(", libtorch %.0f", libtorch_page_faults("gpt", 1, 10));
 #endif
   std::printf("\n  peak RSS over 5 steps, each library alone: microtorch %s", peak_of("gpt").c_str());
 #ifdef MICROTORCH_BENCH_LIBTORCH

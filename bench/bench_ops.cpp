@@ -85,7 +85,7 @@ void ops_section(int threads, bool targets) {
     if (only && !std::strstr(r.name, only)) continue;
     Workload mine = r.make();
 #ifdef MICROTORCH_BENCH_LIBTORCH
-    Pair p = median_pair(mine, torch_op(r.name), 3, 21, 10);
+    Pair p = median_pair(here(mine), libtorch(std::string("op:") + r.name), 3, 21, 10);
     std::snprintf(buf, sizeof buf, "(%s vs libtorch %s; max %s vs %s; page faults/call %.0f)", us(p.a).c_str(),
                   us(p.b).c_str(), us(p.a_max).c_str(), us(p.b_max).c_str(), page_faults_per_call(mine, 1, 20));
     row(r.name, p.a / p.b, buf, "<=", 1.0);

@@ -96,12 +96,12 @@ double median_seconds(const Workload& fn, int warmup, int reps, int inner) {
   return median(t);
 }
 
-// Each block first settles (a pause, so the other library's idle workers stop spinning on the second core:
-// libtorch's OpenMP workers poll for 0.5-3 ms after each op with bench/run's GOMP_SPINCOUNT, 6-18 ms
-// without) and runs fn once untimed (which pays the other workload's leftovers: the dirty cache lines it
+// Each block first settles (a pause, so the other side's idle workers stop spinning on the second core:
+// libtorch's OpenMP workers, in the peer process, poll for 0.5-3 ms after each op with bench/run's
+// GOMP_SPINCOUNT, 6-18 ms without) and runs fn once untimed (which pays the other workload's leftovers: the dirty cache lines it
 // leaves to write back, ~1 ms after a 25 MB memcpy, and its workers' wake-up), then times `inner` calls.
 // Each workload is so timed in its own steady state, as in a loop of its own. BENCH_SETTLE_US sets the pause.
-static double timed_block(const Workload& fn, int inner) {
+double timed_block(const Workload& fn, int inner) {
   const char* e = std::getenv("BENCH_SETTLE_US");
   std::this_thread::sleep_for(std::chrono::microseconds(e ? std::atoi(e) : 3000));
   fn();
@@ -110,17 +110,25 @@ static double timed_block(const Workload& fn, int inner) {
   return (now() - t0) / inner;
 }
 
-Pair median_pair(const Workload& fa, const Workload& fb, int warmup, int reps, int inner) {
+Side here(const Workload& fn) {
+  return {fn, [fn](int inner) { return timed_block(fn, inner); }};
+}
+
+Pair median_pair(const Side& a, const Side& b, int warmup, int reps, int inner) {
   for (int i = 0; i < warmup * inner; ++i) {
-    fa();
-    fb();
+    a.once();
+    b.once();
   }
   std::vector<double> ta, tb;
   for (int r = 0; r < reps; ++r) {
-    ta.push_back(timed_block(fa, inner));
-    tb.push_back(timed_block(fb, inner));
+    ta.push_back(a.block(inner));
+    tb.push_back(b.block(inner));
   }
   return {median(ta), median(tb), *std::max_element(ta.begin(), ta.end()), *std::max_element(tb.begin(), tb.end())};
+}
+
+Pair median_pair(const Workload& fa, const Workload& fb, int warmup, int reps, int inner) {
+  return median_pair(here(fa), here(fb), warmup, reps, inner);
 }
 
 // A /proc/self/status field in kB, as bytes.

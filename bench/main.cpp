@@ -1,5 +1,6 @@
-// microtorch benchmarks: each figure is a ratio against a baseline timed in this same process (memcpy,
-// or libtorch doing exactly the same work), with warm-up and the median (and max) of alternated runs.
+// microtorch benchmarks: each figure is a ratio against a baseline timed in the same run (memcpy in this
+// process, or libtorch doing exactly the same work in a peer process, peer.cpp), with warm-up and the median
+// (and max) of alternated blocks.
 //   bench/run                      (configures build-bench/, builds, runs with 1 then 2 threads)
 //   build-bench/bench/microtorch_bench [threads...] [--only SECTION]   or   --loop WORKLOAD N
 //   (sections: memory, embedding, ops, gpt; BENCH_ROWS=substring picks op rows)
@@ -55,6 +56,9 @@ int peak(const std::string& name, int n) {
 int main(int argc, char** argv) {
   if (argc == 4 && std::string(argv[1]) == "--loop") return loop(argv[2], std::atoi(argv[3]));
   if (argc == 4 && std::string(argv[1]) == "--peak") return peak(argv[2], std::atoi(argv[3]));
+#ifdef MICROTORCH_BENCH_LIBTORCH
+  if (argc == 3 && std::string(argv[1]) == "--peer") return bench::serve_libtorch(std::atoi(argv[2]));
+#endif
   std::vector<int> threads;
   std::string only;
   for (int i = 1; i < argc; ++i) {
@@ -62,7 +66,7 @@ int main(int argc, char** argv) {
     else threads.push_back(std::atoi(argv[i]));
   }
   if (threads.empty()) threads = {1, 2};
-  std::printf("microtorch bench: ratios are microtorch / baseline, medians of repeated runs in one process\n");
+  std::printf("microtorch bench: ratios are microtorch / baseline, medians of alternated blocks (libtorch in a peer process)\n");
   // libtorch calls OpenBLAS, whose core (Haswell or SkylakeX here) sets its GEMM speed; microtorch runs its own
   // AVX-512 SGEMM where the CPU has it, OpenBLAS with MICROTORCH_GEMM_OPENBLAS=1 (core/ops/matmul.cpp).
   const char* coretype = std::getenv("OPENBLAS_CORETYPE");
@@ -77,9 +81,6 @@ int main(int argc, char** argv) {
   if (only.empty() || only == "memory") bench::memory_section();
   for (size_t i = 0; i < threads.size(); ++i) {
     microtorch::set_num_threads(threads[i]);
-#ifdef MICROTORCH_BENCH_LIBTORCH
-    bench::torch_set_threads(threads[i]);
-#endif
     for (const Section& s : kSections)
       if (only.empty() || only == s.name) s.run(threads[i], i == 0);
   }

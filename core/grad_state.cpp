@@ -10,19 +10,17 @@
 #include "grad.h"
 #include "grad_kernels.h"
 #include "grad_rows.h"
+#include "kernels/elementwise.h"
 #include "tensor_access.h"
 
 namespace microtorch::detail {
 
 static Tensor copy_of(const Tensor& t) {
   Tensor out = empty(t.shape());
-  std::memcpy(out.data_ptr<float>(), t.data_ptr<float>(), sizeof(float) * t.numel());
+  kernels::copy_values(t.data_ptr<float>(), out.data_ptr<float>(), t.numel());
   return out;
 }
 
-static void add_into(float* dst, const float* src, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) dst[i] += src[i];
-}
 
 // True when no other handle or view reaches g's storage, so keeping g aliases nothing.
 static bool sole_handle(const Tensor& g) {
@@ -45,7 +43,7 @@ void GradState::add_dense(const Tensor& g, bool leaf) {
   switch (kind_) {
     case GradKind::kNone:
       if (dense_.defined()) {  // the zeroed spare: nobody else holds it
-        std::memcpy(dense_.data_ptr<float>(), g.data_ptr<float>(), sizeof(float) * g.numel());
+        kernels::copy_values(g.data_ptr<float>(), dense_.data_ptr<float>(), g.numel());
         owned_ = true;
       } else if (!leaf) {
         dense_ = g;  // borrowed: an interior gradient is read once, never written in place
@@ -69,7 +67,7 @@ void GradState::add_dense(const Tensor& g, bool leaf) {
     case GradKind::kTracked:
     case GradKind::kDense:
       own();
-      add_into(dense_.data_ptr<float>(), g.data_ptr<float>(), g.numel());
+      kernels::add_values(dense_.data_ptr<float>(), g.data_ptr<float>(), g.numel());
       break;
   }
   touched_.clear();
@@ -83,8 +81,8 @@ static void range_rows(float* dst, const float* src, int64_t outer, int64_t D, i
   for (int64_t o = 0; o < outer; ++o) {
     float* d = dst + (o * D + start) * inner;  // seek to outer row o, index start of the dim
     const float* s = src + o * run;
-    if (add) add_into(d, s, run);
-    else std::memcpy(d, s, sizeof(float) * static_cast<size_t>(run));
+    if (add) kernels::add_values(d, s, run);
+    else kernels::copy_values(s, d, run);
   }
 }
 

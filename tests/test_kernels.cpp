@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <microtorch/core/kernels/elementwise.h>
 #include <microtorch/core/kernels/gather.h>
+#include <microtorch/core/kernels/parallel.h>
 #include <microtorch/core/kernels/reduce.h>
 #include <microtorch/microtorch.h>
 
@@ -136,6 +137,30 @@ TEST_CASE("kernels: broadcast_copy and negate match the reference") {
   std::vector<float> y(x.size());
   K::negate(x.data(), y.data(), static_cast<int64_t>(x.size()));
   for (size_t i = 0; i < x.size(); ++i) REQUIRE(y[i] == -x[i]);
+}
+
+// A gradient's copy and accumulation, split across threads: every element against the plain loop, for sizes
+// below, at and across the grain, at 1 and 2 threads.
+TEST_CASE("kernels: copy_values and add_values match the plain loops") {
+  ThreadsGuard guard;
+  std::mt19937 rng(17);
+  for (int threads : {1, 2}) {
+    mt::set_num_threads(threads);
+    for (int64_t n : {int64_t{0}, int64_t{1}, int64_t{31}, K::kGrain - 1, K::kGrain + 5, int64_t{300007}}) {
+      INFO("threads " << threads << ", n " << n);
+      const auto a = random_values(rng, n), base = random_values(rng, n);
+      std::vector<float> copied(static_cast<size_t>(n) + 1, -5.0f), added = base;
+      added.push_back(-5.0f);  // one past the end: must stay untouched
+      K::copy_values(a.data(), copied.data(), n);
+      K::add_values(added.data(), a.data(), n);
+      for (int64_t i = 0; i < n; ++i) {
+        REQUIRE(copied[i] == a[i]);
+        REQUIRE(added[i] == base[i] + a[i]);
+      }
+      REQUIRE(copied[n] == -5.0f);
+      REQUIRE(added[n] == -5.0f);
+    }
+  }
 }
 
 TEST_CASE("kernels: sum_all, sum_dim and sum_to match double-accumulated references") {

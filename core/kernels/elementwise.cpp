@@ -4,6 +4,8 @@
 // do not depend on the thread count).
 #include "elementwise.h"
 
+#include <cstring>
+
 #include "binary_op.h"
 #include "parallel.h"
 
@@ -33,6 +35,18 @@ void binary_scalar_a(BinaryOp op, float a, const float* b, float* out, int64_t n
       float* __restrict o = out;
       for (int64_t i = lo; i < hi; ++i) o[i] = f(a, b[i]);
     });
+  });
+}
+
+void copy_values(const float* a, float* out, int64_t n) {
+  parallel_for(0, n, kGrain, [&](int64_t lo, int64_t hi) {
+    std::memcpy(out + lo, a + lo, sizeof(float) * static_cast<size_t>(hi - lo));
+  });
+}
+
+void add_values(float* out, const float* a, int64_t n) {
+  parallel_for(0, n, kGrain, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i) out[i] += a[i];
   });
 }
 

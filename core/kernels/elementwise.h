@@ -22,6 +22,12 @@ void binary_reference(BinaryOp op, const float* a, const Dims& a_shape, const fl
 void broadcast_copy(const float* src, const Dims& src_shape, float* out, const Dims& out_shape);
 void broadcast_copy_reference(const float* src, const Dims& src_shape, float* out, const Dims& out_shape);
 
+// out[i] = a[i], split across threads when large (one std::memcpy per chunk): a gradient's copy.
+void copy_values(const float* a, float* out, int64_t n);
+
+// out[i] += a[i], likewise: a gradient accumulated into another (out and a may not overlap).
+void add_values(float* out, const float* a, int64_t n);
+
 // out[i] = -a[i]
 void negate(const float* a, float* out, int64_t n);
 
