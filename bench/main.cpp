@@ -54,6 +54,10 @@ int peak(const std::string& name, int n) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Both libraries' threads pinned one per CPU, unless the caller says otherwise: libtorch's by libgomp in the
+  // peer process (peer.cpp), which inherits this environment, microtorch's by its pool (thread_binding.cpp).
+  // Unpinned, a worker woken after the settle pause was often placed on its caller's CPU for a whole block.
+  setenv("OMP_PROC_BIND", "true", 0);
   if (argc == 4 && std::string(argv[1]) == "--loop") return loop(argv[2], std::atoi(argv[3]));
   if (argc == 4 && std::string(argv[1]) == "--peak") return peak(argv[2], std::atoi(argv[3]));
 #ifdef MICROTORCH_BENCH_LIBTORCH

@@ -1,7 +1,8 @@
 // libtorch's side of the comparisons, in a process of its own. Both libraries keep worker threads that poll
 // for a while after each parallel op (libtorch's OpenMP team, microtorch's pool). In one process with two
 // cores, the idle team of one sat beside the other's timed calls; at 2 threads libtorch's rows fell for
-// minutes at a time into 390-590 us per call against ~67 us alone. So this program starts itself again as
+// minutes at a time into 390-590 us per call against ~67 us alone (in a process of its own too, until
+// OMP_PROC_BIND pinned its threads: main.cpp sets it for both). So this program starts itself again as
 // `microtorch_bench --peer THREADS`, which builds libtorch's workloads and times blocks of them on request:
 // the blocks still alternate (ours here, theirs there), and the process whose block is not running waits in
 // a blocking read, its threads asleep once their polling ends (the settle pause before every block).
@@ -12,13 +13,11 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <sstream>
 #include <stdexcept>
 #include <string>
-#include <vector>
 
 #include <microtorch/microtorch.h>
 
@@ -56,15 +55,7 @@ struct Peer {
     const std::string threads_arg = std::to_string(n);
     char* argv[] = {const_cast<char*>("microtorch_bench"), const_cast<char*>("--peer"),
                     const_cast<char*>(threads_arg.c_str()), nullptr};
-    // OMP_PROC_BIND=true pins libtorch's OpenMP threads one per core (unless the caller set it). Unpinned,
-    // its worker was often woken onto the main thread's core, and at 2 threads whole rows ran at 390-590 us
-    // per call instead of ~67 us, in a process of its own too. (microtorch, in this process, is not pinned.)
-    std::vector<char*> env;
-    for (char** e = environ; *e; ++e) env.push_back(*e);
-    std::string bind = "OMP_PROC_BIND=true";
-    if (!std::getenv("OMP_PROC_BIND")) env.push_back(&bind[0]);
-    env.push_back(nullptr);
-    const int err = posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, argv, env.data());
+    const int err = posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, argv, environ);
     posix_spawn_file_actions_destroy(&actions);
     close(down[0]);
     close(up[1]);

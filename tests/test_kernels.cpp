@@ -5,14 +5,17 @@
 #include <microtorch/core/kernels/elementwise.h>
 #include <microtorch/core/kernels/gather.h>
 #include <microtorch/core/kernels/parallel.h>
+#include <microtorch/core/kernels/thread_binding.h>
 #include <microtorch/core/kernels/reduce.h>
 #include <microtorch/microtorch.h>
 
+#include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmath>
 #include <random>
+#include <thread>
 #include <microtorch/core/huge_pages.h>
 #include <microtorch/core/tensor_access.h>
 
@@ -267,6 +270,29 @@ TEST_CASE("kernels: the streaming gather matches the reference for every count o
         INFO("C " << C << ", n " << n << ", threads " << threads);
         REQUIRE(differ == 0);
       }
+  }
+}
+
+// OMP_PROC_BIND's pinning (thread_binding.cpp): a thread asking for the CPU after CPU 0 ends up allowed on
+// exactly that one, wrapping round the online CPUs.
+TEST_CASE("kernels: bind_this_thread pins a thread to the k-th CPU after the first") {
+  const long online = sysconf(_SC_NPROCESSORS_ONLN);
+  for (int k : {1, static_cast<int>(online) + 1}) {
+    cpu_set_t got;
+    CPU_ZERO(&got);
+    bool bound = false;
+    std::thread t([&] {
+      bound = K::bind_this_thread(0, k);
+      sched_getaffinity(0, sizeof got, &got);
+    });
+    t.join();
+    INFO("k " << k << ", online CPUs " << online);
+    if (!bound) {
+      WARN("this system refused the pinning (a cpuset without that CPU?)");
+      continue;
+    }
+    CHECK(CPU_COUNT(&got) == 1);
+    CHECK(CPU_ISSET(static_cast<int>(k % online), &got));
   }
 }
 

@@ -24,6 +24,8 @@
 #include <thread>
 #include <vector>
 
+#include "thread_binding.h"
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 static inline void cpu_relax() { _mm_pause(); }
@@ -81,7 +83,14 @@ class Pool {
     workers_.clear();
     stop_ = false;
     const uint64_t seen = seq_of(word_.load());  // new workers wait for the next job, not the stop just sent
-    for (size_t i = 0; i < want; ++i) workers_.emplace_back([this, seen] { work(seen); });
+    const bool bind = want > 0 && thread_binding_requested();
+    const int first = bind ? current_cpu() : 0;
+    if (bind) (void)bind_this_thread(first, 0);  // the caller, then worker i on the (i + 1)-th CPU after it
+    for (size_t i = 0; i < want; ++i)
+      workers_.emplace_back([this, seen, bind, first, i] {
+        if (bind) (void)bind_this_thread(first, static_cast<int>(i) + 1);  // refused: unpinned
+        work(seen);
+      });
   }
 
   // Runs fn on chunks [begin + c * step, ...) for c in [0, chunks) (chunks <= 255); chunk 0 on this thread.
