@@ -8,6 +8,7 @@
 // a blocking read, its threads asleep once their polling ends (the settle pause before every block).
 // Protocol, one line each way: "once N NAME" (N calls) -> "0"; "block N NAME" -> seconds per call;
 // "faults W R NAME" -> page faults per call; a failure -> "error MESSAGE".
+#include <sched.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -55,7 +56,15 @@ struct Peer {
     const std::string threads_arg = std::to_string(n);
     char* argv[] = {const_cast<char*>("microtorch_bench"), const_cast<char*>("--peer"),
                     const_cast<char*>(threads_arg.c_str()), nullptr};
+    // The peer inherits this thread's CPU mask, which microtorch's pool pinned to one CPU (OMP_PROC_BIND);
+    // libgomp reads it when the peer loads, so it is widened to every online CPU around the spawn.
+    cpu_set_t mine, all;
+    sched_getaffinity(0, sizeof mine, &mine);
+    CPU_ZERO(&all);
+    for (long c = 0; c < sysconf(_SC_NPROCESSORS_ONLN) && c < CPU_SETSIZE; ++c) CPU_SET(static_cast<int>(c), &all);
+    sched_setaffinity(0, sizeof all, &all);
     const int err = posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, argv, environ);
+    sched_setaffinity(0, sizeof mine, &mine);
     posix_spawn_file_actions_destroy(&actions);
     close(down[0]);
     close(up[1]);
