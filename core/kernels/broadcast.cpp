@@ -153,13 +153,10 @@ void binary(BinaryOp op, const float* a, const Dims& a_shape, const float* b, co
 void broadcast_copy(const float* src, const Dims& src_shape, float* out, const Dims& out_shape) {
   const int64_t n = numel(out_shape);
   if (n == 0) return;
-  if (numel(src_shape) == n || numel(src_shape) == 1) {  // a copy, or one value everywhere (sum's backward)
-    const bool one = numel(src_shape) == 1;
+  if (numel(src_shape) == n) return copy_values(src, out, n);  // a plain copy
+  if (numel(src_shape) == 1) {  // one value everywhere (sum's backward)
     const float v = src[0];
-    parallel_for(0, n, kGrain, [&](int64_t lo, int64_t hi) {
-      if (one) std::fill(out + lo, out + hi, v);
-      else std::memcpy(out + lo, src + lo, sizeof(float) * static_cast<size_t>(hi - lo));
-    });
+    parallel_for(0, n, kGrain, [&](int64_t lo, int64_t hi) { std::fill(out + lo, out + hi, v); });
     return;
   }
   const BroadcastLoops L = plan_broadcast(src_shape, out_shape, out_shape);  // b: a stand-in that walks
