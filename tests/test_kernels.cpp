@@ -202,6 +202,33 @@ TEST_CASE("kernels: sum_all, sum_dim and sum_to match double-accumulated referen
   }
 }
 
+// The oracle is the plain path: the product written out by binary_same, then sum_to. Summing as the product
+// is made must give exactly its floats, and both must be near the double-accumulated reference.
+TEST_CASE("kernels: sum_to_product is sum_to of the written product") {
+  std::mt19937 rng(19);
+  std::vector<std::pair<Dims, Dims>> cases = {
+      {{1024, 1024}, {1, 1024}}, {{700, 5000}, {700, 1}}, {{9000}, {}}, {{3, 2000, 5}, {1, 2000, 1}},
+      {{6, 300, 7, 9}, {300, 1, 9}}, {{0, 4}, {1, 4}}, {{5, 3}, {5, 3}}, {{2, 1, 3}, {1, 3}}};
+  for (int trial = 0; trial < 300; ++trial) {
+    const Case c = random_case(rng);
+    cases.push_back({c.out, c.a});
+  }
+  for (const auto& [g_shape, shape] : cases) {
+    INFO("a * b of " << str(g_shape) << " summed to " << str(shape));
+    const auto a = random_values(rng, numel(g_shape)), b = random_values(rng, numel(g_shape));
+    std::vector<float> product(a.size()), got(static_cast<size_t>(numel(shape)), -7.0f), want(got.size(), -9.0f);
+    K::binary_same(K::BinaryOp::Mul, a.data(), b.data(), product.data(), numel(g_shape));
+    K::sum_to_product(a.data(), b.data(), g_shape, got.data(), shape);
+    K::sum_to(product.data(), g_shape, want.data(), shape);
+    REQUIRE(got == want);
+    std::vector<float> reference(got.size()), scale(got.size()), abs_product(product.size());
+    for (size_t i = 0; i < product.size(); ++i) abs_product[i] = std::fabs(product[i]);
+    K::sum_to_reference(product.data(), g_shape, reference.data(), shape);
+    K::sum_to_reference(abs_product.data(), g_shape, scale.data(), shape);
+    require_close(got, reference, scale);
+  }
+}
+
 TEST_CASE("kernels: results are identical for 1 and 2 threads") {
   ThreadsGuard guard;
   std::mt19937 rng(17);

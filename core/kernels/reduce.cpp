@@ -4,6 +4,8 @@
 // combined in double; a sum over a middle dim adds whole rows (vectorised along the inner dim) in chunks of
 // kRowChunk, the chunk sums added together. sum_to reduces broadcast dims as one or a few (outer, R, inner)
 // sums. Threads split the output (or the blocks), never one accumulator, so results do not depend on them.
+// sum_to_product sums a * b the same way, each block or row of products made in a small scratch buffer just
+// before it is added, so its floats are sum_to's of the written product.
 #include "reduce.h"
 
 #include <algorithm>
@@ -16,7 +18,8 @@ namespace microtorch::kernels {
 
 namespace {
 constexpr int64_t kRowChunk = 256;  // rows added into one float partial before it joins the total
-constexpr int64_t kColTile = 1024;  // columns of a (R, inner) sum handled as one task
+constexpr int64_t kColTile = 1024;  // columns of a (R, inner) sum handled as one task...
+constexpr int64_t kMinColTile = 128;  // ...or as few as this, so that every thread gets a tile
 
 // acc[k] += acc[k + w] for k < w, then for w/2, ... 1: the lanes combined pairwise. A constant w per
 // step, so each step is a few whole-vector adds in registers.
@@ -39,24 +42,42 @@ template <int kLanes> float lanes_sum(const float* x, int64_t n) {
 }
 float block_sum(const float* x, int64_t n) { return n >= 1024 ? lanes_sum<64>(x, n) : lanes_sum<16>(x, n); }
 
+// The values summed: x[i], or x[i] * y[i] when y is set (sum_to_product).
+struct Values {
+  const float* x;
+  const float* y = nullptr;
+  Values at(int64_t offset) const { return {x + offset, y ? y + offset : nullptr}; }
+  // x[0, n) itself, or the n products written to scratch.
+  const float* get(int64_t n, float* __restrict scratch) const {
+    if (!y) return x;
+    for (int64_t i = 0; i < n; ++i) scratch[i] = x[i] * y[i];
+    return scratch;
+  }
+};
+
+float block_sum(Values v, int64_t n) {
+  float scratch[kSumBlock];
+  return block_sum(v.get(n, scratch), n);
+}
+
 // The sum of one contiguous row, block by block (one thread).
-float row_sum(const float* x, int64_t n) {
-  if (n <= kSumBlock) return block_sum(x, n);
+float row_sum(Values v, int64_t n) {
+  if (n <= kSumBlock) return block_sum(v, n);
   double total = 0.0;
-  for (int64_t i = 0; i < n; i += kSumBlock) total += block_sum(x + i, std::min(kSumBlock, n - i));
+  for (int64_t i = 0; i < n; i += kSumBlock) total += block_sum(v.at(i), std::min(kSumBlock, n - i));
   return static_cast<float>(total);
 }
 
-// out[0, cols) = column sums of x (R rows, row stride `stride`), rows added in chunks of kRowChunk.
-void column_sums(const float* x, int64_t R, int64_t stride, int64_t cols, float* out) {
-  float part[kColTile];
+// out[0, cols) = column sums of v (R rows, row stride `stride`), rows added in chunks of kRowChunk.
+void column_sums(Values v, int64_t R, int64_t stride, int64_t cols, float* out) {
+  float part[kColTile], scratch[kColTile];
   std::fill_n(out, cols, 0.0f);
   for (int64_t r0 = 0; r0 < R; r0 += kRowChunk) {
     const int64_t r1 = std::min(R, r0 + kRowChunk);
     float* __restrict p = R <= kRowChunk ? out : part;  // one chunk: straight into out
     if (p == part) std::fill_n(part, cols, 0.0f);
     for (int64_t r = r0; r < r1; ++r) {
-      const float* row = x + r * stride;  // seek to row r
+      const float* row = v.at(r * stride).get(cols, scratch);  // seek to row r
       for (int64_t c = 0; c < cols; ++c) p[c] += row[c];
     }
     if (p == part)
@@ -69,47 +90,51 @@ int64_t numel(const Dims& s) {
   for (int64_t d : s) n *= d;
   return n;
 }
-}  // namespace
 
-float sum_all(const float* x, int64_t n) {
-  if (n <= kSumBlock) return block_sum(x, n);
+float sum_all(Values v, int64_t n) {
+  if (n <= kSumBlock) return block_sum(v, n);
   const int64_t blocks = (n + kSumBlock - 1) / kSumBlock;
   std::vector<float> partial(static_cast<size_t>(blocks));
   parallel_for(0, blocks, std::max<int64_t>(1, kGrain / kSumBlock), [&](int64_t lo, int64_t hi) {
-    for (int64_t k = lo; k < hi; ++k) partial[k] = block_sum(x + k * kSumBlock, std::min(kSumBlock, n - k * kSumBlock));
+    for (int64_t k = lo; k < hi; ++k) partial[k] = block_sum(v.at(k * kSumBlock), std::min(kSumBlock, n - k * kSumBlock));
   });
   double total = 0.0;
   for (float p : partial) total += p;
   return static_cast<float>(total);
 }
 
-void sum_dim(const float* x, int64_t outer, int64_t R, int64_t inner, float* out) {
+void sum_dim(Values v, int64_t outer, int64_t R, int64_t inner, float* out) {
   if (outer * inner == 0) return;
   if (R == 0) {
     std::fill_n(out, outer * inner, 0.0f);
     return;
   }
   if (inner == 1 && outer == 1) {  // everything: blocks across threads (the same floats as row_sum)
-    out[0] = sum_all(x, R);
+    out[0] = sum_all(v, R);
     return;
   }
   if (inner == 1) {  // each output is a contiguous row of x
     parallel_for(0, outer, std::max<int64_t>(1, kGrain / R), [&](int64_t lo, int64_t hi) {
-      for (int64_t o = lo; o < hi; ++o) out[o] = row_sum(x + o * R, R);
+      for (int64_t o = lo; o < hi; ++o) out[o] = row_sum(v.at(o * R), R);
     });
     return;
   }
-  // tasks: (o, column tile); each adds R rows of its tile, so a column's order of adds never changes
-  const int64_t tiles = (inner + kColTile - 1) / kColTile;
-  parallel_for(0, outer * tiles, std::max<int64_t>(1, kGrain / (R * std::min(inner, kColTile))), [&](int64_t lo, int64_t hi) {
+  // tasks: (o, column tile); each adds R rows of its tile, so a column's order of adds never changes,
+  // whatever the tile width. Narrower tiles when there are fewer than two per thread ((1024, 1024) summed
+  // to (1, 1024) would be one task).
+  int64_t width = kColTile;
+  while (width > kMinColTile && outer * ((inner + width - 1) / width) < 2 * num_threads()) width /= 2;
+  const int64_t tiles = (inner + width - 1) / width;
+  parallel_for(0, outer * tiles, std::max<int64_t>(1, kGrain / (R * std::min(inner, width))), [&](int64_t lo, int64_t hi) {
     for (int64_t t = lo; t < hi; ++t) {
-      const int64_t o = t / tiles, c0 = (t % tiles) * kColTile, cols = std::min(kColTile, inner - c0);
-      column_sums(x + o * R * inner + c0, R, inner, cols, out + o * inner + c0);  // seek to x[o, 0, c0]
+      const int64_t o = t / tiles, c0 = (t % tiles) * width, cols = std::min(width, inner - c0);
+      column_sums(v.at(o * R * inner + c0), R, inner, cols, out + o * inner + c0);  // seek to x[o, 0, c0]
     }
   });
 }
 
-void sum_to(const float* g, const Dims& g_shape, float* out, const Dims& shape) {
+// sum_to of v: the first (innermost) summed group reads v, the later ones the buffer it wrote.
+void sum_to(Values v, const Dims& g_shape, float* out, const Dims& shape) {
   const int64_t n = numel(shape);
   if (numel(g_shape) == 0) {
     std::fill_n(out, n, 0.0f);
@@ -127,7 +152,7 @@ void sum_to(const float* g, const Dims& g_shape, float* out, const Dims& shape) 
   }
   // Sum the innermost summed group as (outer, R, inner), drop it, merge the kept neighbours, repeat.
   std::vector<float> buf_a, buf_b;
-  const float* src = g;
+  Values src = v;
   for (;;) {
     size_t k = sizes.size();
     while (k-- > 0 && !summed[k]) {}
@@ -137,7 +162,7 @@ void sum_to(const float* g, const Dims& g_shape, float* out, const Dims& shape) 
     for (size_t d = k + 1; d < sizes.size(); ++d) inner *= sizes[d];
     bool last = true;
     for (size_t d = 0; d < k; ++d) last = last && !summed[d];
-    std::vector<float>& dst = src == buf_a.data() ? buf_b : buf_a;
+    std::vector<float>& dst = src.x == buf_a.data() ? buf_b : buf_a;
     float* target = out;
     if (!last) {
       dst.assign(static_cast<size_t>(outer * inner), 0.0f);
@@ -145,7 +170,7 @@ void sum_to(const float* g, const Dims& g_shape, float* out, const Dims& shape) 
     }
     sum_dim(src, outer, sizes[k], inner, target);
     if (last) return;
-    src = target;
+    src = Values{target};
     sizes.erase(sizes.begin() + k);
     summed.erase(summed.begin() + k);
     if (k > 0 && k < sizes.size() && !summed[k - 1] && !summed[k]) {  // the kept groups either side join
@@ -154,7 +179,17 @@ void sum_to(const float* g, const Dims& g_shape, float* out, const Dims& shape) 
       summed.erase(summed.begin() + k);
     }
   }
-  std::memcpy(out, src, sizeof(float) * static_cast<size_t>(n));  // nothing summed: same elements
+  // nothing summed: the same elements
+  if (src.y) binary_same(BinaryOp::Mul, src.x, src.y, out, n);
+  else std::memcpy(out, src.x, sizeof(float) * static_cast<size_t>(n));
+}
+}  // namespace
+
+float sum_all(const float* x, int64_t n) { return sum_all(Values{x}, n); }
+void sum_dim(const float* x, int64_t outer, int64_t R, int64_t inner, float* out) { sum_dim(Values{x}, outer, R, inner, out); }
+void sum_to(const float* g, const Dims& g_shape, float* out, const Dims& shape) { sum_to(Values{g}, g_shape, out, shape); }
+void sum_to_product(const float* a, const float* b, const Dims& g_shape, float* out, const Dims& shape) {
+  sum_to(Values{a, b}, g_shape, out, shape);
 }
 
 // --- references ---

@@ -71,12 +71,19 @@ Tensor sub(const Tensor& a, const Tensor& b) {
   return y;
 }
 
+// a.grad += dy * other, summed to a's shape. When a was broadcast and other was not (x * row: the row's
+// gradient), the product is summed as it is made, never written.
+static void accumulate_product(const Tensor& a, const Tensor& dy, const Tensor& other) {
+  if (a.shape() != dy.shape() && other.shape() == dy.shape()) accumulate_grad(a, sum_to_product(dy, other, a.shape()));
+  else accumulate_summed(a, dy * other);
+}
+
 // y = a * b. da += dy * b, db += dy * a.
 Tensor mul(const Tensor& a, const Tensor& b) {
   Tensor y = binary_values(Binary::Mul, "mul", a, b);
   record(y, "mul", {a, b}, [a, b](const Tensor& dy) {
-    if (a.requires_grad()) accumulate_summed(a, dy * b);
-    if (b.requires_grad()) accumulate_summed(b, dy * a);
+    if (a.requires_grad()) accumulate_product(a, dy, b);
+    if (b.requires_grad()) accumulate_product(b, dy, a);
   });
   return y;
 }

@@ -76,5 +76,8 @@ namespace microtorch {
 // Undoing broadcasting in a backward (not an op: nothing is recorded): g summed over the dims that
 // broadcasting added or stretched, down to `shape` (a broadcast input's shape).
 Tensor sum_to(const Tensor& g, const Shape& shape);
+// sum_to(a * b, shape) for a and b of one shape, without writing a * b (a product's gradient to a broadcast
+// input: one pass over dy and the other input instead of three).
+Tensor sum_to_product(const Tensor& a, const Tensor& b, const Shape& shape);
 
 }  // namespace microtorch

@@ -11,7 +11,6 @@
 
 namespace microtorch {
 
-
 // g broadcast up to `shape` (copies; not recorded).
 static Tensor broadcast_to(const Tensor& g, const Shape& shape) {
   Tensor out = empty(shape);
@@ -23,6 +22,12 @@ Tensor sum_to(const Tensor& g, const Shape& shape) {
   if (g.shape() == shape) return g;
   Tensor out = empty(shape);
   kernels::sum_to(g.data_ptr<float>(), g.shape(), out.data_ptr<float>(), shape);
+  return out;
+}
+
+Tensor sum_to_product(const Tensor& a, const Tensor& b, const Shape& shape) {
+  Tensor out = empty(shape);
+  kernels::sum_to_product(a.data_ptr<float>(), b.data_ptr<float>(), a.shape(), out.data_ptr<float>(), shape);
   return out;
 }
 
