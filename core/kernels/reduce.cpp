@@ -1,11 +1,12 @@
 // Sums. The plain loops they speed up (the *_reference functions below) keep one accumulator, so each add
 // waits for the previous one and the error grows with the count. Here a row is summed in 64 independent
-// float lanes (16 for short rows; vectorised, and a shorter chain per lane), lanes combined pairwise, blocks of kSumBlock
-// combined in double; a sum over a middle dim adds whole rows (vectorised along the inner dim) in chunks of
-// kRowChunk, the chunk sums added together. sum_to reduces broadcast dims as one or a few (outer, R, inner)
-// sums. Threads split the output (or the blocks), never one accumulator, so results do not depend on them.
-// sum_to_product sums a * b the same way, each block or row of products made in a small scratch buffer just
-// before it is added, so its floats are sum_to's of the written product.
+// float lanes (16 for short rows; vectorised, and a shorter chain per lane), lanes combined pairwise,
+// blocks of kSumBlock combined in double; a sum over a middle dim adds whole rows (vectorised along the
+// inner dim) in chunks of kRowChunk, the chunk sums added together in order. sum_to reduces broadcast dims
+// as one or a few (outer, R, inner) sums. Threads split the outputs, the blocks or the row chunks, never
+// one accumulator, so results do not depend on them. sum_to_product sums a * b the same way, each block or
+// row of products made in a small scratch buffer just before it is added, so its floats are sum_to's of
+// the written product.
 #include "reduce.h"
 
 #include <algorithm>
@@ -19,7 +20,7 @@ namespace microtorch::kernels {
 namespace {
 constexpr int64_t kRowChunk = 256;  // rows added into one float partial before it joins the total
 constexpr int64_t kColTile = 1024;  // columns of a (R, inner) sum handled as one task...
-constexpr int64_t kMinColTile = 128;  // ...or as few as this, so that every thread gets a tile
+constexpr int64_t kMinColTile = 128;  // ...or as few as this, so that every thread gets a task
 
 // acc[k] += acc[k + w] for k < w, then for w/2, ... 1: the lanes combined pairwise. A constant w per
 // step, so each step is a few whole-vector adds in registers.
@@ -68,20 +69,13 @@ float row_sum(Values v, int64_t n) {
   return static_cast<float>(total);
 }
 
-// out[0, cols) = column sums of v (R rows, row stride `stride`), rows added in chunks of kRowChunk.
-void column_sums(Values v, int64_t R, int64_t stride, int64_t cols, float* out) {
-  float part[kColTile], scratch[kColTile];
+// out[0, cols) = column sums of v's first `rows` rows (row stride `stride`; rows <= kRowChunk).
+void chunk_column_sums(Values v, int64_t rows, int64_t stride, int64_t cols, float* __restrict out) {
+  float scratch[kColTile];
   std::fill_n(out, cols, 0.0f);
-  for (int64_t r0 = 0; r0 < R; r0 += kRowChunk) {
-    const int64_t r1 = std::min(R, r0 + kRowChunk);
-    float* __restrict p = R <= kRowChunk ? out : part;  // one chunk: straight into out
-    if (p == part) std::fill_n(part, cols, 0.0f);
-    for (int64_t r = r0; r < r1; ++r) {
-      const float* row = v.at(r * stride).get(cols, scratch);  // seek to row r
-      for (int64_t c = 0; c < cols; ++c) p[c] += row[c];
-    }
-    if (p == part)
-      for (int64_t c = 0; c < cols; ++c) out[c] += part[c];
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* row = v.at(r * stride).get(cols, scratch);  // seek to row r
+    for (int64_t c = 0; c < cols; ++c) out[c] += row[c];
   }
 }
 
@@ -96,7 +90,8 @@ float sum_all(Values v, int64_t n) {
   const int64_t blocks = (n + kSumBlock - 1) / kSumBlock;
   std::vector<float> partial(static_cast<size_t>(blocks));
   parallel_for(0, blocks, std::max<int64_t>(1, kGrain / kSumBlock), [&](int64_t lo, int64_t hi) {
-    for (int64_t k = lo; k < hi; ++k) partial[k] = block_sum(v.at(k * kSumBlock), std::min(kSumBlock, n - k * kSumBlock));
+    for (int64_t k = lo; k < hi; ++k)
+      partial[k] = block_sum(v.at(k * kSumBlock), std::min(kSumBlock, n - k * kSumBlock));
   });
   double total = 0.0;
   for (float p : partial) total += p;
@@ -119,18 +114,32 @@ void sum_dim(Values v, int64_t outer, int64_t R, int64_t inner, float* out) {
     });
     return;
   }
-  // tasks: (o, column tile); each adds R rows of its tile, so a column's order of adds never changes,
-  // whatever the tile width. Narrower tiles when there are fewer than two per thread ((1024, 1024) summed
-  // to (1, 1024) would be one task).
+  // Tasks: (o, column tile, chunk of kRowChunk rows), each summing its rows of its tile into a partial; a
+  // column's partials are then added in chunk order. Neither step depends on the threads, so neither do the
+  // floats. Tiles are narrowed while there are fewer than two tasks per thread.
+  const int64_t chunks = (R + kRowChunk - 1) / kRowChunk;
+  auto tiles_of = [&](int64_t width) { return (inner + width - 1) / width; };
   int64_t width = kColTile;
-  while (width > kMinColTile && outer * ((inner + width - 1) / width) < 2 * num_threads()) width /= 2;
-  const int64_t tiles = (inner + width - 1) / width;
-  parallel_for(0, outer * tiles, std::max<int64_t>(1, kGrain / (R * std::min(inner, width))), [&](int64_t lo, int64_t hi) {
+  while (width > kMinColTile && outer * tiles_of(width) * chunks < 2 * num_threads()) width /= 2;
+  const int64_t tiles = tiles_of(width);
+  std::vector<float> partial(static_cast<size_t>(chunks > 1 ? outer * chunks * inner : 0));  // (outer, chunks, inner)
+  float* dst = chunks > 1 ? partial.data() : out;  // one chunk: straight into out
+  const int64_t task_size = std::min(R, kRowChunk) * std::min(inner, width);
+  parallel_for(0, outer * tiles * chunks, std::max<int64_t>(1, kGrain / task_size), [&](int64_t lo, int64_t hi) {
     for (int64_t t = lo; t < hi; ++t) {
-      const int64_t o = t / tiles, c0 = (t % tiles) * width, cols = std::min(width, inner - c0);
-      column_sums(v.at(o * R * inner + c0), R, inner, cols, out + o * inner + c0);  // seek to x[o, 0, c0]
+      const int64_t o = t / (tiles * chunks), c0 = t / chunks % tiles * width, k = t % chunks;
+      const int64_t cols = std::min(width, inner - c0), r0 = k * kRowChunk, rows = std::min(kRowChunk, R - r0);
+      chunk_column_sums(v.at((o * R + r0) * inner + c0), rows, inner, cols, dst + (o * chunks + k) * inner + c0);
     }
   });
+  for (int64_t o = 0; o < outer && chunks > 1; ++o) {  // out[o] = ((0 + partial[o, 0]) + partial[o, 1]) + ...
+    float* __restrict y = out + o * inner;
+    std::fill_n(y, inner, 0.0f);
+    for (int64_t k = 0; k < chunks; ++k) {
+      const float* p = partial.data() + (o * chunks + k) * inner;
+      for (int64_t c = 0; c < inner; ++c) y[c] += p[c];
+    }
+  }
 }
 
 // sum_to of v: the first (innermost) summed group reads v, the later ones the buffer it wrote.
@@ -186,8 +195,12 @@ void sum_to(Values v, const Dims& g_shape, float* out, const Dims& shape) {
 }  // namespace
 
 float sum_all(const float* x, int64_t n) { return sum_all(Values{x}, n); }
-void sum_dim(const float* x, int64_t outer, int64_t R, int64_t inner, float* out) { sum_dim(Values{x}, outer, R, inner, out); }
-void sum_to(const float* g, const Dims& g_shape, float* out, const Dims& shape) { sum_to(Values{g}, g_shape, out, shape); }
+void sum_dim(const float* x, int64_t outer, int64_t R, int64_t inner, float* out) {
+  sum_dim(Values{x}, outer, R, inner, out);
+}
+void sum_to(const float* g, const Dims& g_shape, float* out, const Dims& shape) {
+  sum_to(Values{g}, g_shape, out, shape);
+}
 void sum_to_product(const float* a, const float* b, const Dims& g_shape, float* out, const Dims& shape) {
   sum_to(Values{a, b}, g_shape, out, shape);
 }
