@@ -8,6 +8,7 @@
 
 #include "../core/autograd.h"
 #include "../core/grad.h"
+#include "../core/kernels/parallel.h"
 #include "init.h"
 #include "layer_norm_rows.h"
 
@@ -31,6 +32,16 @@ static void check_layer_norm(const Tensor& x, const LayerNormFuncOptions& o) {
     throw std::invalid_argument("layer_norm: eps must be finite and >= 0, got " + std::to_string(o.eps()));
 }
 
+constexpr int64_t kRowsPerChunk = 64;  // rows whose weight and bias gradients one partial sums
+
+// The (M) float tensor of shape `shape` whose j-th value is part[0, j] + part[1, j] + ..., part (chunks, M).
+static Tensor chunk_total(const std::vector<double>& part, int64_t M, const Shape& shape) {
+  std::vector<double> total(static_cast<size_t>(M), 0.0);
+  for (size_t k = 0; k < part.size(); k += static_cast<size_t>(M))
+    for (int64_t j = 0; j < M; ++j) total[j] += part[k + j];
+  return tensor(std::vector<float>(total.begin(), total.end()), shape);
+}
+
 // y = x_hat * w + b, x_hat = (x - mean) * rstd per row.
 // dx = rstd * (g - mean(g) - x_hat * mean(g * x_hat)) with g = dy * w; dw += sum_rows dy * x_hat; db += sum_rows dy.
 Tensor layer_norm(const Tensor& x, const LayerNormFuncOptions& o) {
@@ -42,20 +53,34 @@ Tensor layer_norm(const Tensor& x, const LayerNormFuncOptions& o) {
   std::vector<float> mean(static_cast<size_t>(N)), rstd(static_cast<size_t>(N));
   const float* wp = w.defined() ? w.data_ptr<float>() : nullptr;
   const float* bp = b.defined() ? b.data_ptr<float>() : nullptr;
-  for (int64_t n = 0; n < N; ++n)  // row n: (M) values in, (M) out, its mean and rstd
-    detail::layer_norm_row(x.data_ptr<float>() + n * M, wp, bp, M, eps, y.data_ptr<float>() + n * M, &mean[n], &rstd[n]);
+  const float* xp = x.data_ptr<float>();
+  float* yp = y.data_ptr<float>();
+  const int64_t grain = std::max<int64_t>(1, kernels::kGrain / std::max<int64_t>(M, 1));
+  kernels::parallel_for(0, N, grain, [&](int64_t lo, int64_t hi) {
+    for (int64_t n = lo; n < hi; ++n)  // row n: (M) values in, (M) out, its mean and rstd
+      detail::layer_norm_row(xp + n * M, wp, bp, M, eps, yp + n * M, &mean[n], &rstd[n]);
+  });
 
   record(y, "layer_norm", {x, w, b}, [x, w, b, N, M, mean = std::move(mean), rstd = std::move(rstd)](const Tensor& dy) {
     const float* wp = w.defined() ? w.data_ptr<float>() : nullptr;
-    std::vector<double> dw(w.defined() && w.requires_grad() ? M : 0), db(b.defined() && b.requires_grad() ? M : 0);
+    const bool want_dw = w.defined() && w.requires_grad(), want_db = b.defined() && b.requires_grad();
     Tensor dx = x.requires_grad() ? empty(x.shape()) : Tensor();
-    for (int64_t n = 0; n < N; ++n)  // row n of x, dy and dx
-      detail::layer_norm_row_backward(x.data_ptr<float>() + n * M, dy.data_ptr<float>() + n * M, wp, mean[n], rstd[n],
-                                      M, dw.empty() ? nullptr : dw.data(), db.empty() ? nullptr : db.data(),
-                                      dx.defined() ? dx.data_ptr<float>() + n * M : nullptr);
+    // Rows in fixed chunks of kRowsPerChunk, each with its own dw and db partials (double), added in chunk
+    // order after: the threads split the chunks, so the floats are the same for every thread count.
+    const int64_t chunks = (N + kRowsPerChunk - 1) / kRowsPerChunk;
+    std::vector<double> dw_part(want_dw ? chunks * M : 0), db_part(want_db ? chunks * M : 0);  // (chunks, M)
+    const int64_t grain = std::max<int64_t>(1, kernels::kGrain / (kRowsPerChunk * std::max<int64_t>(M, 1)));
+    kernels::parallel_for(0, chunks, grain, [&](int64_t lo, int64_t hi) {
+      for (int64_t k = lo; k < hi; ++k)
+        for (int64_t n = k * kRowsPerChunk; n < std::min(N, (k + 1) * kRowsPerChunk); ++n)  // row n of x, dy, dx
+          detail::layer_norm_row_backward(x.data_ptr<float>() + n * M, dy.data_ptr<float>() + n * M, wp, mean[n],
+                                          rstd[n], M, want_dw ? dw_part.data() + k * M : nullptr,
+                                          want_db ? db_part.data() + k * M : nullptr,
+                                          dx.defined() ? dx.data_ptr<float>() + n * M : nullptr);
+    });
     if (dx.defined()) accumulate_grad(x, dx);
-    if (!dw.empty()) accumulate_grad(w, tensor(std::vector<float>(dw.begin(), dw.end()), w.shape()));
-    if (!db.empty()) accumulate_grad(b, tensor(std::vector<float>(db.begin(), db.end()), b.shape()));
+    if (want_dw) accumulate_grad(w, chunk_total(dw_part, M, w.shape()));
+    if (want_db) accumulate_grad(b, chunk_total(db_part, M, b.shape()));
   });
   return y;
 }

@@ -73,6 +73,45 @@ TEST_CASE("layer_norm: a row with a large mean keeps its precision (sums in doub
   for (size_t j = 0; j < v.size(); ++j) CHECK(y[j] == Approx(j % 2 ? 1.0 : -1.0).margin(1e-5));
 }
 
+// The rows are split among threads and the weight and bias gradients summed in fixed chunks of rows: the
+// floats must not depend on the thread count, and the chunked sums must match one plain sum over all rows.
+TEST_CASE("layer_norm: 1 and 2 threads give the same floats, and dw and db match plain sums over the rows") {
+  const int saved = mt::get_num_threads();
+  const int64_t N = 1000, M = 100;  // 1000 rows: 16 chunks, enough elements for both threads
+  const mt::Tensor x = mt::randn({N, M}) * 3.0f + 1.0f, w0 = mt::randn({M}), b0 = mt::randn({M}), g = mt::randn({N, M});
+  auto run = [&](int threads) {
+    mt::set_num_threads(threads);
+    const mt::Tensor xl = x.detach().requires_grad_(true), w = w0.detach().requires_grad_(true),
+                     b = b0.detach().requires_grad_(true);
+    const mt::Tensor y = F::layer_norm(xl, F::LayerNormFuncOptions({M}).weight(w).bias(b));
+    y.backward(g);
+    return std::vector<std::vector<float>>{y.to_vector<float>(), xl.grad().to_vector<float>(),
+                                           w.grad().to_vector<float>(), b.grad().to_vector<float>()};
+  };
+  const auto one = run(1), two = run(2);
+  mt::set_num_threads(saved);
+  for (size_t k = 0; k < one.size(); ++k) REQUIRE(one[k] == two[k]);
+  // dw[j] = sum_n g[n, j] * x_hat[n, j], db[j] = sum_n g[n, j], in double with x_hat from a double mean and var
+  const auto xv = x.to_vector<float>(), gv = g.to_vector<float>();
+  std::vector<double> dw(M, 0.0), db(M, 0.0);
+  for (int64_t n = 0; n < N; ++n) {
+    double mean = 0.0, var = 0.0;
+    for (int64_t j = 0; j < M; ++j) mean += xv[n * M + j];
+    mean /= M;
+    for (int64_t j = 0; j < M; ++j) var += (xv[n * M + j] - mean) * (xv[n * M + j] - mean);
+    const double rstd = 1.0 / std::sqrt(var / M + 1e-5);
+    for (int64_t j = 0; j < M; ++j) {
+      dw[j] += gv[n * M + j] * (xv[n * M + j] - mean) * rstd;
+      db[j] += gv[n * M + j];
+    }
+  }
+  for (int64_t j = 0; j < M; ++j) {
+    INFO("column " << j);
+    REQUIRE(std::fabs(one[2][j] - dw[j]) <= 1e-4 * (1.0 + std::fabs(dw[j])));
+    REQUIRE(std::fabs(one[3][j] - db[j]) <= 1e-5 * (1.0 + std::fabs(db[j])));
+  }
+}
+
 TEST_CASE("gelu (exact and tanh) and logsigmoid: values and gradcheck") {
   const mt::Tensor x = mt::tensor(std::vector<float>{-100, -1, 0, 1, 100}, {5});
   const auto exact = F::gelu(x).to_vector<float>();
