@@ -45,9 +45,10 @@ double median_seconds(const Workload& fn, int warmup, int reps, int inner = 1);
 // A block: a settle pause, one untimed call, then `inner` timed calls; seconds per call (common.cpp says why).
 double timed_block(const Workload& fn, int inner);
 
-// One side of a comparison, wherever it runs: `once` calls its workload once, `block` times a block of calls.
+// One side of a comparison, wherever it runs: `calls(n)` calls its workload n times, `block` times a block of
+// calls.
 struct Side {
-  std::function<void()> once;
+  std::function<void(int n)> calls;
   std::function<double(int inner)> block;
 };
 Side here(const Workload& fn);  // a workload of this process

@@ -98,9 +98,10 @@ double median_seconds(const Workload& fn, int warmup, int reps, int inner) {
 
 // Each block first settles (a pause, so the other side's idle workers stop spinning on the second core:
 // libtorch's OpenMP workers, in the peer process, poll for 0.5-3 ms after each op with bench/run's
-// GOMP_SPINCOUNT, 6-18 ms without) and runs fn once untimed (which pays the other workload's leftovers: the dirty cache lines it
-// leaves to write back, ~1 ms after a 25 MB memcpy, and its workers' wake-up), then times `inner` calls.
-// Each workload is so timed in its own steady state, as in a loop of its own. BENCH_SETTLE_US sets the pause.
+// GOMP_SPINCOUNT, 6-18 ms without) and runs fn once untimed (which pays the other workload's leftovers:
+// the dirty cache lines it leaves to write back, ~1 ms after a 25 MB memcpy, and its workers' wake-up),
+// then times `inner` calls. Each workload is so timed in its own steady state, as in a loop of its own.
+// BENCH_SETTLE_US sets the pause.
 double timed_block(const Workload& fn, int inner) {
   const char* e = std::getenv("BENCH_SETTLE_US");
   std::this_thread::sleep_for(std::chrono::microseconds(e ? std::atoi(e) : 3000));
@@ -111,13 +112,16 @@ double timed_block(const Workload& fn, int inner) {
 }
 
 Side here(const Workload& fn) {
-  return {fn, [fn](int inner) { return timed_block(fn, inner); }};
+  return {[fn](int n) {
+            for (int i = 0; i < n; ++i) fn();
+          },
+          [fn](int inner) { return timed_block(fn, inner); }};
 }
 
 Pair median_pair(const Side& a, const Side& b, int warmup, int reps, int inner) {
-  for (int i = 0; i < warmup * inner; ++i) {
-    a.once();
-    b.once();
+  for (int i = 0; i < warmup; ++i) {  // a block's worth of calls each, alternating
+    a.calls(inner);
+    b.calls(inner);
   }
   std::vector<double> ta, tb;
   for (int r = 0; r < reps; ++r) {

@@ -43,7 +43,7 @@ int peak(const std::string& name, int n) {
   const int64_t base = bench::status_bytes("VmRSS:");
   bench::Workload fn = bench::mt_workload(name);
 #ifdef MICROTORCH_BENCH_LIBTORCH
-  if (name == "torch_gpt") fn = bench::torch_gpt_step();
+  if (name == "torch_gpt") fn = bench::torch_workload("gpt");
 #endif
   if (!fn) return 2;
   for (int i = 0; i < n; ++i) fn();

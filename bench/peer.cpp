@@ -93,7 +93,7 @@ double ask(const std::string& request) {
 }  // namespace
 
 Side libtorch(const std::string& name) {
-  return {[name] { ask("once 1 " + name); },
+  return {[name](int n) { ask("once " + std::to_string(n) + " " + name); },
           [name](int inner) { return ask("block " + std::to_string(inner) + " " + name); }};
 }
 

@@ -21,7 +21,6 @@ static Tensor copy_of(const Tensor& t) {
   return out;
 }
 
-
 // True when no other handle or view reaches g's storage, so keeping g aliases nothing.
 static bool sole_handle(const Tensor& g) {
   return detail::shared_impl(g).use_count() == 1 && detail::impl_ptr(g)->storage.use_count() == 1;
