@@ -6,13 +6,19 @@
 #include <string>
 
 #include "kernels/parallel.h"
+#include "kernels/thread_binding.h"
 #include "tensor.h"
 
 namespace microtorch {
 
 void set_num_threads(int n) {
   if (n < 1) throw std::invalid_argument("set_num_threads: expected n >= 1, got " + std::to_string(n));
-  openblas_set_num_threads(n);
+  {
+    // OpenBLAS may start its threads here; under OMP_PROC_BIND the pool has pinned this thread to one CPU,
+    // and threads started from it would share that one (a 2-thread SGEMM measured at 1.5x its time).
+    kernels::UnpinnedScope unpinned;
+    openblas_set_num_threads(n);
+  }
   kernels::set_num_threads(n);
 }
 

@@ -323,6 +323,36 @@ TEST_CASE("kernels: bind_this_thread pins a thread to the k-th CPU after the fir
   }
 }
 
+// set_num_threads starts OpenBLAS's threads inside an UnpinnedScope, so they may use every CPU the process
+// could, not only the one the pool pinned the caller to.
+TEST_CASE("kernels: an UnpinnedScope widens a pinned thread to the process's CPUs, then pins it back") {
+  int before = 0, pinned = 0, inside = 0, after = 0;
+  bool bound = false;
+  std::thread t([&] {
+    cpu_set_t s;
+    sched_getaffinity(0, sizeof s, &s);
+    before = CPU_COUNT(&s);
+    bound = K::bind_this_thread(0, 0);
+    sched_getaffinity(0, sizeof s, &s);
+    pinned = CPU_COUNT(&s);
+    {
+      K::UnpinnedScope unpinned;
+      sched_getaffinity(0, sizeof s, &s);
+      inside = CPU_COUNT(&s);
+    }
+    sched_getaffinity(0, sizeof s, &s);
+    after = CPU_COUNT(&s);
+  });
+  t.join();
+  if (!bound) {
+    WARN("this system refused the pinning (a cpuset without that CPU?)");
+    return;
+  }
+  CHECK(pinned == 1);
+  CHECK(inside == before);  // this test's threads start with the process's mask, as the first pinned one did
+  CHECK(after == 1);
+}
+
 TEST_CASE("kernels: a forked child runs parallel kernels with its own pool") {
   ThreadsGuard guard;
   mt::set_num_threads(2);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <mutex>
 #include <cstring>
 
 namespace microtorch::kernels {
@@ -21,7 +22,15 @@ bool thread_binding_requested() {
   return on;
 }
 
+namespace {
+// The mask of the first thread bind_this_thread pinned, as it was before: what the process could use.
+std::once_flag g_original_once;
+cpu_set_t g_original;
+bool g_original_known = false;
+}  // namespace
+
 bool bind_this_thread(int first, int k) {
+  std::call_once(g_original_once, [] { g_original_known = sched_getaffinity(0, sizeof g_original, &g_original) == 0; });
   const long online = sysconf(_SC_NPROCESSORS_ONLN);
   if (online < 1 || online > CPU_SETSIZE) return false;
   cpu_set_t set;
@@ -33,6 +42,15 @@ bool bind_this_thread(int first, int k) {
 int current_cpu() {
   const int cpu = sched_getcpu();
   return cpu < 0 ? 0 : cpu;
+}
+
+UnpinnedScope::UnpinnedScope() {
+  if (!g_original_known || sched_getaffinity(0, sizeof saved_, &saved_) != 0) return;
+  widened_ = sched_setaffinity(0, sizeof g_original, &g_original) == 0;
+}
+
+UnpinnedScope::~UnpinnedScope() {
+  if (widened_) sched_setaffinity(0, sizeof saved_, &saved_);
 }
 
 }  // namespace microtorch::kernels
