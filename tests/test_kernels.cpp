@@ -5,17 +5,11 @@
 #include <microtorch/core/kernels/elementwise.h>
 #include <microtorch/core/kernels/gather.h>
 #include <microtorch/core/kernels/parallel.h>
-#include <microtorch/core/kernels/thread_binding.h>
 #include <microtorch/core/kernels/reduce.h>
 #include <microtorch/microtorch.h>
 
-#include <sched.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cmath>
 #include <random>
-#include <thread>
 #include <microtorch/core/huge_pages.h>
 #include <microtorch/core/tensor_access.h>
 
@@ -298,77 +292,6 @@ TEST_CASE("kernels: the streaming gather matches the reference for every count o
         REQUIRE(differ == 0);
       }
   }
-}
-
-// OMP_PROC_BIND's pinning (thread_binding.cpp): a thread asking for the CPU after CPU 0 ends up allowed on
-// exactly that one, wrapping round the online CPUs.
-TEST_CASE("kernels: bind_this_thread pins a thread to the k-th CPU after the first") {
-  const long online = sysconf(_SC_NPROCESSORS_ONLN);
-  for (int k : {1, static_cast<int>(online) + 1}) {
-    cpu_set_t got;
-    CPU_ZERO(&got);
-    bool bound = false;
-    std::thread t([&] {
-      bound = K::bind_this_thread(0, k);
-      sched_getaffinity(0, sizeof got, &got);
-    });
-    t.join();
-    INFO("k " << k << ", online CPUs " << online);
-    if (!bound) {
-      WARN("this system refused the pinning (a cpuset without that CPU?)");
-      continue;
-    }
-    CHECK(CPU_COUNT(&got) == 1);
-    CHECK(CPU_ISSET(static_cast<int>(k % online), &got));
-  }
-}
-
-// set_num_threads starts OpenBLAS's threads inside an UnpinnedScope, so they may use every CPU the process
-// could, not only the one the pool pinned the caller to.
-TEST_CASE("kernels: an UnpinnedScope widens a pinned thread to the process's CPUs, then pins it back") {
-  int before = 0, pinned = 0, inside = 0, after = 0;
-  bool bound = false;
-  std::thread t([&] {
-    cpu_set_t s;
-    sched_getaffinity(0, sizeof s, &s);
-    before = CPU_COUNT(&s);
-    bound = K::bind_this_thread(0, 0);
-    sched_getaffinity(0, sizeof s, &s);
-    pinned = CPU_COUNT(&s);
-    {
-      K::UnpinnedScope unpinned;
-      sched_getaffinity(0, sizeof s, &s);
-      inside = CPU_COUNT(&s);
-    }
-    sched_getaffinity(0, sizeof s, &s);
-    after = CPU_COUNT(&s);
-  });
-  t.join();
-  if (!bound) {
-    WARN("this system refused the pinning (a cpuset without that CPU?)");
-    return;
-  }
-  CHECK(pinned == 1);
-  CHECK(inside == before);  // this test's threads start with the process's mask, as the first pinned one did
-  CHECK(after == 1);
-}
-
-TEST_CASE("kernels: a forked child runs parallel kernels with its own pool") {
-  ThreadsGuard guard;
-  mt::set_num_threads(2);
-  const mt::Tensor x = mt::randn({1 << 20});
-  const float parent = (x * 2.0f).sum().item<float>();  // the pool's worker is running now
-  const pid_t pid = fork();
-  if (pid == 0) {
-    alarm(30);  // a hang kills the child, and the parent sees it
-    const float child = (x * 2.0f).sum().item<float>();
-    _exit(child == parent ? 0 : 1);
-  }
-  REQUIRE(pid > 0);
-  int status = 0;
-  REQUIRE(waitpid(pid, &status, 0) == pid);
-  REQUIRE(WIFEXITED(status));
-  REQUIRE(WEXITSTATUS(status) == 0);
 }
 
 TEST_CASE("kernels: ops on 0-d, size-1 and 0-size tensors through the public API") {

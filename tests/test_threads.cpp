@@ -1,11 +1,17 @@
 // Threads: the kernels' pool (parallel_for covers every index once, from many callers at once, across
 // resizes, nested calls inline) and the threaded row steps (for_each_row_parallel hands out the rows and
-// floats of the plain for_each_row; plain SGD and SparseAdam give the same weights at 1 and 2 threads).
+// floats of the plain for_each_row; plain SGD and SparseAdam give the same weights at 1 and 2 threads),
+// OMP_PROC_BIND's pinning and its UnpinnedScope, and a forked child's fresh pool.
 #include <catch2/catch.hpp>
 #include <microtorch/core/grad_rows.h>
 #include <microtorch/core/grad_state.h>
 #include <microtorch/core/kernels/parallel.h>
+#include <microtorch/core/kernels/thread_binding.h>
 #include <microtorch/microtorch.h>
+
+#include <sched.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -170,4 +176,75 @@ TEST_CASE("threads: plain SGD and SparseAdam row steps give the same weights at 
     CHECK(sgd_one != steps(1, sparse, adam));  // the runs do train
   }
   CHECK(steps(2, true, sgd) == steps(1, false, sgd));  // sparse at 2 threads == the default mode at 1
+}
+
+// OMP_PROC_BIND's pinning (thread_binding.cpp): a thread asking for the CPU after CPU 0 ends up allowed on
+// exactly that one, wrapping round the online CPUs.
+TEST_CASE("kernels: bind_this_thread pins a thread to the k-th CPU after the first") {
+  const long online = sysconf(_SC_NPROCESSORS_ONLN);
+  for (int k : {1, static_cast<int>(online) + 1}) {
+    cpu_set_t got;
+    CPU_ZERO(&got);
+    bool bound = false;
+    std::thread t([&] {
+      bound = K::bind_this_thread(0, k);
+      sched_getaffinity(0, sizeof got, &got);
+    });
+    t.join();
+    INFO("k " << k << ", online CPUs " << online);
+    if (!bound) {
+      WARN("this system refused the pinning (a cpuset without that CPU?)");
+      continue;
+    }
+    CHECK(CPU_COUNT(&got) == 1);
+    CHECK(CPU_ISSET(static_cast<int>(k % online), &got));
+  }
+}
+
+// set_num_threads starts OpenBLAS's threads inside an UnpinnedScope, so they may use every CPU the process
+// could, not only the one the pool pinned the caller to.
+TEST_CASE("kernels: an UnpinnedScope widens a pinned thread to the process's CPUs, then pins it back") {
+  int before = 0, pinned = 0, inside = 0, after = 0;
+  bool bound = false;
+  std::thread t([&] {
+    cpu_set_t s;
+    sched_getaffinity(0, sizeof s, &s);
+    before = CPU_COUNT(&s);
+    bound = K::bind_this_thread(0, 0);
+    sched_getaffinity(0, sizeof s, &s);
+    pinned = CPU_COUNT(&s);
+    {
+      K::UnpinnedScope unpinned;
+      sched_getaffinity(0, sizeof s, &s);
+      inside = CPU_COUNT(&s);
+    }
+    sched_getaffinity(0, sizeof s, &s);
+    after = CPU_COUNT(&s);
+  });
+  t.join();
+  if (!bound) {
+    WARN("this system refused the pinning (a cpuset without that CPU?)");
+    return;
+  }
+  CHECK(pinned == 1);
+  CHECK(inside == before);  // this test's threads start with the process's mask, as the first pinned one did
+  CHECK(after == 1);
+}
+
+TEST_CASE("kernels: a forked child runs parallel kernels with its own pool") {
+  ThreadsGuard guard;
+  mt::set_num_threads(2);
+  const mt::Tensor x = mt::randn({1 << 20});
+  const float parent = (x * 2.0f).sum().item<float>();  // the pool's worker is running now
+  const pid_t pid = fork();
+  if (pid == 0) {
+    alarm(30);  // a hang kills the child, and the parent sees it
+    const float child = (x * 2.0f).sum().item<float>();
+    _exit(child == parent ? 0 : 1);
+  }
+  REQUIRE(pid > 0);
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
 }

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <mutex>
 #include <cstring>
+#include <mutex>
 
 namespace microtorch::kernels {
 
