@@ -3,6 +3,7 @@
 // float order, and the reads (dense_copy, norm, and for_each_row, which optimizers step rows with). The
 // dense transitions are in grad_state.cpp.
 #include "grad_rows.h"
+#include "id_sort.h"
 
 #include <algorithm>
 #include <cmath>
@@ -206,7 +207,7 @@ void GradState::group_rows(int64_t C) const {
   std::vector<std::pair<int64_t, size_t>>& order = order_;
   order.resize(refs.size());
   for (size_t k = 0; k < refs.size(); ++k) order[k] = {refs[k].id, k};
-  std::sort(order.begin(), order.end());
+  sort_by_id(order, order_scratch_);  // by id, each id's rows in arrival order
   std::vector<char>& single = single_;  // single[k]: row k's id is met once
   single.assign(refs.size(), 0);
   groups_.clear();

@@ -94,7 +94,7 @@ class GradState {
     float scale;
   };
   mutable std::vector<RowRef> refs_;
-  mutable std::vector<std::pair<int64_t, size_t>> order_;
+  mutable std::vector<std::pair<int64_t, size_t>> order_, order_scratch_;  // (id, row), sorted by id
   mutable std::vector<char> single_;
   mutable std::vector<std::pair<size_t, size_t>> groups_;
   mutable std::vector<size_t> singles_;
