@@ -171,7 +171,7 @@ bool GradState::for_each_row(int64_t C, const std::function<void(int64_t, const 
   group_rows(C);
   acc_.resize(static_cast<size_t>(C));
   part_.resize(static_cast<size_t>(C));
-  summed_rows(C, 0, groups_.size(), acc_.data(), part_.data(), f);
+  summed_rows(C, 0, groups_.size(), acc_.data(), part_.data(), f, ahead);
   single_rows(C, 0, singles_.size(), acc_.data(), f, ahead);
   return true;
 }
@@ -223,27 +223,39 @@ void GradState::group_rows(int64_t C) const {
     if (single[k]) singles_.push_back(k);
 }
 
+constexpr size_t kGroupsAhead = 4;  // a repeated id has 2-3 rows in a GPT-2 batch: about kRowsAhead rows on
+
 // groups_[lo, hi): each id's rows summed as the dense buffer gets them (per chunk from zero in arrival
-// order, the chunk sums then added), one id at a time in the (C) scratch rows acc and part, which stay in
-// L1: no (u, C) buffer.
-void GradState::summed_rows(int64_t C, size_t lo, size_t hi, float* acc, float* part,
-                            const std::function<void(int64_t, const float*)>& f) const {
+// order, the chunk sums then added to zero), one id at a time in the (C) scratch rows acc and part, which
+// stay in L1: no (u, C) buffer. Neither is filled with zeros: a chunk's first row is fma(src, s, 0), what
+// the fma into a zeroed part gives, and the first chunk's sum is 0 + part, what adding it to a zeroed acc
+// gives. The rows of the group a few groups on are asked for early: they lie anywhere in the chunks.
+void GradState::summed_rows(int64_t C, size_t lo, size_t hi, float* acc, float* part, const RowFn& f,
+                            const AheadFn& ahead) const {
   for (size_t g = lo; g < hi; ++g) {
+    if (g + kGroupsAhead < hi) prefetch_group(C, groups_[g + kGroupsAhead], ahead);
     size_t r = groups_[g].first;
     const size_t end = groups_[g].second;
-    std::fill_n(acc, C, 0.0f);
-    while (r < end) {  // every chunk holding this id, in arrival order
+    for (bool first_chunk = true; r < end; first_chunk = false) {  // every chunk holding this id, in arrival order
       const size_t c = refs_[order_[r].second].chunk;
-      std::fill_n(part, C, 0.0f);
-      for (; r < end && refs_[order_[r].second].chunk == c; ++r) {  // its rows, in order
+      for (bool first_row = true; r < end && refs_[order_[r].second].chunk == c; ++r, first_row = false) {
         const float* src = refs_[order_[r].second].src;
         const float s = refs_[order_[r].second].scale;
-        for (int64_t j = 0; j < C; ++j) part[j] = std::fma(src[j], s, part[j]);
+        if (first_row) for (int64_t j = 0; j < C; ++j) part[j] = std::fma(src[j], s, 0.0f);
+        else for (int64_t j = 0; j < C; ++j) part[j] = std::fma(src[j], s, part[j]);
       }
-      for (int64_t j = 0; j < C; ++j) acc[j] += part[j];
+      if (first_chunk) for (int64_t j = 0; j < C; ++j) acc[j] = 0.0f + part[j];
+      else for (int64_t j = 0; j < C; ++j) acc[j] += part[j];
     }
     f(order_[groups_[g].first].first, acc);
   }
+}
+
+// The first rows of group [begin, end) of order_ and its id's row for the caller (ahead).
+void GradState::prefetch_group(int64_t C, std::pair<size_t, size_t> group, const AheadFn& ahead) const {
+  const size_t last = std::min(group.second, group.first + static_cast<size_t>(kRowsAhead));
+  for (size_t r = group.first; r < last; ++r) prefetch_row(refs_[order_[r].second].src, C * int64_t(sizeof(float)));
+  if (ahead) ahead(order_[group.first].first);
 }
 
 // singles_[lo, hi): the lone rows, in arrival order: a stream through the chunks, not a gather.

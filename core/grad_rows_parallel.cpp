@@ -26,7 +26,7 @@ bool GradState::for_each_row_parallel(int64_t C, const RowFn& f, const AheadFn& 
   group_rows(C);
   kernels::parallel_for(0, static_cast<int64_t>(groups_.size()), grain, [&](int64_t lo, int64_t hi) {
     std::vector<float> scratch(2 * static_cast<size_t>(C));  // acc, part: this chunk's own
-    summed_rows(C, static_cast<size_t>(lo), static_cast<size_t>(hi), scratch.data(), scratch.data() + C, f);
+    summed_rows(C, static_cast<size_t>(lo), static_cast<size_t>(hi), scratch.data(), scratch.data() + C, f, ahead);
   });
   kernels::parallel_for(0, static_cast<int64_t>(singles_.size()), grain, [&](int64_t lo, int64_t hi) {
     std::vector<float> acc(static_cast<size_t>(C));

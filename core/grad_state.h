@@ -82,7 +82,9 @@ class GradState {
   void group_rows(int64_t C) const;
   void tracked_rows(int64_t C, const std::vector<int64_t>& ids, size_t lo, size_t hi, const RowFn& f,
                     const AheadFn& ahead) const;
-  void summed_rows(int64_t C, size_t lo, size_t hi, float* acc, float* part, const RowFn& f) const;
+  void summed_rows(int64_t C, size_t lo, size_t hi, float* acc, float* part, const RowFn& f,
+                   const AheadFn& ahead) const;
+  void prefetch_group(int64_t C, std::pair<size_t, size_t> group, const AheadFn& ahead) const;
   void single_rows(int64_t C, size_t lo, size_t hi, float* acc, const RowFn& f, const AheadFn& ahead) const;
 
   // for_each_row's scratch over a sparse gradient's rows, kept between steps: a fresh (n) vector each step
