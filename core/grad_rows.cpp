@@ -152,7 +152,11 @@ double GradState::norm(double p) const {
     }
     case GradKind::kSparse: {
       const int64_t C = chunks_.empty() ? 0 : chunks_.front().values.shape().back();
-      for_each_row(C, [&](int64_t, const float* grow) { add_row(grow, C); });
+      std::vector<float> row(static_cast<size_t>(C));
+      for_each_row(C, [&](int64_t, const GradRow& g) {
+        g.copy_to(row.data(), C);
+        add_row(row.data(), C);
+      });
       break;
     }
   }
@@ -160,8 +164,7 @@ double GradState::norm(double p) const {
   return p == 2.0 ? std::sqrt(acc) : std::pow(acc, 1.0 / p);
 }
 
-bool GradState::for_each_row(int64_t C, const std::function<void(int64_t, const float*)>& f,
-                             const std::function<void(int64_t)>& ahead) const {
+bool GradState::for_each_row(int64_t C, const RowFn& f, const AheadFn& ahead) const {
   if (kind_ == GradKind::kTracked) {
     const std::vector<int64_t> ids = sorted_unique(touched_);
     tracked_rows(C, ids, 0, ids.size(), f, ahead);
@@ -172,21 +175,20 @@ bool GradState::for_each_row(int64_t C, const std::function<void(int64_t, const 
   acc_.resize(static_cast<size_t>(C));
   part_.resize(static_cast<size_t>(C));
   summed_rows(C, 0, groups_.size(), acc_.data(), part_.data(), f, ahead);
-  single_rows(C, 0, singles_.size(), acc_.data(), f, ahead);
+  single_rows(0, singles_.size(), f, ahead);
   return true;
 }
 
 // The rows of a tracked gradient for ids[lo, hi): row ids[r] of the dense buffer as it is.
-void GradState::tracked_rows(int64_t C, const std::vector<int64_t>& ids, size_t lo, size_t hi,
-                             const std::function<void(int64_t, const float*)>& f,
-                             const std::function<void(int64_t)>& ahead) const {
+void GradState::tracked_rows(int64_t C, const std::vector<int64_t>& ids, size_t lo, size_t hi, const RowFn& f,
+                             const AheadFn& ahead) const {
   const float* dense = dense_.data_ptr<float>();
   for (size_t r = lo; r < hi; ++r) {
     if (r + kRowsAhead < hi) {  // the rows a few ids on: scattered in memory
       prefetch_row(dense + ids[r + kRowsAhead] * C, C * int64_t(sizeof(float)));
       if (ahead) ahead(ids[r + kRowsAhead]);
     }
-    f(ids[r], dense + ids[r] * C);  // row ids[r] of the dense gradient
+    f(ids[r], GradRow{dense + ids[r] * C, 1.0f, true});  // row ids[r] of the dense gradient
   }
 }
 
@@ -247,7 +249,7 @@ void GradState::summed_rows(int64_t C, size_t lo, size_t hi, float* acc, float* 
       if (first_chunk) for (int64_t j = 0; j < C; ++j) acc[j] = 0.0f + part[j];
       else for (int64_t j = 0; j < C; ++j) acc[j] += part[j];
     }
-    f(order_[groups_[g].first].first, acc);
+    f(order_[groups_[g].first].first, GradRow{acc, 1.0f, true});
   }
 }
 
@@ -258,18 +260,13 @@ void GradState::prefetch_group(int64_t C, std::pair<size_t, size_t> group, const
   if (ahead) ahead(order_[group.first].first);
 }
 
-// singles_[lo, hi): the lone rows, in arrival order: a stream through the chunks, not a gather.
-// acc = 0 + fma(src, s, 0), the same floats as summed_rows gives a lone row.
-void GradState::single_rows(int64_t C, size_t lo, size_t hi, float* acc,
-                            const std::function<void(int64_t, const float*)>& f,
-                            const std::function<void(int64_t)>& ahead) const {
+// singles_[lo, hi): the lone rows, in arrival order: a stream through the chunks, not a gather. Each is
+// handed as its chunk holds it (GradRow works out 0 + fma(src, s, 0), the floats summed_rows gives a lone row).
+void GradState::single_rows(size_t lo, size_t hi, const RowFn& f, const AheadFn& ahead) const {
   for (size_t n = lo; n < hi; ++n) {
     if (ahead && n + kRowsAhead < hi) ahead(refs_[singles_[n + kRowsAhead]].id);
     const RowRef& row = refs_[singles_[n]];
-    const float* src = row.src;
-    const float s = row.scale;
-    for (int64_t j = 0; j < C; ++j) acc[j] = 0.0f + std::fma(src[j], s, 0.0f);
-    f(row.id, acc);
+    f(row.id, GradRow{row.src, row.scale, false});
   }
 }
 

@@ -1,7 +1,7 @@
 // GradState::for_each_row_parallel. Plain path it speeds up: GradState::for_each_row (grad_rows.cpp).
 // Each distinct id's row is summed and handed out by the same code (summed_rows, single_rows,
 // tracked_rows), on whichever thread owns that id's place in the list: a thread takes a contiguous run of
-// the list (parallel_for's fixed chunks) with its own (C) scratch rows, so every grow holds the floats the
+// the list (parallel_for's fixed chunks) with its own (C) scratch rows, so every row holds the floats the
 // plain path gives it, for every thread count. Only the order in which rows are handed out changes, which
 // an update of row id alone (plain SGD, SparseAdam) cannot see.
 #include <algorithm>
@@ -29,8 +29,7 @@ bool GradState::for_each_row_parallel(int64_t C, const RowFn& f, const AheadFn& 
     summed_rows(C, static_cast<size_t>(lo), static_cast<size_t>(hi), scratch.data(), scratch.data() + C, f, ahead);
   });
   kernels::parallel_for(0, static_cast<int64_t>(singles_.size()), grain, [&](int64_t lo, int64_t hi) {
-    std::vector<float> acc(static_cast<size_t>(C));
-    single_rows(C, static_cast<size_t>(lo), static_cast<size_t>(hi), acc.data(), f, ahead);
+    single_rows(static_cast<size_t>(lo), static_cast<size_t>(hi), f, ahead);
   });
   return true;
 }

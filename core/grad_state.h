@@ -13,6 +13,7 @@
 // Optimizers read rows only through for_each_row, which owns the float order that makes a sparse or
 // tracked step bit-identical to the dense one.
 #pragma once
+#include <cmath>
 #include <functional>
 #include <utility>
 #include <vector>
@@ -29,6 +30,21 @@ struct RowChunk {
 };
 
 enum class GradKind { kNone, kDense, kTracked, kSparse };
+
+// One row of the dense gradient as for_each_row hands it out: g[j] is its j-th float. A lone row of a sparse
+// gradient is read straight from its chunk: the dense buffer's 0 + v * s (one rounding, then + 0, which makes
+// a -0 into +0), worked out as the optimizer reads it, so the row is never copied (a copy then an update of
+// the row took twice the time of the update alone, both waiting on memory). Any other row is handed as it is.
+struct GradRow {
+  const float* src;  // (C)
+  float scale;       // for a lone row: its factor
+  bool as_is;        // src is the row itself (summed rows, a tracked buffer's row)
+
+  float operator[](int64_t j) const { return as_is ? src[j] : 0.0f + std::fma(src[j], scale, 0.0f); }
+  void copy_to(float* out, int64_t C) const {
+    for (int64_t j = 0; j < C; ++j) out[j] = (*this)[j];
+  }
+};
 
 class GradState {
  public:
@@ -59,16 +75,16 @@ class GradState {
   const std::vector<RowChunk>& chunks() const { return chunks_; }  // kSparse
 
   // The gradient's rows for an optimizer that updates rows only (plain SGD, SparseAdam): calls
-  // f(id, grow) once per distinct row, grow (C) being that row of the dense gradient, same floats (per
+  // f(id, g) once per distinct row, g (C) being that row of the dense gradient, same floats (per
   // chunk summed from zero in id order, chunk sums added in arrival order, as the dense buffer gets them).
   // ahead(id) is called a few rows before f(id) so the caller can prefetch its own row. Returns false and
   // calls nothing unless the state is kTracked or kSparse.
-  bool for_each_row(int64_t C, const std::function<void(int64_t id, const float* grow)>& f,
+  bool for_each_row(int64_t C, const std::function<void(int64_t id, const GradRow& g)>& f,
                     const std::function<void(int64_t id)>& ahead = {}) const;
   // The same calls spread over the kernels' threads (grad_rows_parallel.cpp): each thread takes a run of
-  // distinct ids with its own scratch rows, so each grow holds the same floats; f (and ahead) must be safe
+  // distinct ids with its own scratch rows, so each g holds the same floats; f (and ahead) must be safe
   // to call at once for different ids. for_each_row is its plain path and the tests' oracle.
-  bool for_each_row_parallel(int64_t C, const std::function<void(int64_t id, const float* grow)>& f,
+  bool for_each_row_parallel(int64_t C, const std::function<void(int64_t id, const GradRow& g)>& f,
                              const std::function<void(int64_t id)>& ahead = {}) const;
 
  private:
@@ -77,7 +93,7 @@ class GradState {
 
   // for_each_row's pieces (grad_rows.cpp), shared with for_each_row_parallel so both give the same floats:
   // group_rows fills the scratch below; the others hand out a range of rows.
-  using RowFn = std::function<void(int64_t, const float*)>;
+  using RowFn = std::function<void(int64_t, const GradRow&)>;
   using AheadFn = std::function<void(int64_t)>;
   void group_rows(int64_t C) const;
   void tracked_rows(int64_t C, const std::vector<int64_t>& ids, size_t lo, size_t hi, const RowFn& f,
@@ -85,7 +101,7 @@ class GradState {
   void summed_rows(int64_t C, size_t lo, size_t hi, float* acc, float* part, const RowFn& f,
                    const AheadFn& ahead) const;
   void prefetch_group(int64_t C, std::pair<size_t, size_t> group, const AheadFn& ahead) const;
-  void single_rows(int64_t C, size_t lo, size_t hi, float* acc, const RowFn& f, const AheadFn& ahead) const;
+  void single_rows(size_t lo, size_t hi, const RowFn& f, const AheadFn& ahead) const;
 
   // for_each_row's scratch over a sparse gradient's rows, kept between steps: a fresh (n) vector each step
   // is above glibc's mmap threshold for a GPT-2 batch (8192 rows x 32 bytes) and page-faults every time.

@@ -104,9 +104,9 @@ void SGD::plain_rows_step(const Tensor& p, const SGDOptions& o) {
   float* w = p.data_ptr<float>();
   detail::find_grad_state(p)->for_each_row_parallel(
       C,
-      [w, C, neg_lr](int64_t id, const float* grow) {
+      [w, C, neg_lr](int64_t id, const detail::GradRow& g) {
         float* wr = w + id * C;  // seek to row id
-        for (int64_t j = 0; j < C; ++j) wr[j] = std::fma(grow[j], neg_lr, wr[j]);
+        for (int64_t j = 0; j < C; ++j) wr[j] = std::fma(g[j], neg_lr, wr[j]);
       },
       [w, C](int64_t id) { detail::prefetch_row(w + id * C, C * int64_t(sizeof(float)), true); });
 }

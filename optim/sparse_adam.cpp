@@ -84,12 +84,12 @@ void SparseAdam::step() {
     float* v = s.exp_avg_sq.data_ptr<float>();
     g->for_each_row_parallel(
         C,
-        [=](int64_t id, const float* grow) {
+        [=](int64_t id, const detail::GradRow& g) {
           float* wr = w + id * C;  // seek to row id of the weight and of both moments
           float* mr = m + id * C;
           float* vr = v + id * C;
           for (int64_t j = 0; j < C; ++j) {
-            const float gj = grow[j], m_old = mr[j], v_old = vr[j];
+            const float gj = g[j], m_old = mr[j], v_old = vr[j];
             const float dm = (gj - m_old) * keep1;
             const float dv = (gj * gj - v_old) * keep2;
             mr[j] = m_old + dm;

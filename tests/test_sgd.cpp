@@ -183,7 +183,7 @@ TEST_CASE("sgd: the default dense mode steps and zeroes only the touched rows, r
     const mt::detail::GradState& g = *mt::detail::find_grad_state(emb.weight);
     CHECK(g.kind() == mt::detail::GradKind::kTracked);
     std::vector<int64_t> rows;
-    g.for_each_row(3, [&rows](int64_t id, const float*) { rows.push_back(id); });
+    g.for_each_row(3, [&rows](int64_t id, const mt::detail::GradRow&) { rows.push_back(id); });
     CHECK(rows == (step == 42 ? std::vector<int64_t>{42} : std::vector<int64_t>{step, 42}));
     opt.step();
     opt.zero_grad();

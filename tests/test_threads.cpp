@@ -105,13 +105,15 @@ TEST_CASE("threads: for_each_row_parallel hands out for_each_row's rows and floa
     const mt::detail::GradState& g = *mt::detail::find_grad_state(emb.weight);
     REQUIRE(g.kind() == (sparse ? mt::detail::GradKind::kSparse : mt::detail::GradKind::kTracked));
     std::map<int64_t, std::vector<float>> plain, threaded;
-    g.for_each_row(C, [&](int64_t id, const float* row) {
+    g.for_each_row(C, [&](int64_t id, const mt::detail::GradRow& row) {
       REQUIRE(plain.count(id) == 0);
-      plain[id].assign(row, row + C);
+      plain[id].resize(C);
+      row.copy_to(plain[id].data(), C);
     });
     std::mutex m;
-    g.for_each_row_parallel(C, [&](int64_t id, const float* row) {
-      std::vector<float> copy(row, row + C);
+    g.for_each_row_parallel(C, [&](int64_t id, const mt::detail::GradRow& row) {
+      std::vector<float> copy(C);
+      row.copy_to(copy.data(), C);
       std::lock_guard<std::mutex> lock(m);
       REQUIRE(threaded.count(id) == 0);
       threaded[id] = std::move(copy);
