@@ -6,6 +6,7 @@
 #include <microtorch/microtorch.h>
 
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "conformance.h"
@@ -169,6 +170,31 @@ TEST_CASE("sgd: a sparse step holds only rows, never a (V, C) buffer") {
     opt.step();
     CHECK(mt::detail::find_grad_state(emb.weight)->kind() == mt::detail::GradKind::kSparse);  // the step read rows
   }
+}
+
+TEST_CASE("sgd: a sparse gradient's rows as read by a step keep the dense gradient's signed zeros") {
+  // Lone rows are read straight from the chunk (GradRow): the dense gradient's 0 + fma(v, s, 0) makes -0
+  // and a product that underflows to -0 into +0, and a step must see those floats, not the chunk's.
+  mt::nn::Embedding emb(mt::nn::EmbeddingOptions(6, 4).sparse(true).scale_grad_by_freq(true));
+  const float tiny = -std::numeric_limits<float>::denorm_min();
+  auto out = emb(mt::tensor(std::vector<int64_t>{0, 1, 1, 3}, {4}));
+  out.backward(mt::tensor(std::vector<float>{-0.0f, 0.0f, tiny, 1.0f,  tiny, -0.0f, 2.0f, -0.0f,
+                                             tiny, -0.0f, -2.0f, 3.0f,  -0.0f, -0.0f, -0.0f, -0.0f}, {4, 4}));
+  const mt::detail::GradState& g = *mt::detail::find_grad_state(emb.weight);
+  REQUIRE(g.kind() == mt::detail::GradKind::kSparse);
+  std::vector<float> rows(24, 7.0f);  // 7: the rows not handed out
+  g.for_each_row(4, [&](int64_t id, const mt::detail::GradRow& row) { row.copy_to(rows.data() + id * 4, 4); });
+  CHECK(!std::signbit(rows[0]));   // row 0, lone: -0 -> +0
+  CHECK(rows[2] == tiny);          // a lone denormal stays
+  CHECK(!std::signbit(rows[12]));  // row 3, lone: every -0 -> +0
+  CHECK(!std::signbit(rows[4]));   // row 1, twice (scale 1/2): tiny / 2 underflows to -0, then 0 + -0
+  const std::vector<float> dense = emb.weight.grad().to_vector<float>();
+  for (int64_t id : {0, 1, 3})
+    for (int64_t j = 0; j < 4; ++j) {
+      INFO("row " << id << ", column " << j);
+      CHECK(conformance::bits(mt::tensor(std::vector<float>{rows[id * 4 + j]}, {1})) ==
+            conformance::bits(mt::tensor(std::vector<float>{dense[id * 4 + j]}, {1})));
+    }
 }
 
 TEST_CASE("sgd: the default dense mode steps and zeroes only the touched rows, reusing the buffer") {
