@@ -63,10 +63,13 @@ struct Values {
   }
 };
 
-float block_sum(Values v, int64_t n) {
+// Products go through a scratch block first, in a function of their own: the block's 16 KB frame on every
+// call of a plain sum cost the short rows of x.mean(-1) (8192 x 128) ~8% of their time.
+[[gnu::noinline]] float product_block_sum(Values v, int64_t n) {
   float scratch[kSumBlock];
   return block_sum(v.get(n, scratch), n);
 }
+float block_sum(Values v, int64_t n) { return v.y ? product_block_sum(v, n) : block_sum(v.x, n); }
 
 // The sum of one contiguous row, block by block (one thread).
 float row_sum(Values v, int64_t n) {
