@@ -10,7 +10,7 @@
 #include <new>
 #include <vector>
 
-#include "huge_pages.h"
+#include "kernels/huge_pages.h"
 #include "tensor.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -23,9 +23,9 @@
 
 namespace microtorch {
 
-using detail::alloc_huge;
-using detail::free_huge;
-using detail::kHugePageMinBytes;
+using kernels::alloc_huge;
+using kernels::free_huge;
+using kernels::kHugePageMinBytes;
 
 // Hands allocate_shared blocks `extra` bytes longer than it asks for, so the storage's bytes fit behind
 // the control block and the Storage in it: one heap allocation per storage, not two. A plain allocation

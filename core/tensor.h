@@ -66,6 +66,8 @@ class Tensor {
   explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
 
   bool defined() const { return impl_ != nullptr; }
+  bool is_same(const Tensor& other) const { return impl_ == other.impl_; }  // the same tensor, not equal values
+  TensorImpl* unsafeGetTensorImpl() const { return impl_.get(); }            // identity, as libtorch's (hashing)
   const Shape& shape() const { return impl().shape; }
   int64_t dim() const { return static_cast<int64_t>(impl().shape.size()); }
   int64_t size(int64_t d) const;  // negative d counts from the end

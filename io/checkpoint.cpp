@@ -6,8 +6,8 @@
 #include <unordered_map>
 
 #include "../core/autograd.h"
-#include "atomic_file.h"
-#include "untrusted.h"
+#include "files/atomic_file.h"
+#include "files/untrusted.h"
 
 namespace microtorch {
 

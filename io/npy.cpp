@@ -19,7 +19,7 @@
 #include <xtensor/xarray.hpp>
 #include <xtensor/xnpy.hpp>
 
-#include "atomic_file.h"
+#include "files/atomic_file.h"
 
 namespace microtorch {
 

@@ -12,9 +12,8 @@
 #include <stdexcept>
 
 #include "../core/autograd.h"
-#include "../core/grad_state.h"
-#include "../core/tensor_access.h"
-#include "adam_kernel.h"
+#include "../core/grad/door.h"
+#include "../core/kernels/adam.h"
 
 namespace microtorch::optim {
 
@@ -56,7 +55,7 @@ static void adam_update(const Tensor& p, const Tensor& grad, AdamParamState& s, 
   const double lr = o.lr(), wd = o.weight_decay();
   const double bc1 = 1.0 - std::pow(beta1, static_cast<double>(s.step));
   const double bc2 = 1.0 - std::pow(beta2, static_cast<double>(s.step));
-  microtorch::detail::AdamScalars k;
+  kernels::AdamScalars k;
   k.decoupled = decoupled;
   k.weight_decay = wd != 0.0;
   k.b1 = static_cast<float>(beta1);
@@ -69,7 +68,7 @@ static void adam_update(const Tensor& p, const Tensor& grad, AdamParamState& s, 
   k.eps = static_cast<float>(o.eps());
   k.neg_step = static_cast<float>(-(lr / bc1));
   float* vmax = o.amsgrad() ? s.max_exp_avg_sq.data_ptr<float>() : nullptr;
-  microtorch::detail::adam_kernel(p.data_ptr<float>(), grad.data_ptr<float>(), s.exp_avg.data_ptr<float>(),
+  kernels::adam_kernel(p.data_ptr<float>(), grad.data_ptr<float>(), s.exp_avg.data_ptr<float>(),
                       s.exp_avg_sq.data_ptr<float>(), vmax, p.numel(), k);
 }
 
@@ -80,8 +79,7 @@ static void adam_step(const std::vector<Tensor>& params, std::vector<AdamParamSt
   NoGradGuard no_grad;
   for (size_t i = 0; i < params.size(); ++i) {
     const Tensor& p = params[i];
-    const detail::GradState* g = detail::find_grad_state(p);
-    if (!g || !g->defined()) continue;
+    if (grad::kind(p) == grad::Kind::kNone) continue;
     const O& o = options_of(i);
     AdamParamState& s = states[i];
     if (s.step == 0) {
@@ -91,8 +89,8 @@ static void adam_step(const std::vector<Tensor>& params, std::vector<AdamParamSt
     } else if (o.amsgrad() && !s.max_exp_avg_sq.defined()) {  // amsgrad switched on after the start
       s.max_exp_avg_sq = zeros(p.shape());
     }
-    adam_update(p, g->dense_copy(p.shape()), s, o, decoupled);
-    detail::bump_version(p);
+    adam_update(p, grad::dense(p), s, o, decoupled);
+    grad::bump_version(p);
   }
 }
 

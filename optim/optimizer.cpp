@@ -6,8 +6,8 @@
 #include <unordered_map>
 
 #include "../core/grad.h"
+#include "../core/grad/door.h"
 #include "../nn/module.h"
-#include "../core/tensor_access.h"
 
 namespace microtorch::optim {
 
@@ -55,7 +55,7 @@ Optimizer::Optimizer(std::vector<OptimizerParamGroup> groups, std::unique_ptr<Op
                                     dtype_name(p.dtype()) + (p.is_leaf() ? " leaf" : " non-leaf") + " of shape " +
                                     shape_str(p.shape()));
       for (const Tensor& q : params_)
-        if (detail::impl_ptr(q) == detail::impl_ptr(p))
+        if (q.is_same(p))
           throw std::invalid_argument(std::string(who) + ": a parameter of shape " + shape_str(p.shape()) +
                                       " appears in more than one parameter group (group " + std::to_string(g) + ")");
       params_.push_back(p);
@@ -77,6 +77,11 @@ Optimizer& Optimizer::operator=(const Optimizer& other) {
     group_of_ = other.group_of_;
   }
   return *this;
+}
+
+grad::RowWalk& Optimizer::row_walk() {
+  if (!row_walk_) row_walk_ = std::make_shared<grad::RowWalk>();
+  return *row_walk_;
 }
 
 void Optimizer::zero_grad() {

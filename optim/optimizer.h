@@ -12,6 +12,10 @@
 
 #include "../core/tensor.h"
 
+namespace microtorch::grad {
+class RowWalk;  // core/grad/door.h: the rows of a row gradient, for optimizers that update rows only
+}
+
 namespace microtorch::optim {
 
 // What every optimizer's options share. set_lr is checked (std::invalid_argument for a negative or NaN lr).
@@ -98,9 +102,13 @@ class Optimizer {
   size_t group_of(size_t i) const { return group_of_[i]; }  // the group of params()[i]
   // The state entries by index: found[kind][i], each checked against state_layout; throws before returning.
   std::vector<std::vector<Tensor>> checked_state(const OptimizerState& state) const;
+  // The walk over a row gradient's distinct rows (plain SGD, SparseAdam): one per optimizer, its scratch
+  // kept between steps; a copy of the optimizer makes its own.
+  grad::RowWalk& row_walk();
   const char* who_;
 
  private:
+  std::shared_ptr<grad::RowWalk> row_walk_;
   std::vector<OptimizerParamGroup> groups_;
   std::unique_ptr<OptimizerOptions> defaults_;
   std::vector<Tensor> params_;

@@ -10,9 +10,8 @@
 #include <string>
 
 #include "../core/autograd.h"
-#include "../core/grad_state.h"
-#include "../core/prefetch.h"
-#include "../core/tensor_access.h"
+#include "../core/grad/door.h"
+#include "../core/kernels/prefetch.h"
 
 namespace microtorch::optim {
 
@@ -84,35 +83,35 @@ void SGD::step() {
   NoGradGuard no_grad;
   for (size_t i = 0; i < params().size(); ++i) {
     const Tensor& p = params()[i];
-    const detail::GradState* g = detail::find_grad_state(p);
-    if (!g || !g->defined()) continue;
+    const grad::Kind kind = grad::kind(p);
+    if (kind == grad::Kind::kNone) continue;
     const SGDOptions& o = static_cast<const SGDOptions&>(param_groups()[group_of(i)].options());
     const bool plain = o.momentum() == 0.0 && o.weight_decay() == 0.0;
-    if (plain && (g->kind() == detail::GradKind::kSparse || g->kind() == detail::GradKind::kTracked))
+    if (plain && (kind == grad::Kind::kSparse || kind == grad::Kind::kTracked))
       plain_rows_step(p, o);
     else dense_step(p, momentum_buffers_[i], o);
-    detail::bump_version(p);
+    grad::bump_version(p);
   }
 }
 
 // The dense plain step restricted to the rows the gradient holds: p[row] = fma(g[row], -lr, p[row]). Every
-// other row has g = 0 and would come out bit-identical, so it is skipped. grad_rows.cpp hands each row
+// other row has g = 0 and would come out bit-identical, so it is skipped. grad::RowWalk hands each row
 // with the dense gradient's floats; distinct rows go to different threads, each row's update stays whole.
 void SGD::plain_rows_step(const Tensor& p, const SGDOptions& o) {
   const float neg_lr = static_cast<float>(-o.lr());
   const int64_t C = p.shape().back();
   float* w = p.data_ptr<float>();
-  detail::find_grad_state(p)->for_each_row_parallel(
-      C,
-      [w, C, neg_lr](int64_t id, const detail::GradRow& g) {
+  row_walk().walk_parallel(
+      p,
+      [w, C, neg_lr](int64_t id, const grad::Row& g) {
         float* wr = w + id * C;  // seek to row id
         for (int64_t j = 0; j < C; ++j) wr[j] = std::fma(g[j], neg_lr, wr[j]);
       },
-      [w, C](int64_t id) { detail::prefetch_row(w + id * C, C * int64_t(sizeof(float)), true); });
+      [w, C](int64_t id) { kernels::prefetch_row(w + id * C, C * int64_t(sizeof(float)), true); });
 }
 
 void SGD::dense_step(const Tensor& p, Tensor& buf, const SGDOptions& o) {
-  const Tensor grad = detail::find_grad_state(p)->dense_copy(p.shape());
+  const Tensor grad = grad::dense(p);
   const float wd = static_cast<float>(o.weight_decay());
   const float mu = static_cast<float>(o.momentum());
   const float keep = static_cast<float>(1.0 - o.dampening());

@@ -9,7 +9,7 @@
 #include <immintrin.h>
 #endif
 
-#include "../prefetch.h"
+#include "prefetch.h"
 #include "parallel.h"
 
 namespace microtorch::kernels {

@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "../fastmath.h"
+#include "fastmath.h"
 #include "gelu_avx512.h"
 #include "parallel.h"
 
@@ -18,9 +18,9 @@ constexpr float kBeta = 0.79788456080286536f;   // sqrt(2 / pi)
 constexpr float kKappa = 0.044715f;
 
 struct Fast {
-  static float erf(float v) { return detail::fast_erf(v); }
-  static float exp(float v) { return detail::fast_exp(v); }
-  static float tanh(float v) { return detail::fast_tanh(v); }
+  static float erf(float v) { return kernels::fast_erf(v); }
+  static float exp(float v) { return kernels::fast_exp(v); }
+  static float tanh(float v) { return kernels::fast_tanh(v); }
 };
 struct Std {
   static float erf(float v) { return std::erf(v); }

@@ -13,7 +13,7 @@
 #include <cstring>
 #include <vector>
 
-#include "../prefetch.h"
+#include "prefetch.h"
 #include "parallel.h"
 
 namespace microtorch::kernels {
@@ -41,7 +41,7 @@ template <int kLanes> float lanes_sum(const float* x, int64_t n) {
   int64_t i = 0;
   for (; i + kLanes <= n; i += kLanes) {
     if (kLanes == 64)
-      for (int line = 0; line < 4; ++line) detail::prefetch_ahead(x + i + 16 * line, kAheadBytes);
+      for (int line = 0; line < 4; ++line) kernels::prefetch_ahead(x + i + 16 * line, kAheadBytes);
     for (int k = 0; k < kLanes; ++k) acc[k] += x[i + k];
   }
   for (int k = 0; i < n; ++i, ++k) acc[k] += x[i];

@@ -5,11 +5,11 @@
 #include <cstring>
 
 #include "../autograd.h"
-#include "../grad_state.h"
+#include "../grad/state.h"
 #include "../grad.h"
 #include "../ops.h"
 #include "dispatch.h"
-#include "../tensor_access.h"
+#include "tensor_access.h"
 
 namespace microtorch {
 

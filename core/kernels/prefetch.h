@@ -3,7 +3,7 @@
 #pragma once
 #include <cstdint>
 
-namespace microtorch::detail {
+namespace microtorch::kernels {
 
 constexpr int64_t kRowsAhead = 8;  // how many rows ahead to prefetch (measured on the gather bench)
 
@@ -23,4 +23,4 @@ inline void prefetch_ahead(const void* p, int64_t bytes) {
   __builtin_prefetch(reinterpret_cast<const void*>(reinterpret_cast<uintptr_t>(p) + static_cast<uintptr_t>(bytes)), 0);
 }
 
-}  // namespace microtorch::detail
+}  // namespace microtorch::kernels

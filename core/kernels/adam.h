@@ -5,7 +5,7 @@
 #pragma once
 #include <cstdint>
 
-namespace microtorch::detail {
+namespace microtorch::kernels {
 
 struct AdamScalars {
   bool decoupled = false;   // AdamW: w *= shrink first; Adam: g = fma(w, wd, g) when wd != 0
@@ -17,4 +17,4 @@ struct AdamScalars {
 void adam_kernel(float* w, const float* g, float* m, float* v, float* vmax, int64_t n, const AdamScalars& s);
 void adam_kernel_plain(float* w, const float* g, float* m, float* v, float* vmax, int64_t n, const AdamScalars& s);
 
-}  // namespace microtorch::detail
+}  // namespace microtorch::kernels

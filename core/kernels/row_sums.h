@@ -4,7 +4,7 @@
 #pragma once
 #include <cstdint>
 
-namespace microtorch::detail {
+namespace microtorch::kernels {
 
 // part[0] + ... + part[N - 1] added pairwise (N / 2 sums of neighbours' halves, then half again, ...), the
 // order every lane-split sum here and in softmax_rows.cpp folds its partial sums in. N a power of two.
@@ -20,4 +20,4 @@ double sum_in_double_plain(const float* x, int64_t n);
 double dot_in_double(const float* a, const float* b, int64_t n);  // sum of double(a[j]) * b[j]
 double dot_in_double_plain(const float* a, const float* b, int64_t n);
 
-}  // namespace microtorch::detail
+}  // namespace microtorch::kernels

@@ -5,7 +5,7 @@
 #pragma once
 #include <cstdint>
 
-namespace microtorch::detail {
+namespace microtorch::kernels {
 
 // One row of M values: mean, rstd = 1 / sqrt(biased var + eps), y = (x - mean) * rstd * w + b (w, b may be null).
 void layer_norm_row(const float* x, const float* w, const float* b, int64_t M, float eps, float* y, float* mean,
@@ -20,4 +20,4 @@ void layer_norm_row_backward(const float* x, const float* dy, const float* w, fl
 void layer_norm_row_backward_plain(const float* x, const float* dy, const float* w, float mean, float rstd,
                                    int64_t M, double* dw, double* db, float* dx);
 
-}  // namespace microtorch::detail
+}  // namespace microtorch::kernels
