@@ -16,8 +16,8 @@
 #include <thread>
 #include <unistd.h>
 
-#include "test_checkpoint_corruptions.h"
-#include "test_checkpoint_helpers.h"
+#include "io/checkpoint_corruptions.h"
+#include "io/checkpoint_helpers.h"
 
 namespace mt = microtorch;
 using Catch::Contains;

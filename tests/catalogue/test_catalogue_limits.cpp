@@ -10,8 +10,8 @@
 #include <limits>
 
 #include "catalogue.h"
-#include "test_checkpoint_corruptions.h"
-#include "test_checkpoint_helpers.h"
+#include "io/checkpoint_corruptions.h"
+#include "io/checkpoint_helpers.h"
 
 namespace mt = microtorch;
 namespace F = mt::nn::functional;

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <map>
 
-#include "ops_v2_helpers.h"
+#include "helpers.h"
 
 namespace mt = microtorch;
 using namespace ops_v2;

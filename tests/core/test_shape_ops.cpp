@@ -3,7 +3,7 @@
 // dims, and errors naming the bad dim or index with the valid range.
 #include <string>
 
-#include "ops_v2_helpers.h"
+#include "helpers.h"
 #include <microtorch/core/ops/tensor_access.h>
 
 namespace mt = microtorch;

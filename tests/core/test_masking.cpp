@@ -2,7 +2,7 @@
 // comparisons, tril/triu, masked_fill and where: broadcasting corners, dtypes, gradcheck.
 #include <cmath>
 
-#include "ops_v2_helpers.h"
+#include "helpers.h"
 
 namespace mt = microtorch;
 using namespace ops_v2;

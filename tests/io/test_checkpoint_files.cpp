@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "test_checkpoint_helpers.h"
+#include "io/checkpoint_helpers.h"
 
 namespace mt = microtorch;
 using checkpoint_test::TempDir;

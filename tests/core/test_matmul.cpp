@@ -2,7 +2,7 @@
 // softmax / log_softmax over any dim against a plain loop; gradcheck for each form.
 #include <cmath>
 
-#include "ops_v2_helpers.h"
+#include "helpers.h"
 
 namespace mt = microtorch;
 using namespace ops_v2;

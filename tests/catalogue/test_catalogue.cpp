@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "catalogue.h"
-#include "test_checkpoint_corruptions.h"
+#include "io/checkpoint_corruptions.h"
 
 namespace mt = microtorch;
 namespace F = mt::nn::functional;

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <limits>
 
-#include "ops_v2_helpers.h"
+#include "helpers.h"
 #include <microtorch/core/ops/tensor_access.h>
 
 namespace mt = microtorch;

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "test_checkpoint_helpers.h"
+#include "io/checkpoint_helpers.h"
 
 namespace mt = microtorch;
 using checkpoint_test::TempDir;
