@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "catalogue.h"
+#include "helpers.h"
 #include "io/checkpoint_corruptions.h"
 
 namespace mt = microtorch;
@@ -50,16 +51,8 @@ mt::Tensor ids32(std::vector<int32_t> v) { const auto n = static_cast<int64_t>(v
 
 // Files for the file rows live in one folder for the whole run, removed at exit.
 std::string scratch_path(const std::string& name) {
-  struct Dir {
-    Dir() {
-      std::string pattern = "/tmp/mt_catalogue_XXXXXX";
-      path = ::mkdtemp(pattern.data());
-    }
-    ~Dir() { std::system(("rm -rf '" + path + "'").c_str()); }
-    std::string path;
-  };
-  static const Dir dir;
-  return dir.path + "/" + name;
+  static const helpers::TempDir dir;
+  return dir / name;
 }
 std::string scratch_file(const std::string& name, const std::string& bytes) {
   const std::string path = scratch_path(name);

@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "catalogue.h"
+#include "helpers.h"
 #include "io/checkpoint_corruptions.h"
 #include "io/checkpoint_helpers.h"
 
@@ -131,7 +132,7 @@ std::string nested_shape_file(size_t depth) {
   return safetensors_bytes(header, checkpoint_test::weight_data());
 }
 
-std::vector<Rejected> file_rows(const checkpoint_test::TempDir& dir) {
+std::vector<Rejected> file_rows(const helpers::TempDir& dir) {
   using T = Throws;
   auto file = [&dir](const std::string& name, const std::string& bytes) {
     checkpoint_test::write_bytes(dir / name, bytes);
@@ -200,7 +201,7 @@ TEST_CASE("catalogue: init parameters that are NaN, infinite or out of order") {
 TEST_CASE("catalogue: sparse_grad, F::linear and from_pretrained name the argument and dtype") { catalogue::check_rows(entry_rows(), 11); }
 
 TEST_CASE("catalogue: checkpoint headers nested deep, not UTF-8, with repeated keys, and directories, and bad names") {
-  const checkpoint_test::TempDir dir;
+  const helpers::TempDir dir;
   // The same file nested 1 deep (a valid shape [3, 2] at depth 3) loads, so the rows fail for the nesting.
   checkpoint_test::write_bytes(dir / "ok.safetensors", safetensors_bytes(checkpoint_test::valid_header(), checkpoint_test::weight_data()));
   REQUIRE(mt::load(dir / "ok.safetensors")[0].second.shape() == mt::Shape{3, 2});

@@ -103,7 +103,7 @@ std::vector<Rejected> rows() {
 
 }  // namespace
 
-TEST_CASE("catalogue nn v2: every rejected input throws its type, names what was wrong, changes nothing") {
+TEST_CASE("catalogue nn: every rejected input throws its type, names what was wrong, changes nothing") {
   // A rejected call leaves the model's mode as it was, too.
   catalogue::check_rows(rows(), 0, std::function<void(Model&)>([](Model& m) { CHECK(m.drop.is_training()); }));
 }

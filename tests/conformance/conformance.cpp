@@ -1,4 +1,4 @@
-// The reference-case reader and comparisons declared in conformance.h.
+// The reference-case reader and the comparisons declared in conformance.h.
 #include "conformance.h"
 
 #include <catch2/catch.hpp>
@@ -96,38 +96,43 @@ Case load_case(const std::string& dir, const std::string& name) {
   return c;
 }
 
-static std::string compare(const mt::Tensor& got, const mt::Shape& shape, const std::vector<double>& want, double atol,
-                           double rtol, const std::string& what) {
-  if (!got.defined()) return what + ": undefined tensor";
-  if (got.shape() != shape) return what + ": shape " + mt::shape_str(got.shape()) + ", want " + mt::shape_str(shape);
-  const std::vector<float> g = got.to_vector<float>();
-  for (size_t i = 0; i < g.size(); ++i) {
-    const bool exact = atol == 0.0 && rtol == 0.0;
-    const bool ok = exact ? g[i] == static_cast<float>(want[i])
-                          : std::fabs(double(g[i]) - want[i]) <= atol + rtol * std::fabs(want[i]);
-    if (!ok) {
-      std::ostringstream s;
-      s.precision(9);
-      s << what << "[" << i << "]: got " << g[i] << ", want " << want[i] << (exact ? " (bit-exact)" : "");
-      return s.str();
-    }
+std::vector<Case> cases(const std::string& sub, const std::vector<std::string>& kinds, size_t at_least) {
+  std::vector<Case> out;
+  const std::string dir = shared_dir(sub);
+  if (dir.empty()) return out;
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir))
+    if (entry.path().extension() == ".txt") names.push_back(entry.path().stem().string());
+  std::sort(names.begin(), names.end());
+  for (const std::string& name : names) {
+    Case c = load_case(dir, name);
+    const std::string kind = c.has("kind") ? c.options.at("kind") : kind_of(name);
+    if (std::find(kinds.begin(), kinds.end(), kind) != kinds.end()) out.push_back(std::move(c));
   }
-  return "";
+  INFO("cases of " << kinds.front() << (kinds.size() > 1 ? " and more" : "") << " in " << dir);
+  REQUIRE(out.size() >= at_least);
+  return out;
 }
 
 std::string mismatch(const mt::Tensor& got, const Record& want, double atol, double rtol, const std::string& what) {
-  return compare(got, want.shape, want.values, atol, rtol, what);
+  return helpers::mismatch(got, want.shape, want.values, atol, rtol, what);
 }
 
-std::string mismatch(const mt::Tensor& got, const mt::Tensor& want, double atol, double rtol, const std::string& what) {
-  const std::vector<float> w = want.to_vector<float>();
-  return compare(got, want.shape(), std::vector<double>(w.begin(), w.end()), atol, rtol, what);
-}
-
-std::vector<uint32_t> bits(const mt::Tensor& t) {
-  std::vector<uint32_t> out(static_cast<size_t>(t.numel()));
-  if (!out.empty()) std::memcpy(out.data(), t.data_ptr<float>(), out.size() * sizeof(float));
-  return out;
+std::string scaled_mismatch(const mt::Tensor& got, const Record& want, const std::string& what, double rtol, double atol) {
+  if (!got.defined()) return what + ": undefined";
+  if (got.shape() != want.shape) return what + ": shape " + mt::shape_str(got.shape()) + ", PyTorch " + mt::shape_str(want.shape);
+  std::vector<double> g;
+  if (got.dtype() == mt::kInt64) for (int64_t v : got.to_vector<int64_t>()) g.push_back(static_cast<double>(v));
+  else for (float v : got.to_vector<float>()) g.push_back(v);
+  double scale = 1.0;
+  for (double w : want.values) scale = std::max(scale, std::fabs(w));
+  for (size_t i = 0; i < g.size(); ++i) {
+    const double w = want.values[i];
+    if (std::isinf(w) && g[i] == w) continue;
+    if (!(std::fabs(g[i] - w) <= atol * scale + rtol * std::fabs(w)))
+      return what + "[" + std::to_string(i) + "] = " + std::to_string(g[i]) + ", PyTorch " + std::to_string(w);
+  }
+  return "";
 }
 
 }  // namespace conformance

@@ -1,12 +1,11 @@
-// PyTorch 1.13's numbers for the version-2 optimizers ($MICROTORCH_SHARED/conformance/v2): AdamW / Adam
-// trajectories, SparseAdam on a sparse embedding (and on the default row-tracked one), clip_grad_norm_.
-// Run as ../shared/contract/v2/conformance_v2.cpp does, without select/stack (rows cut from the records).
+// PyTorch's numbers for the optimizers: SGD trajectories and bigram training ($MICROTORCH_SHARED/conformance,
+// bit-exact and 1e-4), AdamW / Adam trajectories, SparseAdam on a sparse embedding (and on the default
+// row-tracked one) and clip_grad_norm_ (conformance/v2, run as ../shared/contract/v2/conformance_v2.cpp runs
+// them, without select/stack: rows cut from the records).
 #include <catch2/catch.hpp>
 #include <microtorch/microtorch.h>
 
-#include <algorithm>
 #include <cmath>
-#include <filesystem>
 
 #include "conformance.h"
 
@@ -28,17 +27,6 @@ static mt::Tensor slice(const Case& c, const std::string& name, int64_t k) {
   return mt::tensor(v, rest);
 }
 
-// Every v2 case whose `option kind` is one of `kinds` (v2 names its kind in the file, not in its name).
-static std::vector<Case> cases_of_kind(const std::string& dir, const std::vector<std::string>& kinds) {
-  std::vector<Case> out;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    if (entry.path().extension() != ".txt") continue;
-    Case c = conformance::load_case(dir, entry.path().stem().string());
-    if (c.has("kind") && std::find(kinds.begin(), kinds.end(), c.options.at("kind")) != kinds.end()) out.push_back(c);
-  }
-  return out;
-}
-
 template <class Opt>
 static std::vector<float> run_quadratic(const Case& c, mt::Tensor w, Opt& opt) {
   std::vector<float> trajectory;
@@ -53,14 +41,54 @@ static std::vector<float> run_quadratic(const Case& c, mt::Tensor w, Opt& opt) {
   return trajectory;
 }
 
-TEST_CASE("conformance v2: adamw / adam trajectories as torch.optim.AdamW / Adam") {
-  const std::string dir = conformance::shared_dir("conformance/v2");
-  if (dir.empty()) return;
-  const auto cases = cases_of_kind(dir, {"adam", "adamw"});
-  REQUIRE(!cases.empty());
-  for (const Case& c : cases) {
+TEST_CASE("conformance: sgd_* cases, bit-exact trajectories") {
+  for (const Case& c : conformance::cases("conformance", {"sgd"}, 3)) {
     INFO("case " << c.name);
-    auto w = c.tensor("w0").requires_grad_(true);
+    auto w = c.leaf("w0");
+    const auto& targets = c.record("targets");
+    const int64_t steps = targets.shape[0], n = targets.shape[1];
+    REQUIRE(c.option("steps", static_cast<double>(steps)) == steps);
+    mt::optim::SGD opt({w}, mt::optim::SGDOptions(c.option("lr")).momentum(c.option("momentum"))
+                                .dampening(c.option("dampening")).weight_decay(c.option("weight_decay"))
+                                .nesterov(c.option("nesterov") != 0));
+    const std::vector<float> trajectory = run_quadratic(c, w, opt);
+    // PyTorch's SGD is one fma per add(x, alpha): the same steps give the same bits.
+    CHECK(mismatch(mt::tensor(trajectory, {steps, n}), c.record("w_after"), 0, 0, "w_after") == "");
+  }
+}
+
+TEST_CASE("conformance: bigram_* cases, loss trajectory and the sparse run gives the dense bits") {
+  for (const Case& c : conformance::cases("conformance", {"bigram"})) {
+    INFO("case " << c.name);
+    const auto& W = c.record("W");
+    std::vector<std::vector<float>> runs, finals;
+    for (bool sparse : {false, true}) {
+      INFO((sparse ? "sparse" : "dense"));
+      mt::nn::Embedding emb(mt::nn::EmbeddingOptions(W.shape[0], W.shape[1]).sparse(sparse));
+      { mt::NoGradGuard no_grad; emb.weight.copy_(c.tensor("W")); }
+      mt::optim::SGD opt(emb.parameters(), mt::optim::SGDOptions(c.option("lr")));
+      const auto xs = c.tensor("xs"), ys = c.tensor("ys");
+      std::vector<float> losses;
+      for (int k = 0; k < static_cast<int>(c.option("steps")); ++k) {
+        opt.zero_grad();
+        auto loss = F::cross_entropy(emb(xs), ys);
+        loss.backward();
+        opt.step();
+        losses.push_back(loss.item<float>());
+      }
+      CHECK(mismatch(mt::tensor(losses, {static_cast<int64_t>(losses.size())}), c.record("losses"), 0, 1e-4, "losses") == "");
+      runs.push_back(losses);
+      finals.push_back(emb.weight.to_vector<float>());
+    }
+    CHECK(runs[0] == runs[1]);
+    CHECK(finals[0] == finals[1]);
+  }
+}
+
+TEST_CASE("conformance v2: adamw / adam trajectories as torch.optim.AdamW / Adam") {
+  for (const Case& c : conformance::cases("conformance/v2", {"adam", "adamw"})) {
+    INFO("case " << c.name);
+    auto w = c.leaf("w0");
     const double lr = c.option("lr"), b1 = c.option("beta1"), b2 = c.option("beta2"), eps = c.option("eps");
     const double wd = c.option("weight_decay");
     const bool ams = c.option("amsgrad") != 0;
@@ -77,11 +105,7 @@ TEST_CASE("conformance v2: adamw / adam trajectories as torch.optim.AdamW / Adam
 }
 
 TEST_CASE("conformance v2: sparse_adam on a sparse and on a default-mode embedding, untouched rows never move") {
-  const std::string dir = conformance::shared_dir("conformance/v2");
-  if (dir.empty()) return;
-  const auto cases = cases_of_kind(dir, {"sparse_adam"});
-  REQUIRE(!cases.empty());
-  for (const Case& c : cases)
+  for (const Case& c : conformance::cases("conformance/v2", {"sparse_adam"}))
     for (bool sparse : {true, false}) {
       INFO("case " << c.name << (sparse ? ", sparse(true)" : ", default row-tracked mode"));
       const auto& w0 = c.record("w0");
@@ -106,11 +130,7 @@ TEST_CASE("conformance v2: sparse_adam on a sparse and on a default-mode embeddi
 }
 
 TEST_CASE("conformance v2: clip_grad_norm_ in each gradient mode") {
-  const std::string dir = conformance::shared_dir("conformance/v2");
-  if (dir.empty()) return;
-  const auto cases = cases_of_kind(dir, {"clip_grad_norm"});
-  REQUIRE(!cases.empty());
-  for (const Case& c : cases) {
+  for (const Case& c : conformance::cases("conformance/v2", {"clip_grad_norm"})) {
     INFO("case " << c.name);
     auto p1 = mt::zeros(c.record("g1").shape).requires_grad_(true);
     auto p2 = mt::zeros(c.record("g2").shape).requires_grad_(true);

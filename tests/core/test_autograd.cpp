@@ -1,30 +1,17 @@
-// The tape: which tensors are recorded, where gradients land and how they accumulate, when backward
-// refuses (freed graph, in-place change, NaN under DetectAnomalyGuard), and that gradcheck catches a
-// wrong backward. Expected gradients are hand-derived.
+// The tape: which tensors are recorded, where gradients land and how they accumulate, when backward refuses
+// (freed graph, in-place change, NaN under DetectAnomalyGuard), detach, and that gradcheck catches a wrong
+// backward. Expected gradients are hand-derived.
 #include <catch2/catch.hpp>
 #include <microtorch/microtorch.h>
 
 #include <cmath>
 
+#include "helpers.h"
+
 namespace mt = microtorch;
-using Inputs = std::vector<mt::Tensor>;
+using namespace helpers;
 
 namespace {
-
-void require_values(const mt::Tensor& t, const std::vector<float>& want, double margin = 1e-5) {
-  REQUIRE(t.defined());
-  const std::vector<float> got = t.to_vector<float>();
-  REQUIRE(got.size() == want.size());
-  for (size_t i = 0; i < got.size(); ++i) {
-    INFO("flat index " << i);
-    REQUIRE(got[i] == Approx(want[i]).margin(margin));
-  }
-}
-
-mt::Tensor leaf(std::vector<float> values) {
-  const int64_t n = static_cast<int64_t>(values.size());
-  return mt::tensor(values, {n}).requires_grad_(true);
-}
 
 // y = a * b whose backward is right for a and, when `wrong_at` >= 0, off by one at b[wrong_at].
 mt::Tensor custom_mul(const mt::Tensor& a, const mt::Tensor& b, int64_t wrong_at) {
@@ -41,7 +28,7 @@ mt::Tensor custom_mul(const mt::Tensor& a, const mt::Tensor& b, int64_t wrong_at
 }  // namespace
 
 TEST_CASE("requires_grad propagates from any input, constants stay leaves") {
-  mt::Tensor x = leaf({1, 2});
+  mt::Tensor x = leaf_of({1, 2});
   mt::Tensor c = mt::ones({2});
   REQUIRE_FALSE(c.requires_grad());
   REQUIRE(x.requires_grad());
@@ -63,7 +50,7 @@ TEST_CASE("requires_grad propagates from any input, constants stay leaves") {
 }
 
 TEST_CASE("only leaves keep grad()") {
-  mt::Tensor x = leaf({1, 2, 3});
+  mt::Tensor x = leaf_of({1, 2, 3});
   REQUIRE_FALSE(x.grad().defined());  // nothing has reached it yet
   mt::Tensor h = x * 2.0f;
   mt::Tensor y = (h * h).sum();  // dy/dx = 8x
@@ -74,7 +61,7 @@ TEST_CASE("only leaves keep grad()") {
 }
 
 TEST_CASE("gradients accumulate across backward calls until zero_grad") {
-  mt::Tensor x = leaf({1, -2});
+  mt::Tensor x = leaf_of({1, -2});
   (x * x).sum().backward();  // 2x
   require_values(x.grad(), {2, -4});
   (x * x).sum().backward();
@@ -88,8 +75,8 @@ TEST_CASE("gradients accumulate across backward calls until zero_grad") {
 }
 
 TEST_CASE("each leaf's gradient is its own: writing one changes no other, nor the seed") {
-  mt::Tensor a = leaf({1, 2});
-  mt::Tensor b = leaf({3, 4});
+  mt::Tensor a = leaf_of({1, 2});
+  mt::Tensor b = leaf_of({3, 4});
   mt::Tensor seed = mt::ones({2});
   (a + b).backward(seed);
   a.grad().data_ptr<float>()[0] = 100.0f;  // as an optimizer scaling a gradient in place would
@@ -119,7 +106,7 @@ TEST_CASE("backward() on a scalar, backward(grad_out) on any shape") {
 }
 
 TEST_CASE("a second backward through a freed graph throws") {
-  mt::Tensor x = leaf({1, 2});
+  mt::Tensor x = leaf_of({1, 2});
   mt::Tensor y = (x * x).sum();
   y.backward();
   REQUIRE_THROWS_AS(y.backward(), std::runtime_error);
@@ -130,7 +117,7 @@ TEST_CASE("a second backward through a freed graph throws") {
 }
 
 TEST_CASE("NoGradGuard records nothing and restores grad mode") {
-  mt::Tensor x = leaf({1, 2});
+  mt::Tensor x = leaf_of({1, 2});
   {
     mt::NoGradGuard no_grad;
     REQUIRE_FALSE(mt::GradMode::is_enabled());
@@ -148,8 +135,19 @@ TEST_CASE("NoGradGuard records nothing and restores grad mode") {
   REQUIRE_FALSE(x.grad().defined());
 }
 
+TEST_CASE("detach shares storage and leaves the tape") {
+  mt::Tensor x = mt::ones({2}).requires_grad_(true);
+  mt::Tensor y = x * 2.0f;
+  mt::Tensor d = y.detach();
+  REQUIRE(y.requires_grad());
+  REQUIRE_FALSE(d.requires_grad());
+  REQUIRE(d.is_leaf());
+  REQUIRE(d.data_ptr<float>() == y.data_ptr<float>());
+  require_values(d, {2, 2});
+}
+
 TEST_CASE("detach cuts the tape") {
-  mt::Tensor x = leaf({2, -3});
+  mt::Tensor x = leaf_of({2, -3});
   mt::Tensor y = (x.detach() * x).sum();  // only the right factor is differentiated: dy/dx = x
   y.backward();
   require_values(x.grad(), {2, -3});
@@ -157,7 +155,7 @@ TEST_CASE("detach cuts the tape") {
 }
 
 TEST_CASE("a tensor used twice gets both contributions") {
-  mt::Tensor x = leaf({1, -2, 3});
+  mt::Tensor x = leaf_of({1, -2, 3});
   (x * x).sum().backward();
   require_values(x.grad(), {2, -4, 6});
   mt::zero_grad(x);
@@ -173,7 +171,7 @@ TEST_CASE("a tensor used twice gets both contributions") {
 }
 
 TEST_CASE("an in-place write after use makes backward throw") {
-  mt::Tensor x = leaf({1, 2});
+  mt::Tensor x = leaf_of({1, 2});
   mt::Tensor w = mt::tensor(std::vector<float>{3, 4}, {2});
   mt::Tensor y = (x * w).sum();
   {
@@ -206,17 +204,17 @@ TEST_CASE("DetectAnomalyGuard names the op whose backward made NaN or Inf") {
   {
     mt::autograd::DetectAnomalyGuard anomaly;
     REQUIRE(mt::autograd::DetectAnomalyGuard::is_enabled());
-    mt::Tensor x = leaf({0, 1});
+    mt::Tensor x = leaf_of({0, 1});
     REQUIRE_THROWS_WITH((mt::log(x) * 0.0f).sum().backward(), Catch::Contains("'log'") && Catch::Contains("NaN"));
-    mt::Tensor z = leaf({1, 0});
+    mt::Tensor z = leaf_of({1, 0});
     REQUIRE_THROWS_WITH(mt::log(z).sum().backward(),
                         Catch::Contains("'log'") && Catch::Contains("Inf") && Catch::Contains("index 1"));
-    mt::Tensor fine = leaf({1, 2});
+    mt::Tensor fine = leaf_of({1, 2});
     mt::log(fine).sum().backward();
     require_values(fine.grad(), {1, 0.5f});
   }
   REQUIRE_FALSE(mt::autograd::DetectAnomalyGuard::is_enabled());
-  mt::Tensor x = leaf({0, 1});
+  mt::Tensor x = leaf_of({0, 1});
   (mt::log(x) * 0.0f).sum().backward();  // without the guard the NaN goes through quietly
   REQUIRE(std::isnan(x.grad().to_vector<float>()[0]));
 }
@@ -254,3 +252,4 @@ TEST_CASE("gradcheck fails on a deliberately wrong gradient and names input and 
   REQUIRE_FALSE(half.ok);
   REQUIRE(half.input == 0);
 }
+

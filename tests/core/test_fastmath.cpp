@@ -1,6 +1,6 @@
-// core/fastmath.h against std::exp / std::tanh / std::erf computed in double: every 97th float bit pattern over the
-// range that matters, every pattern near the thresholds, and the special values. Errors are in ulps of the
-// exact result (denormal spacing below FLT_MIN).
+// core/kernels/fastmath.h against std::exp / std::tanh / std::erf computed in double: every 97th float bit
+// pattern over the range that matters, every pattern near the thresholds, and the special values. Errors are in
+// ulps of the exact result (denormal spacing below FLT_MIN).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
 #include <limits>
 #include <sstream>
 #include <vector>
@@ -63,17 +64,45 @@ void sweep(Worst& w, Fast fast, Exact exact, float lo, float hi, uint32_t stride
   }
 }
 
+// A range of bit patterns to sweep: [lo, hi] (both of one sign, |lo| <= |hi|), every stride-th pattern.
+struct Range {
+  float lo, hi;
+  uint32_t stride;
+};
+
+// The worst error of fast against exact over every range.
+template <class Fast, class Exact>
+Worst worst_over(Fast fast, Exact exact, std::initializer_list<Range> ranges) {
+  Worst w;
+  for (const Range& r : ranges) sweep(w, fast, exact, r.lo, r.hi, r.stride);
+  return w;
+}
+
+// The special values of an odd function that saturates at +-1 (tanh, erf): f(+-0) = +-0 with the sign kept,
+// f(+-inf) = +-1, f(FLT_MAX) = 1, f(x) = x at the smallest denormal, NaN in NaN out.
+template <class F>
+void check_odd_and_saturating(F f) {
+  const float inf = std::numeric_limits<float>::infinity();
+  CHECK(f(0.0f) == 0.0f);
+  CHECK_FALSE(std::signbit(f(0.0f)));
+  CHECK(std::signbit(f(-0.0f)));
+  CHECK(f(inf) == 1.0f);
+  CHECK(f(-inf) == -1.0f);
+  CHECK(f(FLT_MAX) == 1.0f);
+  CHECK(f(FLT_TRUE_MIN) == FLT_TRUE_MIN);
+  CHECK(std::isnan(f(std::numeric_limits<float>::quiet_NaN())));
+}
+
 }  // namespace
 
 TEST_CASE("fast_exp is within 2 ulp of exp over the float range") {
   using microtorch::kernels::fast_exp;
-  auto exact = [](double x) { return std::exp(x); };
-  Worst w;
-  sweep(w, fast_exp, exact, 0.0f, 88.72f, 97);
-  sweep(w, fast_exp, exact, -0.0f, -103.9f, 97);
-  sweep(w, fast_exp, exact, 88.6f, 88.7228f, 1);     // up to the largest finite result
-  sweep(w, fast_exp, exact, -87.2f, -87.4f, 1);      // where results turn denormal
-  sweep(w, fast_exp, exact, -103.0f, -103.97f, 1);   // the smallest denormals
+  const Worst w = worst_over(fast_exp, [](double x) { return std::exp(x); },
+                             {{0.0f, 88.72f, 97},
+                              {-0.0f, -103.9f, 97},
+                              {88.6f, 88.7228f, 1},      // up to the largest finite result
+                              {-87.2f, -87.4f, 1},       // where results turn denormal
+                              {-103.0f, -103.97f, 1}});  // the smallest denormals
   INFO(w.str("fast_exp"));
   CHECK(w.ulps <= 2.0);
 
@@ -92,56 +121,38 @@ TEST_CASE("fast_exp is within 2 ulp of exp over the float range") {
 
 TEST_CASE("fast_tanh is within 2 ulp of tanh over the float range") {
   using microtorch::kernels::fast_tanh;
-  auto exact = [](double x) { return std::tanh(x); };
-  Worst w;
-  sweep(w, fast_tanh, exact, 0.0f, 20.0f, 97);
-  sweep(w, fast_tanh, exact, -0.0f, -20.0f, 97);
-  sweep(w, fast_tanh, exact, 0.62f, 0.63f, 1);    // where the polynomial hands over to exp
-  sweep(w, fast_tanh, exact, -0.62f, -0.63f, 1);
-  sweep(w, fast_tanh, exact, 8.9f, 9.1f, 1);      // where the result reaches 1
-  sweep(w, fast_tanh, exact, 20.0f, FLT_MAX, 9973);
+  const Worst w = worst_over(fast_tanh, [](double x) { return std::tanh(x); },
+                             {{0.0f, 20.0f, 97},
+                              {-0.0f, -20.0f, 97},
+                              {0.62f, 0.63f, 1},         // where the polynomial hands over to exp
+                              {-0.62f, -0.63f, 1},
+                              {8.9f, 9.1f, 1},           // where the result reaches 1
+                              {20.0f, FLT_MAX, 9973}});
   INFO(w.str("fast_tanh"));
   CHECK(w.ulps <= 2.0);
 
-  const float inf = std::numeric_limits<float>::infinity();
-  CHECK(fast_tanh(0.0f) == 0.0f);
-  CHECK_FALSE(std::signbit(fast_tanh(0.0f)));
-  CHECK(std::signbit(fast_tanh(-0.0f)));  // tanh(-0) = -0
-  CHECK(fast_tanh(inf) == 1.0f);
-  CHECK(fast_tanh(-inf) == -1.0f);
-  CHECK(fast_tanh(FLT_MAX) == 1.0f);
+  check_odd_and_saturating(fast_tanh);
   CHECK(fast_tanh(-1e30f) == -1.0f);
-  CHECK(fast_tanh(FLT_TRUE_MIN) == FLT_TRUE_MIN);
-  CHECK(std::isnan(fast_tanh(std::numeric_limits<float>::quiet_NaN())));
 }
 
 TEST_CASE("fast_erf is within 2 ulp of erf over the float range") {
   using microtorch::kernels::fast_erf;
-  auto exact = [](double x) { return std::erf(x); };
-  Worst w;
-  sweep(w, fast_erf, exact, 0.0f, 4.5f, 97);          // every exponent down to the denormals
-  sweep(w, fast_erf, exact, -0.0f, -4.5f, 97);
-  sweep(w, fast_erf, exact, 0.9f, 0.95f, 1);          // where x + x P(x^2) hands over to 1 - exp(-h)
-  sweep(w, fast_erf, exact, -0.9f, -0.95f, 1);
-  sweep(w, fast_erf, exact, 3.8f, 4.1f, 1);           // where the result reaches 1, and the clamp at 4
-  sweep(w, fast_erf, exact, 0.0f, 1e-37f, 1);         // the smallest x, denormals: erf(x) = x 2 / sqrt(pi)
-  sweep(w, fast_erf, exact, -0.0f, -1e-37f, 3);
-  sweep(w, fast_erf, exact, 4.5f, FLT_MAX, 9973);
-  sweep(w, fast_erf, exact, -4.5f, -FLT_MAX, 9973);
+  const Worst w = worst_over(fast_erf, [](double x) { return std::erf(x); },
+                             {{0.0f, 4.5f, 97},           // every exponent down to the denormals
+                              {-0.0f, -4.5f, 97},
+                              {0.9f, 0.95f, 1},           // where x + x P(x^2) hands over to 1 - exp(-h)
+                              {-0.9f, -0.95f, 1},
+                              {3.8f, 4.1f, 1},            // where the result reaches 1, and the clamp at 4
+                              {0.0f, 1e-37f, 1},          // the smallest x, denormals: erf(x) = x 2 / sqrt(pi)
+                              {-0.0f, -1e-37f, 3},
+                              {4.5f, FLT_MAX, 9973},
+                              {-4.5f, -FLT_MAX, 9973}});
   INFO(w.str("fast_erf"));
   CHECK(w.ulps <= 2.0);
 
-  const float inf = std::numeric_limits<float>::infinity();
-  CHECK(fast_erf(0.0f) == 0.0f);
-  CHECK_FALSE(std::signbit(fast_erf(0.0f)));
-  CHECK(std::signbit(fast_erf(-0.0f)));  // erf(-0) = -0
-  CHECK(fast_erf(inf) == 1.0f);
-  CHECK(fast_erf(-inf) == -1.0f);
-  CHECK(fast_erf(FLT_MAX) == 1.0f);
+  check_odd_and_saturating(fast_erf);  // erf(FLT_TRUE_MIN): 2/sqrt(pi) times the smallest denormal rounds back to it
   CHECK(fast_erf(-4.0f) == -1.0f);
-  CHECK(fast_erf(FLT_TRUE_MIN) == FLT_TRUE_MIN);  // 2/sqrt(pi) times the smallest denormal rounds back to it
   CHECK(fast_erf(-FLT_TRUE_MIN) == -FLT_TRUE_MIN);
-  CHECK(std::isnan(fast_erf(std::numeric_limits<float>::quiet_NaN())));
   CHECK(std::isnan(fast_erf(-std::numeric_limits<float>::quiet_NaN())));
 }
 

@@ -1,4 +1,4 @@
-// The one gradient contract (core/grad.h) in each of the three ways a gradient is held: dense (the table
+// The one gradient contract (core/grad/) in each of the three ways a gradient is held: dense (the table
 // used through a dense op), the embedding's default row-tracked dense, and sparse rows. Expected numbers are
 // PyTorch 1.13's for the same program (w = zeros(3, 2), lookup of id 1, seed ones, SGD lr 1), worked by hand.
 #include <catch2/catch.hpp>
@@ -10,9 +10,11 @@
 #include <algorithm>
 #include <string>
 
+#include "helpers.h"
+
 namespace mt = microtorch;
 namespace F = mt::nn::functional;
-using Floats = std::vector<float>;
+using namespace helpers;
 
 namespace {
 
@@ -27,11 +29,6 @@ mt::Tensor lookup(const mt::Tensor& w, Mode m, const std::vector<int64_t>& ids) 
 }
 
 void backward_id1(const mt::Tensor& w, Mode m) { lookup(w, m, {1}).backward(mt::ones({1, 2})); }
-
-void add_in_place(const mt::Tensor& t, float v) {  // t += v through the raw data, as a hand-written penalty
-  float* p = t.data_ptr<float>();
-  for (int64_t k = 0; k < t.numel(); ++k) p[k] += v;
-}
 
 const Mode kModes[] = {Mode::kDense, Mode::kDefault, Mode::kSparse};
 
@@ -154,7 +151,7 @@ TEST_CASE("grad contract: the fast modes stay fast while nobody looks, and looki
   }
 }
 
-TEST_CASE("grad contract: the embedding backward equals its plain reference loop in both row modes") {
+TEST_CASE("grad contract: the embedding backward equals its plain loop in both row modes") {
   // dW[ids[n]] += scale[n] * dout[n], in position order: the oracle (core/grad/rows.h).
   const int64_t V = 7, C = 5;
   mt::manual_seed(5);

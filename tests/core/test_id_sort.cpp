@@ -1,4 +1,4 @@
-// core/id_sort.h: the radix sort of (id, position) pairs against std::sort of the pairs (its plain path),
+// core/grad/id_sort.h: the radix sort of (id, position) pairs against std::sort of the pairs (its plain path),
 // for ids of one to five bytes, few and many repeats, and sizes around the point where it takes over.
 #include <catch2/catch.hpp>
 #include <microtorch/core/grad/id_sort.h>
@@ -10,7 +10,7 @@ namespace D = microtorch::detail;
 
 TEST_CASE("sort_by_id: the same pairs in the same order as std::sort, ties in position order") {
   std::mt19937_64 rng(29);
-  std::vector<D::IdPosition> scratch;  // reused across calls, as grad_rows.cpp does
+  std::vector<D::IdPosition> scratch;  // reused across calls, as the row walk does
   for (size_t n : {0, 1, 255, 256, 257, 8192, 100000})
     for (int64_t V : {int64_t(1), int64_t(5), int64_t(256), int64_t(50257), int64_t(1) << 40}) {
       INFO("n " << n << ", ids in [0, " << V << ")");

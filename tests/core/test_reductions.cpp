@@ -1,15 +1,60 @@
-// API version 2's var, max, argmax, topk and multinomial: values by hand or by a loop, gradcheck, edge
-// cases (size-1 dims, 0-d, NaN) and bad input.
-#include <algorithm>
+// Reductions: sum and mean (over everything, over a dim, keepdim), var (biased and unbiased), max and argmax,
+// topk. Values by hand, gradients by hand and by gradcheck, edge cases (size-1 dims, 0-d, NaN) and bad input.
+#include <catch2/catch.hpp>
+#include <microtorch/microtorch.h>
+
 #include <cmath>
-#include <map>
 
 #include "helpers.h"
 
 namespace mt = microtorch;
-using namespace ops_v2;
+using namespace helpers;
 
-TEST_CASE("v2 var: biased and unbiased, keepdim, any dim, gradcheck") {
+TEST_CASE("sum and mean over everything") {
+  mt::Tensor s = a23().sum();
+  REQUIRE(s.dim() == 0);
+  REQUIRE(s.item<float>() == Approx(21.0f));
+  REQUIRE(mt::sum(a23()).item<float>() == Approx(21.0f));
+  REQUIRE(a23().mean().item<float>() == Approx(3.5f));
+  REQUIRE(mt::mean(a23()).dim() == 0);
+
+  mt::Tensor a = a23().requires_grad_(true);
+  a.mean().backward();
+  require_values(a.grad(), std::vector<float>(6, 1.0f / 6.0f));
+
+  mt::manual_seed(14);
+  require_gradcheck("sum", [](const Inputs& x) { return x[0].sum(); }, {leaf({3, 4})});
+  require_gradcheck("mean", [](const Inputs& x) { return x[0].mean(); }, {leaf({3, 4})});
+}
+
+TEST_CASE("sum and mean over one dim, keepdim true and false") {
+  require_values(a23().sum(0), {5, 7, 9});
+  REQUIRE(a23().sum(0).shape() == mt::Shape{3});
+  require_values(a23().sum(1), {6, 15});
+  REQUIRE(a23().sum(1).shape() == mt::Shape{2});
+  REQUIRE(a23().sum(0, true).shape() == mt::Shape{1, 3});
+  REQUIRE(a23().sum(-1, true).shape() == mt::Shape{2, 1});
+  require_values(a23().sum(-1, true), {6, 15});
+  require_values(a23().mean(0), {2.5f, 3.5f, 4.5f});
+  require_values(mt::mean(a23(), 1, true), {2, 5});
+  REQUIRE(mt::mean(a23(), 1, true).shape() == mt::Shape{2, 1});
+
+  // hand-derived: d/da of sum_j w[j] * mean(a, 0)[j] = w[j] / 2 in every row
+  mt::Tensor a = a23().requires_grad_(true);
+  a.mean(0).backward(mt::tensor(std::vector<float>{1, 2, 3}, {3}));
+  require_values(a.grad(), {0.5f, 1, 1.5f, 0.5f, 1, 1.5f});
+
+  mt::manual_seed(15);
+  const Inputs x3{leaf({2, 3, 4})};
+  for (int64_t dim : {0, 1, 2, -1})
+    for (bool keepdim : {false, true}) {
+      INFO("dim " << dim << " keepdim " << keepdim);
+      require_gradcheck("sum_dim", [=](const Inputs& x) { return x[0].sum(dim, keepdim); }, x3);
+      require_gradcheck("mean_dim", [=](const Inputs& x) { return x[0].mean(dim, keepdim); }, x3);
+    }
+}
+
+TEST_CASE("var: biased and unbiased, keepdim, any dim, gradcheck") {
   mt::Tensor x = mt::tensor({1.f, 2.f, 3.f, 4.f, 0.f, 8.f}, {2, 3});
   require_values(x.var(1, false, false), {2}, {2.0f / 3.0f, 32.0f / 3.0f});  // means 2 and 4
   require_values(x.var(1, true, true), {2, 1}, {1.0f, 16.0f});
@@ -24,7 +69,7 @@ TEST_CASE("v2 var: biased and unbiased, keepdim, any dim, gradcheck") {
   require_gradcheck("var unbiased", [](const Inputs& a) { return a[0].var(-1, true, false); }, {leaf({3, 4})});
 }
 
-TEST_CASE("v2 max and argmax over a dim: first maximum, NaN wins, gradient to that position") {
+TEST_CASE("max and argmax over a dim: first maximum, NaN wins, gradient to that position") {
   mt::Tensor x = mt::tensor({1.f, 5.f, 5.f, -2.f, 0.f, -1.f}, {2, 3});
   auto [v, i] = mt::max(x, 1);
   require_values(v, {2}, {5, 0});
@@ -46,7 +91,7 @@ TEST_CASE("v2 max and argmax over a dim: first maximum, NaN wins, gradient to th
   require_gradcheck("max", [](const Inputs& a) { return std::get<0>(mt::max(a[0], 1)); }, {leaf({3, 4, 2})});
 }
 
-TEST_CASE("v2 topk: largest first, sorted, ties by index, gradient scattered back") {
+TEST_CASE("topk: largest first, sorted, ties by index, gradient scattered back") {
   mt::Tensor x = mt::tensor({3.f, 1.f, 4.f, 1.f, 5.f, 9.f, 2.f, 6.f}, {2, 4});
   auto [v, i] = mt::topk(x, 3, -1);
   require_values(v, {2, 3}, {4, 3, 1, 9, 6, 5});
@@ -63,33 +108,3 @@ TEST_CASE("v2 topk: largest first, sorted, ties by index, gradient scattered bac
   require_gradcheck("topk", [](const Inputs& a) { return std::get<0>(mt::topk(a[0], 2, 1)); }, {leaf({2, 4, 3})});
 }
 
-TEST_CASE("v2 multinomial: frequencies, without replacement a permutation, rows, validation") {
-  mt::manual_seed(14);
-  const auto s = mt::multinomial(mt::tensor({1.f, 0.f, 3.f}), 8000, true).to_vector<int64_t>();
-  std::map<int64_t, int> count;
-  for (int64_t c : s) ++count[c];
-  CHECK(count[1] == 0);  // weight 0 is never drawn
-  CHECK(count[2] > 5700);  // expected 6000, sd ~39
-  CHECK(count[2] < 6300);
-  for (int rep = 0; rep < 20; ++rep) {
-    auto p = mt::multinomial(mt::tensor({0.2f, 0.3f, 0.1f, 0.4f}), 4, false).to_vector<int64_t>();
-    std::sort(p.begin(), p.end());
-    REQUIRE(p == std::vector<int64_t>{0, 1, 2, 3});
-  }
-  mt::Tensor rows = mt::multinomial(mt::tensor({0.f, 1.f, 1.f, 0.f}, {2, 2}), 3, true);
-  CHECK(rows.shape() == mt::Shape{2, 3});
-  CHECK(rows.to_vector<int64_t>() == std::vector<int64_t>{1, 1, 1, 0, 0, 0});
-  // the same seed draws the same samples
-  mt::manual_seed(5);
-  const auto a = mt::multinomial(mt::tensor({1.f, 1.f, 1.f}), 10, true).to_vector<int64_t>();
-  mt::manual_seed(5);
-  CHECK(mt::multinomial(mt::tensor({1.f, 1.f, 1.f}), 10, true).to_vector<int64_t>() == a);
-  CHECK_THROWS_AS(mt::multinomial(mt::tensor({1.f, -1.f}), 1, true), std::invalid_argument);
-  CHECK_THROWS_AS(mt::multinomial(mt::tensor({1.f, NAN}), 1, true), std::invalid_argument);
-  CHECK_THROWS_AS(mt::multinomial(mt::tensor({0.f, 0.f}), 1, true), std::invalid_argument);
-  CHECK_THROWS_AS(mt::multinomial(mt::tensor({1.f, 1.f}), 3, false), std::invalid_argument);
-  CHECK_THROWS_AS(mt::multinomial(mt::tensor({1.f, 0.f}), 2, false), std::invalid_argument);
-  CHECK_THROWS_AS(mt::multinomial(mt::tensor({1.f, 1.f}), 0, true), std::invalid_argument);
-  CHECK_THROWS_AS(mt::multinomial(mt::ones({1, 1, 2}), 1, true), std::invalid_argument);
-  CHECK_THROWS_AS(mt::multinomial(mt::arange(3), 1, true), std::invalid_argument);
-}

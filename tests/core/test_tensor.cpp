@@ -1,26 +1,16 @@
-// Tensor basics: factories, the seeded generator, accessors, views that share storage, detach, clone
-// and copy_. Values are checked against hand-written numbers.
+// Tensor basics: tensor() and the factories (braced lists, arange, zeros_like, ...), shape and dtype accessors,
+// to(dtype) and item<T> as PyTorch converts, scalar literals of every kind, handles and clones sharing or not
+// sharing storage. Values are checked against hand-written numbers.
 #include <catch2/catch.hpp>
 #include <microtorch/microtorch.h>
 
-#include <algorithm>
 #include <cmath>
-#include <set>
+#include <limits>
+
+#include "helpers.h"
 
 namespace mt = microtorch;
-
-namespace {
-
-void require_values(const mt::Tensor& t, const std::vector<float>& want, double margin = 1e-6) {
-  const std::vector<float> got = t.to_vector<float>();
-  REQUIRE(got.size() == want.size());
-  for (size_t i = 0; i < got.size(); ++i) {
-    INFO("flat index " << i);
-    REQUIRE(got[i] == Approx(want[i]).margin(margin));
-  }
-}
-
-}  // namespace
+using namespace helpers;
 
 TEST_CASE("tensor() copies float, int64 and int32 values under the given shape") {
   std::vector<float> values{1, 2, 3, 4, 5, 6};
@@ -65,53 +55,6 @@ TEST_CASE("zeros, ones, full, arange and eye fill as documented") {
   require_values(e, {1, 0, 0, 0, 1, 0, 0, 0, 1});
 }
 
-TEST_CASE("randn draws float32 standard normals") {
-  mt::manual_seed(0);
-  mt::Tensor x = mt::randn({100, 100});
-  REQUIRE(x.shape() == mt::Shape{100, 100});
-  REQUIRE(x.dtype() == mt::kFloat32);
-  double s = 0.0, s2 = 0.0;
-  for (float v : x.to_vector<float>()) {
-    REQUIRE(std::isfinite(v));
-    s += v;
-    s2 += static_cast<double>(v) * v;
-  }
-  const double mean = s / 1e4, var = s2 / 1e4 - mean * mean;
-  REQUIRE(mean == Approx(0.0).margin(0.05));  // 5 standard errors
-  REQUIRE(var == Approx(1.0).margin(0.08));
-}
-
-TEST_CASE("randint draws int64 from low to high - 1 and hits every value") {
-  mt::manual_seed(1);
-  mt::Tensor ids = mt::randint(3, 7, {10, 50});
-  REQUIRE(ids.dtype() == mt::kInt64);
-  REQUIRE(ids.shape() == mt::Shape{10, 50});
-  std::set<int64_t> seen;
-  for (int64_t v : ids.to_vector<int64_t>()) {
-    REQUIRE(v >= 3);
-    REQUIRE(v < 7);
-    seen.insert(v);
-  }
-  REQUIRE(seen == std::set<int64_t>{3, 4, 5, 6});
-}
-
-TEST_CASE("manual_seed makes randn and randint reproducible") {
-  mt::manual_seed(42);
-  const auto a1 = mt::randn({16}).to_vector<float>();
-  const auto i1 = mt::randint(0, 1000, {16}).to_vector<int64_t>();
-  mt::manual_seed(42);
-  const auto a2 = mt::randn({16}).to_vector<float>();
-  const auto i2 = mt::randint(0, 1000, {16}).to_vector<int64_t>();
-  REQUIRE(a1 == a2);
-  REQUIRE(i1 == i2);
-  mt::manual_seed(43);
-  REQUIRE(mt::randn({16}).to_vector<float>() != a1);
-  // without reseeding, the generator moves on
-  mt::manual_seed(42);
-  mt::randn({16});
-  REQUIRE(mt::randn({16}).to_vector<float>() != a1);
-}
-
 TEST_CASE("shape, dim, numel, dtype, size and defined") {
   mt::Tensor undefined;
   REQUIRE_FALSE(undefined.defined());
@@ -151,33 +94,6 @@ TEST_CASE("a copied Tensor handle shares storage") {
   require_values(a, {0, 7, 0});
 }
 
-TEST_CASE("view and reshape infer -1 and share storage") {
-  mt::Tensor t = mt::tensor(std::vector<float>{0, 1, 2, 3, 4, 5}, {2, 3});
-  mt::Tensor v = t.view({3, -1});
-  REQUIRE(v.shape() == mt::Shape{3, 2});
-  require_values(v, {0, 1, 2, 3, 4, 5});
-  v.data_ptr<float>()[5] = 50.0f;
-  REQUIRE(t.to_vector<float>()[5] == 50.0f);
-
-  mt::Tensor r = t.reshape({-1});
-  REQUIRE(r.shape() == mt::Shape{6});
-  REQUIRE(r.data_ptr<float>() == t.data_ptr<float>());
-  REQUIRE(t.reshape({1, -1, 1}).shape() == mt::Shape{1, 6, 1});
-  REQUIRE(t.view({6, 1}).shape() == mt::Shape{6, 1});
-  REQUIRE(mt::full({}, 1.0f).view({-1}).shape() == mt::Shape{1});
-}
-
-TEST_CASE("detach shares storage and leaves the tape") {
-  mt::Tensor x = mt::ones({2}).requires_grad_(true);
-  mt::Tensor y = x * 2.0f;
-  mt::Tensor d = y.detach();
-  REQUIRE(y.requires_grad());
-  REQUIRE_FALSE(d.requires_grad());
-  REQUIRE(d.is_leaf());
-  REQUIRE(d.data_ptr<float>() == y.data_ptr<float>());
-  require_values(d, {2, 2});
-}
-
 TEST_CASE("clone copies into new storage") {
   mt::Tensor t = mt::tensor(std::vector<float>{1, 2, 3}, {3});
   mt::Tensor c = t.clone();
@@ -190,28 +106,81 @@ TEST_CASE("clone copies into new storage") {
   REQUIRE(ids.to_vector<int64_t>() == std::vector<int64_t>{5, 6});
 }
 
-TEST_CASE("copy_ writes values in place and returns the destination") {
-  mt::Tensor dst = mt::zeros({2, 2});
-  mt::Tensor alias = dst.view({4});
-  mt::Tensor& ret = dst.copy_(mt::tensor(std::vector<float>{1, 2, 3, 4}, {2, 2}));
-  REQUIRE(&ret == &dst);
-  require_values(dst, {1, 2, 3, 4});
-  require_values(alias, {1, 2, 3, 4});
-  mt::Tensor ids = mt::zeros({2}, mt::kInt64);
-  ids.copy_(mt::tensor(std::vector<int64_t>{8, 9}, {2}));
-  REQUIRE(ids.to_vector<int64_t>() == std::vector<int64_t>{8, 9});
+TEST_CASE("factories: braced lists, arange(start, end), zeros_like, ones_like, rand") {
+  // These overloads must compile unambiguously next to the std::vector ones.
+  mt::Tensor f = mt::tensor({1.f, 2.f}, {2});
+  mt::Tensor f1 = mt::tensor({1.f, 2.f, 3.f});
+  mt::Tensor d = mt::tensor({0.5, 1.5}, {2, 1});
+  mt::Tensor i = mt::tensor({3, 4, 5}, {3});
+  mt::Tensor v = mt::tensor(std::vector<int64_t>{7, 8}, {2});
+  mt::Tensor vf = mt::tensor(std::vector<float>{1, 2}, {2});
+  const int64_t id0 = 5, id1 = 6;
+  const float f0 = 0.25f;
+  mt::Tensor iv = mt::tensor({id0, id1});  // int64_t variables, not literals
+  mt::Tensor fv = mt::tensor({f0, f0}, {1, 2});
+  CHECK(iv.to_vector<int64_t>() == std::vector<int64_t>{5, 6});
+  CHECK(fv.to_vector<float>() == std::vector<float>{0.25f, 0.25f});
+  CHECK(f.dtype() == mt::kFloat32);
+  CHECK(f1.shape() == mt::Shape{3});
+  CHECK(d.dtype() == mt::kFloat32);
+  CHECK(d.shape() == mt::Shape{2, 1});
+  CHECK(i.dtype() == mt::kInt64);
+  CHECK(i.to_vector<int64_t>() == std::vector<int64_t>{3, 4, 5});
+  CHECK(v.to_vector<int64_t>() == std::vector<int64_t>{7, 8});
+  CHECK(vf.to_vector<float>() == std::vector<float>{1, 2});
+  CHECK_THROWS_AS(mt::tensor({1.f, 2.f}, {3}), std::invalid_argument);
+
+  CHECK(mt::arange(2, 5).to_vector<int64_t>() == std::vector<int64_t>{2, 3, 4});
+  CHECK(mt::arange(-2, 1).to_vector<int64_t>() == std::vector<int64_t>{-2, -1, 0});
+  CHECK(mt::arange(5, 2).numel() == 0);
+  CHECK(mt::arange(4).dtype() == mt::kInt64);
+  CHECK(mt::zeros_like(i).dtype() == mt::kInt64);
+  CHECK(mt::ones_like(i).to_vector<int64_t>() == std::vector<int64_t>{1, 1, 1});
+  CHECK(mt::ones_like(d).to_vector<float>() == std::vector<float>{1, 1});
+  mt::manual_seed(3);
+  for (float x : mt::rand({4096}).to_vector<float>()) REQUIRE((x >= 0.0f && x < 1.0f));
 }
 
-TEST_CASE("copy_ into a leaf that requires grad needs NoGradGuard") {
-  mt::Tensor w = mt::zeros({3}).requires_grad_(true);
-  const mt::Tensor src = mt::ones({3});
-  REQUIRE_THROWS_AS(w.copy_(src), std::runtime_error);
-  require_values(w, {0, 0, 0});  // nothing written before the error
-  {
-    mt::NoGradGuard no_grad;
-    w.copy_(src);
-  }
-  require_values(w, {1, 1, 1});
-  REQUIRE(w.requires_grad());
-  REQUIRE(w.is_leaf());
+TEST_CASE("dtype: kBool, to() between every pair, item<T> converts as PyTorch") {
+  mt::Tensor x = mt::tensor({-1.75f, 0.0f, 2.5f, 3.0f}, {4});
+  CHECK(x.to(mt::kInt64).to_vector<int64_t>() == std::vector<int64_t>{-1, 0, 2, 3});  // truncation toward 0
+  CHECK(x.to(mt::kInt32).to_vector<int32_t>() == std::vector<int32_t>{-1, 0, 2, 3});
+  CHECK(x.to(mt::kBool).to_vector<bool>() == std::vector<bool>{true, false, true, true});
+  mt::Tensor b = x.to(mt::kBool);
+  CHECK(b.dtype() == mt::kBool);
+  CHECK(b.to(mt::kFloat32).to_vector<float>() == std::vector<float>{1, 0, 1, 1});
+  CHECK(b.to(mt::kInt64).to(mt::kInt32).to(mt::kFloat32).to_vector<float>() == std::vector<float>{1, 0, 1, 1});
+  CHECK(mt::detail::impl_ptr(x.to(mt::kFloat32)) == mt::detail::impl_ptr(x));  // the same tensor, as PyTorch
+  CHECK_THROWS_AS(mt::tensor({NAN}).to(mt::kInt64), std::invalid_argument);
+  CHECK_THROWS_AS(mt::tensor({3e9f}).to(mt::kInt32), std::invalid_argument);
+
+  CHECK(mt::full({1}, 2.5f).item<double>() == 2.5);
+  CHECK(mt::full({1}, 2.75f).item<int64_t>() == 2);
+  CHECK(mt::tensor({7}, {1}).item<float>() == 7.0f);
+  CHECK(mt::tensor({7}, {1}).item<double>() == 7.0);
+  CHECK(b.select(0, 1).item<bool>() == false);
+  CHECK(b.select(0, 2).item<int64_t>() == 1);
+  CHECK_THROWS_AS(mt::full({1}, NAN).item<int64_t>(), std::invalid_argument);
+  CHECK_THROWS_AS(x.item<double>(), std::invalid_argument);  // four elements
+  CHECK_THROWS_AS(b.to_vector<float>(), std::invalid_argument);   // to_vector is exact-dtype
+  CHECK_THROWS_AS(mt::zeros({2}).to(mt::kBool).requires_grad_(true), std::invalid_argument);
+}
+
+TEST_CASE("scalars: int, float and double literals compile and agree") {
+  mt::Tensor x = mt::tensor({0.f, 1.f, 2.f}, {3});
+  CHECK((x * 2).to_vector<float>() == (x * 2.0f).to_vector<float>());
+  CHECK((x * 0.5).to_vector<float>() == std::vector<float>{0, 0.5f, 1});
+  CHECK((x + 1).to_vector<float>() == std::vector<float>{1, 2, 3});
+  CHECK((x == 0).to_vector<bool>() == std::vector<bool>{true, false, false});
+  CHECK((x == 1.0).to_vector<bool>() == std::vector<bool>{false, true, false});
+  CHECK((x < 1.5f).to_vector<bool>() == std::vector<bool>{true, true, false});
+  mt::Tensor m = x > 0;
+  CHECK(x.masked_fill(m, -INFINITY).to_vector<float>()[2] == -INFINITY);
+  CHECK(x.masked_fill(m, 0).to_vector<float>() == std::vector<float>{0, 0, 0});
+  CHECK(x.masked_fill(m, 1.5).to_vector<float>() == std::vector<float>{0, 1.5f, 1.5f});
+  mt::Tensor t = mt::zeros({2});
+  t.fill_(3);
+  t.mul_(0.5);
+  t.mul_(2);
+  CHECK(t.to_vector<float>() == std::vector<float>{3, 3});
 }

@@ -22,19 +22,13 @@
 #include <thread>
 #include <vector>
 
-#include "conformance.h"
+#include "helpers.h"
 
 namespace mt = microtorch;
 namespace K = microtorch::kernels;
-using conformance::bits;
+using namespace helpers;
 
 namespace {
-
-// Restores the thread count a test changed.
-struct ThreadsGuard {
-  int saved = mt::get_num_threads();
-  ~ThreadsGuard() { mt::set_num_threads(saved); }
-};
 
 // parallel_for over [0, n) with grain g, counting each index's visits.
 std::vector<int> visits(int64_t n, int64_t g) {

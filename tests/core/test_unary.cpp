@@ -1,6 +1,7 @@
-// tanh, exp and sigmoid (core/ops/unary.cpp) run on fastmath.h and across threads for large tensors: their
-// values against std:: in double (within 2 ulp of the function, plus sigmoid's one division and addition),
-// their gradients against the formulas, and the same floats for 1 and 2 threads.
+// The unary ops: tanh, relu, exp, log, sqrt, rsqrt, pow, sigmoid, abs. Values by hand, gradients by hand, by
+// gradcheck and PyTorch's at the edge points; and over large tensors, where tanh, exp and sigmoid run on
+// fastmath.h across threads, values against std:: in double (within 2 ulp of the function, plus sigmoid's one
+// division and addition), gradients against the formulas, and the same floats for 1 and 2 threads.
 #include <catch2/catch.hpp>
 #include <microtorch/microtorch.h>
 
@@ -9,23 +10,81 @@
 #include <random>
 #include <vector>
 
+#include "helpers.h"
+
 namespace mt = microtorch;
+using namespace helpers;
 
 namespace {
-struct ThreadsGuard {
-  int saved = mt::get_num_threads();
-  ~ThreadsGuard() { mt::set_num_threads(saved); }
-};
+
+// The gradient of f at x.
+float grad_at(mt::Tensor (*f)(const mt::Tensor&), float x) {
+  mt::Tensor t = mt::full({1}, x).requires_grad_(true);
+  f(t).sum().backward();
+  return t.grad().item<float>();
+}
 
 // n floats over [-lim, lim], several grains long so two threads each take a part.
 std::vector<float> values(int64_t n, float lim) {
   std::mt19937 rng(5);
-  std::uniform_real_distribution<float> d(-lim, lim);
-  std::vector<float> v(static_cast<size_t>(n));
-  for (auto& x : v) x = d(rng);
-  return v;
+  return random_floats(rng, n, -lim, lim);
 }
+
 }  // namespace
+
+TEST_CASE("tanh, relu, exp, log: values and gradients") {
+  mt::Tensor x = mt::tensor(std::vector<float>{0, 1, -2}, {3});
+  require_values(mt::tanh(x), {0, 0.7615942f, -0.9640276f});
+  require_values(mt::relu(mt::tensor(std::vector<float>{-1, 0, 2}, {3})), {0, 0, 2});
+  require_values(mt::exp(mt::tensor(std::vector<float>{0, 1, -1}, {3})), {1, 2.7182818f, 0.36787944f});
+  require_values(mt::log(mt::tensor(std::vector<float>{1, 2.7182818f, 0.5f}, {3})), {0, 1, -0.6931472f});
+
+  // relu'(0) = 0, as PyTorch
+  mt::Tensor r = mt::tensor(std::vector<float>{-1, 0, 2}, {3}).requires_grad_(true);
+  mt::relu(r).sum().backward();
+  require_values(r.grad(), {0, 0, 1});
+  // tanh'(1) = 1 - tanh(1)^2
+  mt::Tensor t = mt::full({1}, 1.0f).requires_grad_(true);
+  mt::tanh(t).sum().backward();
+  require_values(t.grad(), {1.0f - 0.7615942f * 0.7615942f});
+
+  mt::manual_seed(13);
+  require_gradcheck("tanh", [](const Inputs& v) { return mt::tanh(v[0]); }, {leaf({2, 3}, -2.0f, 2.0f)});
+  require_gradcheck("exp", [](const Inputs& v) { return mt::exp(v[0]); }, {leaf({2, 3})});
+  require_gradcheck("log", [](const Inputs& v) { return mt::log(v[0]); }, {leaf({2, 3}, 0.5f, 3.0f)});
+  // relu away from the kink at 0
+  mt::Tensor k = mt::tensor(std::vector<float>{-1.5f, -0.3f, 0.2f, 0.9f, 2.0f, -0.7f}, {2, 3}).requires_grad_(true);
+  require_gradcheck("relu", [](const Inputs& v) { return mt::relu(v[0]); }, {k});
+}
+
+TEST_CASE("sqrt, rsqrt, pow, sigmoid, abs: values, gradcheck, PyTorch's gradients at the edges") {
+  mt::Tensor x = mt::tensor({0.25f, 1.f, 4.f});
+  require_values(mt::sqrt(x), {3}, {0.5f, 1, 2});
+  require_values(mt::rsqrt(x), {3}, {2, 1, 0.5f});
+  require_values(mt::pow(x, 2.0), {3}, {0.0625f, 1, 16});
+  require_values(mt::pow(x, -1), {3}, {4, 1, 0.25f});
+  require_values(mt::pow(x, 0.5), {3}, {0.5f, 1, 2});
+  require_values(mt::pow(x, 0), {3}, {1, 1, 1});
+  require_values(mt::sigmoid(mt::tensor({0.f, 100.f, -100.f})), {3}, {0.5f, 1, 0});
+  require_values(mt::abs(mt::tensor({-2.f, 0.f, 3.f})), {3}, {2, 0, 3});
+  CHECK(grad_at([](const mt::Tensor& t) { return mt::abs(t); }, 0.0f) == 0.0f);  // abs'(0) = 0
+  CHECK(grad_at([](const mt::Tensor& t) { return mt::abs(t); }, -3.0f) == -1.0f);
+  CHECK(std::isinf(grad_at([](const mt::Tensor& t) { return mt::sqrt(t); }, 0.0f)));
+  CHECK(std::isinf(grad_at([](const mt::Tensor& t) { return mt::pow(t, 2.0 / 3.0); }, 0.0f)));  // x^(-1/3) at 0
+  CHECK(grad_at([](const mt::Tensor& t) { return mt::pow(t, 2.0); }, 0.0f) == 0.0f);
+  CHECK(grad_at([](const mt::Tensor& t) { return mt::pow(t, 0.0); }, 0.0f) == 0.0f);
+  CHECK(grad_at([](const mt::Tensor& t) { return mt::sigmoid(t); }, 0.0f) == 0.25f);
+  CHECK(std::isnan(mt::sqrt(mt::full({}, -1.0f)).item<float>()));
+  CHECK(mt::sqrt(mt::zeros({0})).numel() == 0);
+  CHECK_THROWS_AS(mt::sqrt(mt::arange(3)), std::invalid_argument);
+  mt::manual_seed(21);
+  require_gradcheck("sqrt", [](const Inputs& a) { return mt::sqrt(a[0]); }, {leaf({2, 3}, 0.5f, 2.0f)});
+  require_gradcheck("rsqrt", [](const Inputs& a) { return mt::rsqrt(a[0]); }, {leaf({2, 3}, 0.5f, 2.0f)});
+  for (double e : {2.0, 3.0, -1.0, 0.5, 1.7, -2.5})
+    require_gradcheck("pow " + std::to_string(e), [e](const Inputs& a) { return mt::pow(a[0], e); }, {leaf({5}, 0.5f, 2.0f)});
+  require_gradcheck("sigmoid", [](const Inputs& a) { return mt::sigmoid(a[0]); }, {leaf({2, 3}, -3.0f, 3.0f)});
+  require_gradcheck("abs", [](const Inputs& a) { return mt::abs(a[0]); }, {mt::tensor({-1.f, 0.5f, -0.3f, 2.f}).requires_grad_(true)});
+}
 
 TEST_CASE("unary fast: tanh, exp, sigmoid values and gradients over a large tensor") {
   const int64_t n = 100003;

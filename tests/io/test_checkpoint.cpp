@@ -16,15 +16,16 @@
 #include <thread>
 #include <unistd.h>
 
-#include "io/checkpoint_corruptions.h"
-#include "io/checkpoint_helpers.h"
+#include "checkpoint_corruptions.h"
+#include "checkpoint_helpers.h"
+#include "helpers.h"
 
 namespace mt = microtorch;
 using Catch::Contains;
 
 namespace {
 
-using checkpoint_test::TempDir;
+using helpers::TempDir;
 using checkpoint_test::TinyModel;
 using checkpoint_test::write_bytes;
 

@@ -7,10 +7,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "io/checkpoint_helpers.h"
+#include "checkpoint_helpers.h"
+#include "helpers.h"
 
 namespace mt = microtorch;
-using checkpoint_test::TempDir;
+using helpers::TempDir;
 
 namespace {
 

@@ -10,10 +10,11 @@
 #include <fstream>
 #include <sstream>
 
-#include "io/checkpoint_helpers.h"
+#include "checkpoint_helpers.h"
+#include "helpers.h"
 
 namespace mt = microtorch;
-using checkpoint_test::TempDir;
+using helpers::TempDir;
 using checkpoint_test::TinyModel;
 using checkpoint_test::write_bytes;
 

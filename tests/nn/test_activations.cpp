@@ -1,6 +1,7 @@
-// core/kernels/gelu.h: the vectorized GELU loops (fastmath's erf / exp / tanh) against the plain references
-// beside them (std::erf / std::exp / std::tanh), on values from every range that matters and the special
-// values; the same floats for 1 and 2 threads; and F::gelu's backward adding into a gradient already there.
+// The activations F::gelu (exact and tanh) and F::logsigmoid: values by hand, gradcheck, gelu's backward adding
+// into a gradient already there; and core/kernels/gelu.h, the vectorized GELU loops (fastmath's erf / exp / tanh)
+// against the plain loops beside them (std::erf / std::exp / std::tanh), on values from every range that matters
+// and the special values, with the same floats for 1 and 2 threads.
 #include <catch2/catch.hpp>
 #include <microtorch/core/kernels/gelu.h>
 #include <microtorch/core/kernels/gelu_avx512.h>
@@ -14,9 +15,12 @@
 #include <string>
 #include <vector>
 
+#include "helpers.h"
+
 namespace mt = microtorch;
 namespace F = mt::nn::functional;
 namespace K = microtorch::kernels;
+using namespace helpers;
 
 namespace {
 
@@ -45,12 +49,50 @@ void require_near(const std::vector<float>& x, const std::vector<float>& got, co
   }
 }
 
-struct ThreadsGuard {
-  int saved = mt::get_num_threads();
-  ~ThreadsGuard() { mt::set_num_threads(saved); }
-};
-
 }  // namespace
+
+TEST_CASE("gelu (exact and tanh) and logsigmoid: values and gradcheck") {
+  const mt::Tensor x = mt::tensor(std::vector<float>{-100, -1, 0, 1, 100}, {5});
+  const auto exact = F::gelu(x).to_vector<float>();
+  const auto approx = F::gelu(x, F::GELUFuncOptions().approximate("tanh")).to_vector<float>();
+  const auto ls = F::logsigmoid(x).to_vector<float>();
+  CHECK(exact[2] == 0.0f);
+  CHECK(exact[3] == Approx(0.8413447).margin(1e-6));   // 1 * Phi(1)
+  CHECK(exact[1] == Approx(-0.1586553).margin(1e-6));
+  CHECK(approx[3] == Approx(0.8411920).margin(1e-6));  // 0.5 (1 + tanh(sqrt(2/pi) 1.044715))
+  CHECK(exact[4] == 100.0f);
+  CHECK(exact[0] == 0.0f);
+  CHECK(ls[0] == -100.0f);                            // no overflow of exp(100)
+  CHECK(ls[2] == Approx(-std::log(2.0)).margin(1e-7));
+  CHECK(ls[4] == Approx(0.0).margin(1e-30));
+  mt::manual_seed(2);
+  const mt::Tensor xs = (mt::randn({4, 6}) * 3.0f).requires_grad_(true);
+  require_gradcheck("gelu", [](const Inputs& in) { return F::gelu(in[0]); }, {xs});
+  require_gradcheck("gelu tanh", [](const Inputs& in) {
+    return F::gelu(in[0], F::GELUFuncOptions().approximate("tanh"));
+  }, {xs});
+  require_gradcheck("logsigmoid", [](const Inputs& in) { return F::logsigmoid(in[0]); }, {xs});
+  CHECK_THROWS_AS(F::gelu(xs, F::GELUFuncOptions().approximate("erf")), std::invalid_argument);
+}
+
+// gelu'(x) + gelu'(x) is exactly 2 gelu'(x) in float, so the two uses must give exactly twice the kernel's value.
+TEST_CASE("gelu: backward adds into the gradient (x used twice, grad = 2 gelu'(x))") {
+  mt::manual_seed(3);
+  for (const char* approximate : {"none", "tanh"}) {
+    INFO("approximate " << approximate);
+    const auto opt = F::GELUFuncOptions().approximate(approximate);
+    const mt::Tensor x = (mt::randn({37, 5}) * 3.0f).requires_grad_(true);
+    (F::gelu(x, opt) + F::gelu(x, opt)).sum().backward();
+    const auto xv = x.detach().to_vector<float>();
+    const std::vector<float> ones(xv.size(), 1.0f);
+    std::vector<float> want(xv.size());
+    const bool exact = std::string(approximate) == "none";
+    (exact ? K::gelu_backward : K::gelu_tanh_backward)(xv.data(), ones.data(), want.data(),
+                                                      static_cast<int64_t>(xv.size()));
+    const auto got = x.grad().to_vector<float>();
+    for (size_t i = 0; i < got.size(); ++i) CHECK(got[i] == 2.0f * want[i]);
+  }
+}
 
 using ForwardLoop = void (*)(const float*, float*, int64_t);
 using BackwardLoop = void (*)(const float*, const float*, float*, int64_t);
@@ -71,7 +113,7 @@ std::vector<ExactLoops> exact_loops() {
 
 // erf and exp within 2 ulp each (or the tables within 6e-8): y = 0.5 x (1 + erf) moves by at most ~2e-7 |x|;
 // y' = Phi + x phi by ~3e-7.
-TEST_CASE("gelu kernels: exact GELU matches the std::erf reference") {
+TEST_CASE("gelu kernels: exact GELU matches the plain std::erf loop") {
   for (const auto& loop : exact_loops()) {
     INFO(loop.name);
     for (int64_t n : {0, 1, 7, 19, 33, 1000, 100003}) {
@@ -120,7 +162,7 @@ TEST_CASE("gelu kernels: the AVX-512 tables are within their fitted error on the
 
 // tanh within 2 ulp: y moves by ~2e-7 |x|; in y', 1 - tanh^2 loses its digits as tanh nears 1, so the bound
 // grows with the factor x (1 + 3 0.044715 x^2) it is multiplied by.
-TEST_CASE("gelu kernels: tanh-approximate GELU matches the std::tanh reference") {
+TEST_CASE("gelu kernels: tanh-approximate GELU matches the plain std::tanh loop") {
   for (int64_t n : {0, 1, 7, 19, 33, 1000, 100003}) {
     const auto x = inputs(n, 12);
     std::vector<float> dy(x.size(), -1.5f);
@@ -156,21 +198,3 @@ TEST_CASE("gelu kernels: the same floats for 1 and 2 threads") {
   }
 }
 
-// gelu'(x) + gelu'(x) is exactly 2 gelu'(x) in float, so the two uses must give exactly twice the kernel's value.
-TEST_CASE("gelu: backward adds into the gradient (x used twice, grad = 2 gelu'(x))") {
-  mt::manual_seed(3);
-  for (const char* approximate : {"none", "tanh"}) {
-    INFO("approximate " << approximate);
-    const auto opt = F::GELUFuncOptions().approximate(approximate);
-    const mt::Tensor x = (mt::randn({37, 5}) * 3.0f).requires_grad_(true);
-    (F::gelu(x, opt) + F::gelu(x, opt)).sum().backward();
-    const auto xv = x.detach().to_vector<float>();
-    const std::vector<float> ones(xv.size(), 1.0f);
-    std::vector<float> want(xv.size());
-    const bool exact = std::string(approximate) == "none";
-    (exact ? K::gelu_backward : K::gelu_tanh_backward)(xv.data(), ones.data(), want.data(),
-                                                      static_cast<int64_t>(xv.size()));
-    const auto got = x.grad().to_vector<float>();
-    for (size_t i = 0; i < got.size(); ++i) CHECK(got[i] == 2.0f * want[i]);
-  }
-}

@@ -2,19 +2,17 @@
 // the one-hot oracle, gradcheck over every option combination, shapes (0-d, empty, B=1, GPT-2), int32 ids,
 // from_pretrained and the in-place max_norm renorm. Oracles: hand-derived values and finite differences.
 #include <catch2/catch.hpp>
-#include <microtorch/core/grad/state.h>
 #include <microtorch/core/grad/door.h>
 #include <microtorch/microtorch.h>
 
 #include <cmath>
 #include <string>
 
-#include "conformance.h"
+#include "helpers.h"
 
 namespace mt = microtorch;
 namespace F = mt::nn::functional;
-using conformance::bits;
-using conformance::mismatch;
+using namespace helpers;
 
 static mt::Tensor ids64(std::vector<int64_t> v, mt::Shape s) { return mt::tensor(v, s); }
 static std::vector<float> row(const mt::Tensor& t, int64_t r) {

@@ -1,41 +1,16 @@
-// Rejected input: the exception type, a message naming the offending value (and for ids its flat position
-// and V), and no state change: after every rejected call the weight is bit-identical and has no gradient.
+// nn::Embedding and F::embedding given bad input: the exception type, a message naming the offending value (and
+// for ids its flat position and V), and no state change: after every refused call the table is bit-identical,
+// at the same version, and has no gradient.
 #include <catch2/catch.hpp>
 #include <microtorch/microtorch.h>
 
-#include <functional>
 #include <string>
 
-#include "conformance.h"
-#include <microtorch/core/ops/tensor_access.h>
+#include "helpers.h"
 
 namespace mt = microtorch;
 namespace F = mt::nn::functional;
-
-// "" when f throws E whose message holds every string of `must`, else what went wrong.
-template <class E> static std::string rejects(const std::function<void()>& f, const std::vector<std::string>& must) {
-  try {
-    f();
-  } catch (const E& e) {
-    const std::string m = e.what();
-    for (const auto& s : must)
-      if (m.find(s) == std::string::npos) return "message lacks '" + s + "': " + m;
-    return "";
-  } catch (const std::exception& e) {
-    return std::string("wrong exception type: ") + e.what();
-  }
-  return "no exception";
-}
-
-// The table's bits, version and gradient state, to compare before and after a rejected call.
-struct Snapshot {
-  explicit Snapshot(const mt::Tensor& w)
-      : bits(conformance::bits(w)), version(mt::detail::impl_ptr(w)->storage->version), had_grad(w.grad().defined()) {}
-  bool operator==(const Snapshot& o) const { return bits == o.bits && version == o.version && had_grad == o.had_grad; }
-  std::vector<uint32_t> bits;
-  uint64_t version;
-  bool had_grad;
-};
+using namespace helpers;
 
 TEST_CASE("embedding errors: an id >= V or negative is std::out_of_range naming id, position and V") {
   for (bool sparse : {false, true}) {
@@ -94,30 +69,3 @@ TEST_CASE("embedding errors: one bad id among rows max_norm would renorm changes
   }
 }
 
-TEST_CASE("linear errors: input whose last dim is not in_features, and weight untouched") {
-  mt::nn::Linear lin(mt::nn::LinearOptions(4, 3));
-  const Snapshot wb(lin.weight), bb(lin.bias);
-  CHECK(rejects<std::invalid_argument>([&] { lin(mt::randn({2, 5})); }, {"[2, 5]", "4"}) == "");
-  CHECK(rejects<std::invalid_argument>([&] { lin(mt::randn({4, 3})); }, {"[4, 3]", "4"}) == "");
-  CHECK(rejects<std::invalid_argument>([] { mt::nn::Linear bad(mt::nn::LinearOptions(0, 3)); }, {"0"}) == "");
-  CHECK(rejects<std::invalid_argument>([] { mt::nn::Linear bad(mt::nn::LinearOptions(2, -1)); }, {"-1"}) == "");
-  CHECK(lin(mt::randn({7, 4})).shape() == mt::Shape{7, 3});
-  CHECK(Snapshot(lin.weight) == wb);
-  CHECK(Snapshot(lin.bias) == bb);
-}
-
-TEST_CASE("cross_entropy errors: targets out of range or of the wrong shape or dtype") {
-  auto logits = mt::randn({3, 5}).requires_grad_(true);
-  const Snapshot before(logits);
-  auto t = [](std::vector<int64_t> v, mt::Shape s) { return mt::tensor(v, s); };
-  CHECK(rejects<std::invalid_argument>([&] { F::cross_entropy(logits, t({0, 5, 1}, {3})); }, {"5", "position 1"}) == "");
-  CHECK(rejects<std::invalid_argument>([&] { F::cross_entropy(logits, t({0, 1, -2}, {3})); }, {"-2", "position 2"}) == "");
-  CHECK(rejects<std::invalid_argument>([&] { F::cross_entropy(logits, t({0, 1, 2, 3}, {4})); }, {"[4]", "3"}) == "");
-  CHECK(rejects<std::invalid_argument>([&] { F::cross_entropy(logits, t({0, 1, 2}, {3, 1})); }, {"[3, 1]"}) == "");
-  CHECK(rejects<std::invalid_argument>(
-            [&] { F::cross_entropy(logits, mt::tensor(std::vector<float>{0, 1, 2}, {3})); }, {"float32"}) == "");
-  CHECK(rejects<std::invalid_argument>([&] { F::cross_entropy(mt::randn({15}), t({0, 1, 2}, {3})); }, {"[15]"}) == "");
-  // ignore_index is the one value outside [0, V) that is allowed
-  CHECK_NOTHROW(F::cross_entropy(logits, t({0, -100, 4}, {3})));
-  CHECK(Snapshot(logits) == before);
-}

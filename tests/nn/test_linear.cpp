@@ -1,33 +1,28 @@
-// nn::Linear and F::cross_entropy against hand-derived values and finite differences, ignore_index,
-// and weight tying: one Parameter listed once, its gradient the sum of the two uses' gradients.
+// nn::Linear and F::linear: values and gradients by hand, no bias, 3-D input, gradcheck, the input it refuses; and
+// weight tying with an embedding: one Parameter listed once, its gradient the sum of the two uses' gradients.
 #include <catch2/catch.hpp>
 #include <microtorch/microtorch.h>
 
 #include <cmath>
-#include <limits>
 
-#include "conformance.h"
-#include <microtorch/core/ops/tensor_access.h>
+#include "helpers.h"
 
 namespace mt = microtorch;
 namespace F = mt::nn::functional;
-using conformance::bits;
-using conformance::mismatch;
-
-static mt::Tensor f32(std::vector<float> v, mt::Shape s) { return mt::tensor(v, s); }
+using namespace helpers;
 
 TEST_CASE("linear: values and gradients by hand") {
   mt::nn::Linear lin(mt::nn::LinearOptions(3, 2));
   {
     mt::NoGradGuard no_grad;
-    lin.weight.copy_(f32({1, 2, 3, -1, 0, 2}, {2, 3}));
-    lin.bias.copy_(f32({10, -10}, {2}));
+    lin.weight.copy_(mt::tensor(std::vector<float>{1, 2, 3, -1, 0, 2}, {2, 3}));
+    lin.bias.copy_(mt::tensor(std::vector<float>{10, -10}, {2}));
   }
-  auto x = f32({1, 1, 1, 2, 0, -1}, {2, 3}).requires_grad_(true);
+  auto x = mt::tensor(std::vector<float>{1, 1, 1, 2, 0, -1}, {2, 3}).requires_grad_(true);
   auto y = lin(x);
   // row 0: (1+2+3+10, -1+0+2-10); row 1: (2+0-3+10, -2+0-2-10)
   CHECK(y.to_vector<float>() == std::vector<float>{16, -9, 9, -14});
-  y.backward(f32({1, 0, 2, 1}, {2, 2}));
+  y.backward(mt::tensor(std::vector<float>{1, 0, 2, 1}, {2, 2}));
   // dx = dy W; dW = dy^T x; db = column sums of dy
   CHECK(x.grad().to_vector<float>() == std::vector<float>{1, 2, 3, 1, 4, 8});
   CHECK(lin.weight.grad().to_vector<float>() == std::vector<float>{5, 1, -1, 2, 0, -1});
@@ -63,58 +58,16 @@ TEST_CASE("linear: gradcheck with and without bias") {
   CHECK(without.ok);
 }
 
-TEST_CASE("cross_entropy: values and gradient by hand") {
-  // row 0: logits (0, 0), target 0: loss ln 2, grad (-1/2, 1/2)
-  // row 1: logits (0, ln 3), target 1: p = (1/4, 3/4), loss -ln(3/4), grad (1/4, -1/4)
-  auto logits = f32({0, 0, 0, static_cast<float>(std::log(3.0))}, {2, 2}).requires_grad_(true);
-  auto loss = F::cross_entropy(logits, mt::tensor(std::vector<int64_t>{0, 1}, {2}));
-  CHECK(loss.dim() == 0);
-  CHECK(loss.item<float>() == Approx((std::log(2.0) - std::log(0.75)) / 2).epsilon(1e-6));
-  loss.backward();
-  CHECK(mismatch(logits.grad(), f32({-0.25f, 0.25f, 0.125f, -0.125f}, {2, 2}), 1e-7, 1e-6, "dlogits") == "");
-  // large logits stay finite (log-sum-exp with the max subtracted)
-  auto big = F::cross_entropy(f32({1000, 0, -1000}, {1, 3}), mt::tensor(std::vector<int64_t>{1}, {1}));
-  CHECK(big.item<float>() == Approx(1000.0f));
-}
-
-TEST_CASE("cross_entropy: ignore_index rows give no loss and no gradient and leave the mean") {
-  mt::manual_seed(4);
-  auto logits = mt::randn({4, 6}).requires_grad_(true);
-  auto all = F::cross_entropy(logits, mt::tensor(std::vector<int64_t>{2, 3, 5, 0}, {4}), F::CrossEntropyFuncOptions().ignore_index(3));
-  all.backward();
-  // by hand: mean over rows 0, 2, 3 of lse - logit[target]
-  const auto v = logits.to_vector<float>();
-  double want = 0;
-  const int64_t target[4] = {2, 3, 5, 0};
-  for (int n : {0, 2, 3}) {
-    double s = 0;
-    for (int j = 0; j < 6; ++j) s += std::exp(double(v[n * 6 + j]));
-    want += std::log(s) - v[n * 6 + target[n]];
-  }
-  CHECK(all.item<float>() == Approx(want / 3).epsilon(1e-6));
-  const auto g = logits.grad().to_vector<float>();
-  for (int j = 0; j < 6; ++j) CHECK(g[6 + j] == 0.0f);
-  double row0 = 0;
-  for (int j = 0; j < 6; ++j) row0 += g[j];
-  CHECK(row0 == Approx(0).margin(1e-7));  // softmax - one_hot sums to zero
-  // default ignore_index -100; every target ignored gives NaN, as PyTorch's 0/0
-  auto none = F::cross_entropy(mt::randn({2, 3}), mt::tensor(std::vector<int64_t>{-100, -100}, {2}));
-  CHECK(std::isnan(none.item<float>()));
-}
-
-TEST_CASE("cross_entropy: gradcheck, with and without ignored targets") {
-  mt::manual_seed(6);
-  auto logits = mt::randn({5, 7}).requires_grad_(true);
-  for (int64_t ignore : {-100, 4}) {
-    auto targets = mt::tensor(std::vector<int64_t>{4, 0, 6, 4, 1}, {5});
-    auto r = mt::autograd::gradcheck(
-        [&](const std::vector<mt::Tensor>& in) {
-          return F::cross_entropy(in[0], targets, F::CrossEntropyFuncOptions().ignore_index(ignore));
-        },
-        {logits}, "cross_entropy");
-    INFO("ignore_index " << ignore << ": " << r.message());
-    CHECK(r.ok);
-  }
+TEST_CASE("linear errors: input whose last dim is not in_features, and weight untouched") {
+  mt::nn::Linear lin(mt::nn::LinearOptions(4, 3));
+  const Snapshot wb(lin.weight), bb(lin.bias);
+  CHECK(rejects<std::invalid_argument>([&] { lin(mt::randn({2, 5})); }, {"[2, 5]", "4"}) == "");
+  CHECK(rejects<std::invalid_argument>([&] { lin(mt::randn({4, 3})); }, {"[4, 3]", "4"}) == "");
+  CHECK(rejects<std::invalid_argument>([] { mt::nn::Linear bad(mt::nn::LinearOptions(0, 3)); }, {"0"}) == "");
+  CHECK(rejects<std::invalid_argument>([] { mt::nn::Linear bad(mt::nn::LinearOptions(2, -1)); }, {"-1"}) == "");
+  CHECK(lin(mt::randn({7, 4})).shape() == mt::Shape{7, 3});
+  CHECK(Snapshot(lin.weight) == wb);
+  CHECK(Snapshot(lin.bias) == bb);
 }
 
 // A tiny model made of modules: its named parameters are its children's, prefixed.

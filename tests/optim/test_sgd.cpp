@@ -10,11 +10,11 @@
 #include <limits>
 #include <string>
 
-#include "conformance.h"
+#include "helpers.h"
 
 namespace mt = microtorch;
 namespace F = mt::nn::functional;
-using conformance::bits;
+using namespace helpers;
 using mt::optim::SGDOptions;
 
 static std::string rejection(const SGDOptions& o) {
@@ -149,8 +149,8 @@ TEST_CASE("sgd: after a plain step every row not looked up is bit-identical, spa
       for (int64_t j = 0; j < 6; ++j) {
         // hand-derived: g = 2 w per lookup, so row 5 gets 4 w; new w = fma(g, -0.1, w)
         const float w = before[r * 6 + j], g = (r == 5 ? 4.0f : 2.0f) * w;
-        CHECK(conformance::bits(mt::tensor(std::vector<float>{after[r * 6 + j]}, {1})) ==
-              conformance::bits(mt::tensor(std::vector<float>{hit ? std::fma(g, -0.1f, w) : w}, {1})));
+        CHECK(bits(mt::tensor(std::vector<float>{after[r * 6 + j]}, {1})) ==
+              bits(mt::tensor(std::vector<float>{hit ? std::fma(g, -0.1f, w) : w}, {1})));
       }
     }
   }
@@ -193,8 +193,8 @@ TEST_CASE("sgd: a sparse gradient's rows as read by a step keep the dense gradie
   for (int64_t id : {0, 1, 3})
     for (int64_t j = 0; j < 4; ++j) {
       INFO("row " << id << ", column " << j);
-      CHECK(conformance::bits(mt::tensor(std::vector<float>{rows[id * 4 + j]}, {1})) ==
-            conformance::bits(mt::tensor(std::vector<float>{dense[id * 4 + j]}, {1})));
+      CHECK(bits(mt::tensor(std::vector<float>{rows[id * 4 + j]}, {1})) ==
+            bits(mt::tensor(std::vector<float>{dense[id * 4 + j]}, {1})));
     }
 }
 

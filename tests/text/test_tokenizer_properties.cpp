@@ -1,5 +1,5 @@
 // Properties of GPT2Tokenizer on random text: decode(encode(s)) == s for every valid UTF-8 s, and the
-// heap-based merge (text/bpe.h: bpe) gives exactly the ids of GPT-2's plain loop (bpe_reference).
+// heap-based merge (text/bpe/bpe.h: bpe) gives exactly the ids of GPT-2's plain loop (bpe_reference).
 #include <catch2/catch.hpp>
 #include <microtorch/microtorch.h>
 #include <microtorch/text/bpe/bpe.h>
@@ -62,7 +62,7 @@ TEST_CASE("tokenizer: decode(encode(s)) == s for random valid UTF-8, and encode 
 TEST_CASE("tokenizer: long pieces (one word, one whitespace run) merge like GPT-2's loop and round-trip") {
   std::mt19937 rng(7);
   std::uniform_int_distribution<int> letter(0, 25);
-  std::string word;  // one 3000-letter piece: the heap merge against the O(n^2) reference
+  std::string word;  // one 3000-letter piece: the heap merge against the O(n^2) plain loop
   for (int i = 0; i < 3000; ++i) word += static_cast<char>('a' + letter(rng));
   CHECK(gpt2().encode(word) == gpt2().encode_reference(word));
   CHECK(gpt2().decode(gpt2().encode(word)) == word);
