@@ -1,4 +1,4 @@
-// Internal (not installed): how a parameter's gradient is held, as a small state machine. The contract it
+// How a parameter's gradient is held, as a small state machine. The contract it
 // keeps is core/grad.h's: grad() is the gradient the next step() and the next accumulation use.
 //
 //   state     holds                                      enters by
