@@ -7,6 +7,7 @@
 
 #include "../core/autograd.h"
 #include "atomic_file.h"
+#include "read_file.h"
 #include "untrusted.h"
 
 namespace microtorch {
