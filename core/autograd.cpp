@@ -6,8 +6,8 @@
 #include <unordered_set>
 
 #include "grad.h"
-#include "grad_state.h"
-#include "tensor_access.h"
+#include "grad/state.h"
+#include "ops/tensor_access.h"
 
 namespace microtorch {
 
@@ -158,7 +158,7 @@ void Tensor::backward(const Tensor& grad_out) const {
     std::unique_ptr<detail::GradState> g = std::move(t->grad);  // an interior gradient lives only until used
     if (g && g->defined()) {
       const Tensor dy = g->dense_copy(t->shape);
-      g.reset();  // dy is now the only handle on it, so a leaf can keep it rather than copy (grad_state.cpp)
+      g.reset();  // dy is now the only handle on it, so a leaf can keep it rather than copy (grad/state.cpp)
       node.backward(dy);
       if (autograd::DetectAnomalyGuard::is_enabled()) check_finite(node);
     }

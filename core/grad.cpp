@@ -1,10 +1,10 @@
-// The public gradient functions (grad.h) over the state machine (grad_state.h).
+// The public gradient functions (grad.h) over the state machine (grad/state.h).
 #include "grad.h"
 
 #include <stdexcept>
 
-#include "grad_state.h"
-#include "tensor_access.h"
+#include "grad/state.h"
+#include "ops/tensor_access.h"
 
 namespace microtorch {
 
@@ -14,6 +14,7 @@ void accumulate_grad(const Tensor& t, const Tensor& g) {
     throw std::invalid_argument("accumulate_grad: the gradient must be float32 of the tensor's shape " +
                                 shape_str(t.shape()) + ", got " +
                                 (g.defined() ? dtype_name(g.dtype()) + " of shape " + shape_str(g.shape()) : "an undefined tensor"));
+  const auto lock = detail::lock_leaf_grad(t);
   detail::grad_state(t).add_dense(g, t.is_leaf());
 }
 
@@ -25,8 +26,8 @@ SparseGrad sparse_grad(const Tensor& t) {
   const int64_t C = t.shape().back();
   std::vector<int64_t> ids;
   std::vector<float> values;
-  if (G && G->kind() == detail::GradKind::kSparse)
-    for (const detail::RowChunk& chunk : G->chunks()) {
+  if (G && G->kind() == grad::Kind::kSparse)
+    for (const grad::RowChunk& chunk : G->chunks()) {
       const float* v = chunk.values.data_ptr<float>();
       for (size_t i = 0; i < chunk.ids.size(); ++i) {
         if (chunk.ids[i] < 0) continue;

@@ -12,7 +12,7 @@
 
 #include <pthread.h>
 
-#include "huge_pages.h"
+#include "kernels/huge_pages.h"
 #include "tensor.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -25,9 +25,9 @@
 
 namespace microtorch {
 
-using detail::alloc_huge;
-using detail::free_huge;
-using detail::kHugePageMinBytes;
+using kernels::alloc_huge;
+using kernels::free_huge;
+using kernels::kHugePageMinBytes;
 
 // Hands allocate_shared blocks `extra` bytes longer than it asks for, so the storage's bytes fit behind
 // the control block and the Storage in it: one heap allocation per storage, not two. A plain allocation
@@ -101,7 +101,7 @@ struct Cache {
     const size_t cls = *block = enabled ? size_class(n) : n;
     // Best fit: the smallest cached class that holds n, if at most twice n's class. Exact classes alone
     // thrash: a step's sizes differ from moment to moment, and under the peak bound a miss evicts blocks
-    // the next moment needs (35 misses, ~200 page faults a step in gpt_shakespeare).
+    // the next moment needs, and each miss page-faults a fresh block.
     auto it = free_blocks.lower_bound(cls);
     if (it != free_blocks.end() && it->first <= 2 * cls) {
       void* p = it->second.back();

@@ -9,8 +9,8 @@
 #include <sys/sysinfo.h>
 
 #include "autograd.h"
-#include "grad_state.h"
-#include "tensor_access.h"
+#include "grad/state.h"
+#include "ops/tensor_access.h"
 
 namespace microtorch {
 

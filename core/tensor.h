@@ -46,7 +46,7 @@ std::shared_ptr<Storage> make_storage(size_t nbytes);
 struct Node;  // a recorded op (autograd.h)
 namespace detail {
 struct TensorAccess;  // internal: core/tensor_access.h
-class GradState;  // a gradient being accumulated (internal: grad_state.h)
+class GradState;  // a gradient being accumulated (internal: core/grad/state.h)
 }
 
 struct TensorImpl {
@@ -67,6 +67,8 @@ class Tensor {
   explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
 
   bool defined() const { return impl_ != nullptr; }
+  bool is_same(const Tensor& other) const { return impl_ == other.impl_; }  // the same tensor, not equal values
+  TensorImpl* unsafeGetTensorImpl() const { return impl_.get(); }            // identity, as libtorch's (hashing)
   const Shape& shape() const { return impl().shape; }
   int64_t dim() const { return static_cast<int64_t>(impl().shape.size()); }
   int64_t size(int64_t d) const;  // negative d counts from the end

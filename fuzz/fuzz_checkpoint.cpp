@@ -15,7 +15,7 @@
 #include <fuzzer/FuzzedDataProvider.h>
 #include <microtorch/io/npy.h>
 #include <microtorch/io/safetensors.h>
-#include <microtorch/core/tensor_access.h>
+#include <microtorch/core/ops/tensor_access.h>
 
 namespace mt = microtorch;
 

@@ -21,7 +21,7 @@
 #include <fuzzer/FuzzedDataProvider.h>
 #include <microtorch/microtorch.h>
 #include <sys/sysinfo.h>
-#include <microtorch/core/tensor_access.h>
+#include <microtorch/core/ops/tensor_access.h>
 
 namespace mt = microtorch;
 namespace F = mt::nn::functional;

@@ -6,9 +6,9 @@
 #include <unordered_map>
 
 #include "../core/autograd.h"
-#include "atomic_file.h"
-#include "read_file.h"
-#include "untrusted.h"
+#include "files/atomic_file.h"
+#include "files/read_file.h"
+#include "files/untrusted.h"
 
 namespace microtorch {
 

@@ -10,9 +10,9 @@
 #include <limits>
 #include <stdexcept>
 
-#include "../core/tensor_access.h"
-#include "atomic_file.h"
-#include "read_file.h"
+#include "../core/ops/tensor_access.h"
+#include "files/atomic_file.h"
+#include "files/read_file.h"
 
 namespace microtorch {
 

@@ -10,8 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "untrusted.h"
-#include "../core/tensor_access.h"
+#include "files/untrusted.h"
+#include "../core/ops/tensor_access.h"
 
 namespace microtorch::io {
 

@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "../core/autograd.h"
-#include "../core/blas.h"
-#include "../core/fastmath.h"
+#include "../core/kernels/gemm.h"
+#include "../core/kernels/fastmath.h"
 #include "../core/grad.h"
-#include "../core/row_sums.h"
+#include "../core/kernels/row_sums.h"
 #include "functional.h"
 
 namespace microtorch::nn::functional {
@@ -96,7 +96,7 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
 
   for (int64_t b = 0; b < BH; ++b) {
     float* Pb = P + b * L * S;  // seek to batch*head b
-    gemm(false, true, L, S, D, scale, q.data_ptr<float>() + b * L * D, k.data_ptr<float>() + b * S * D, 0.0f, Pb);
+    kernels::gemm(false, true, L, S, D, scale, q.data_ptr<float>() + b * L * D, k.data_ptr<float>() + b * S * D, 0.0f, Pb);
     int64_t moff = 0;  // the mask's offset for batch index b (its batch dims unravelled, last fastest)
     if (attn_mask.defined())
       for (int64_t d = static_cast<int64_t>(full.size()) - 3, rest = b; d >= 0; --d) {
@@ -121,14 +121,14 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
           for (int64_t j = 0; j < S; ++j) row[j] += m[j * mj];
         }
       }
-      const float mx = detail::max_of(row, seen);
-      for (int64_t j = 0; j < seen; ++j) row[j] = detail::fast_exp(row[j] - mx);  // vectorized; -inf - -inf = NaN
-      const double sum = detail::sum_in_double(row, seen);                          // (a fully masked row, as PyTorch)
+      const float mx = kernels::max_of(row, seen);
+      for (int64_t j = 0; j < seen; ++j) row[j] = kernels::fast_exp(row[j] - mx);  // vectorized; -inf - -inf = NaN
+      const double sum = kernels::sum_in_double(row, seen);                          // (a fully masked row, as PyTorch)
       const auto inv = static_cast<float>(1.0 / sum);
       for (int64_t j = 0; j < seen; ++j) row[j] *= inv;
       std::fill(row + seen, row + S, 0.0f);
     }
-    gemm(false, false, L, Dv, S, 1.0f, Pb, v.data_ptr<float>() + b * S * Dv, 0.0f, y.data_ptr<float>() + b * L * Dv);
+    kernels::gemm(false, false, L, Dv, S, 1.0f, Pb, v.data_ptr<float>() + b * S * Dv, 0.0f, y.data_ptr<float>() + b * L * Dv);
   }
 
   record(y, "scaled_dot_product_attention", {q, k, v},
@@ -142,9 +142,9 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
              const float* g = dy.data_ptr<float>() + b * L * Dv;
              const float* kb = k.data_ptr<float>() + b * S * D;
              const float* vb = v.data_ptr<float>() + b * S * Dv;
-             if (dv_on) gemm(true, false, S, Dv, L, 1.0f, Pb, g, 0.0f, dv.data_ptr<float>() + b * S * Dv);
+             if (dv_on) kernels::gemm(true, false, S, Dv, L, 1.0f, Pb, g, 0.0f, dv.data_ptr<float>() + b * S * Dv);
              if (!dq_on && !dk_on) continue;
-             gemm(false, true, L, S, Dv, 1.0f, g, vb, 0.0f, dS.data());  // dP (L, S)
+             kernels::gemm(false, true, L, S, Dv, 1.0f, g, vb, 0.0f, dS.data());  // dP (L, S)
              for (int64_t i = 0; i < L; ++i) {
                const float* p = Pb + i * S;
                float* d = dS.data() + i * S;
@@ -152,12 +152,12 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
                  std::fill(d, d + S, 0.0f);  // every score of this query was masked: no gradient
                  continue;
                }
-               const double dot = detail::dot_in_double(p, d, S);
+               const double dot = kernels::dot_in_double(p, d, S);
                for (int64_t j = 0; j < S; ++j) d[j] = p[j] * (d[j] - static_cast<float>(dot));
              }
-             if (dq_on) gemm(false, false, L, D, S, scale, dS.data(), kb, 0.0f, dq.data_ptr<float>() + b * L * D);
+             if (dq_on) kernels::gemm(false, false, L, D, S, scale, dS.data(), kb, 0.0f, dq.data_ptr<float>() + b * L * D);
              if (dk_on)
-               gemm(true, false, S, D, L, scale, dS.data(), q.data_ptr<float>() + b * L * D, 0.0f,
+               kernels::gemm(true, false, S, D, L, scale, dS.data(), q.data_ptr<float>() + b * L * D, 0.0f,
                     dk.data_ptr<float>() + b * S * D);
            }
            if (dq_on) accumulate_grad(q, dq);

@@ -7,11 +7,9 @@
 #include <unordered_map>
 
 #include "../core/autograd.h"
-#include "../core/grad_state.h"
+#include "../core/grad/door.h"
 #include "../core/kernels/gather.h"
-#include "embedding_backward.h"
 #include "functional.h"
-#include "../core/tensor_access.h"
 
 namespace microtorch::nn::functional {
 
@@ -70,7 +68,7 @@ static void renorm_rows(const Tensor& weight, std::vector<int64_t> ids, double m
       for (int64_t j = 0; j < C; ++j) row[j] *= scale;
     }
   }
-  if (!ids.empty()) detail::bump_version(weight);
+  if (!ids.empty()) grad::bump_version(weight);
 }
 
 Tensor embedding(const Tensor& ids, const Tensor& weight, const EmbeddingFuncOptions& o) {
@@ -110,27 +108,11 @@ Tensor embedding(const Tensor& ids, const Tensor& weight, const EmbeddingFuncOpt
   const bool sparse = o.sparse();
   const int64_t n = static_cast<int64_t>(flat.size());
   // The backward: dW[ids[k]] += scale[k] * dout[k] for every position k not padding
-  // (embedding_backward_reference below), kept as rows and summed in grad_rows.cpp.
+  // (embedding_backward_reference in core/grad/rows.cpp), kept as rows and summed there.
   record(out, "embedding", {weight}, [weight, flat = std::move(flat), scale = std::move(scale), sparse, n, C](const Tensor& dout) {
-    detail::accumulate_grad_rows(weight, detail::RowChunk{flat, dout.view({n, C}), scale}, sparse);
+    grad::add_rows(weight, grad::RowChunk{flat, dout.view({n, C}), scale}, sparse);
   });
   return out;
 }
 
 }  // namespace microtorch::nn::functional
-
-namespace microtorch::detail {
-
-// The plain path the row machinery speeds up, and the tests' oracle: dW (V, C) += dout (n, C) row by row,
-// in position order, skipping ids < 0 (padding); dW[ids[k]] = fma(dout[k], scale[k], dW[ids[k]]).
-void embedding_backward_reference(float* dW, const std::vector<int64_t>& ids, const float* dout,
-                                  const std::vector<float>& scale, int64_t C) {
-  for (size_t k = 0; k < ids.size(); ++k) {
-    if (ids[k] < 0) continue;
-    float* dst = dW + ids[k] * C;  // seek to row ids[k]
-    const float s = scale.empty() ? 1.0f : scale[k];
-    for (int64_t j = 0; j < C; ++j) dst[j] = std::fma(dout[k * C + j], s, dst[j]);
-  }
-}
-
-}  // namespace microtorch::detail

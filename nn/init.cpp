@@ -9,7 +9,7 @@
 
 #include "../core/autograd.h"
 #include "../core/random.h"
-#include "../core/tensor_access.h"
+#include "../core/grad/door.h"
 
 namespace microtorch::nn::init {
 
@@ -23,7 +23,7 @@ template <class Draw> static Tensor fill_(Tensor& t, const char* name, Draw draw
   GeneratorGuard lock;  // the values are one run of the global generator's sequence, locked once
   float* p = t.data_ptr<float>();
   for (int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<float>(draw());
-  detail::bump_version(t);
+  grad::bump_version(t);
   return t;
 }
 

@@ -10,7 +10,7 @@
 #include "../core/grad.h"
 #include "../core/kernels/parallel.h"
 #include "init.h"
-#include "layer_norm_rows.h"
+#include "../core/kernels/layer_norm_rows.h"
 
 namespace microtorch::nn {
 namespace functional {
@@ -58,7 +58,7 @@ Tensor layer_norm(const Tensor& x, const LayerNormFuncOptions& o) {
   const int64_t grain = std::max<int64_t>(1, kernels::kGrain / std::max<int64_t>(M, 1));
   kernels::parallel_for(0, N, grain, [&](int64_t lo, int64_t hi) {
     for (int64_t n = lo; n < hi; ++n)  // row n: (M) values in, (M) out, its mean and rstd
-      detail::layer_norm_row(xp + n * M, wp, bp, M, eps, yp + n * M, &mean[n], &rstd[n]);
+      kernels::layer_norm_row(xp + n * M, wp, bp, M, eps, yp + n * M, &mean[n], &rstd[n]);
   });
 
   record(y, "layer_norm", {x, w, b}, [x, w, b, N, M, mean = std::move(mean), rstd = std::move(rstd)](const Tensor& dy) {
@@ -73,7 +73,7 @@ Tensor layer_norm(const Tensor& x, const LayerNormFuncOptions& o) {
     kernels::parallel_for(0, chunks, grain, [&](int64_t lo, int64_t hi) {
       for (int64_t k = lo; k < hi; ++k)
         for (int64_t n = k * kRowsPerChunk; n < std::min(N, (k + 1) * kRowsPerChunk); ++n)  // row n of x, dy, dx
-          detail::layer_norm_row_backward(x.data_ptr<float>() + n * M, dy.data_ptr<float>() + n * M, wp, mean[n],
+          kernels::layer_norm_row_backward(x.data_ptr<float>() + n * M, dy.data_ptr<float>() + n * M, wp, mean[n],
                                           rstd[n], M, want_dw ? dw_part.data() + k * M : nullptr,
                                           want_db ? db_part.data() + k * M : nullptr,
                                           dx.defined() ? dx.data_ptr<float>() + n * M : nullptr);

@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "../core/autograd.h"
-#include "../core/blas.h"
+#include "../core/kernels/gemm.h"
 #include "../core/grad.h"
 #include "functional.h"
 
@@ -36,18 +36,18 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   float* yp = y.data_ptr<float>();
   if (bias.defined())
     for (int64_t r = 0; r < R; ++r) std::memcpy(yp + r * out_f, bias.data_ptr<float>(), sizeof(float) * out_f);
-  gemm(false, true, R, out_f, in_f, 1.0f, x.data_ptr<float>(), weight.data_ptr<float>(), bias.defined() ? 1.0f : 0.0f, yp);
+  kernels::gemm(false, true, R, out_f, in_f, 1.0f, x.data_ptr<float>(), weight.data_ptr<float>(), bias.defined() ? 1.0f : 0.0f, yp);
 
   record(y, "linear", {x, weight, bias}, [x, weight, bias, R, in_f, out_f](const Tensor& dy) {
     const float* g = dy.data_ptr<float>();  // (R, out)
     if (x.requires_grad()) {
       Tensor dx = empty(x.shape());  // (R, in) = dy (R, out) W (out, in)
-      gemm(false, false, R, in_f, out_f, 1.0f, g, weight.data_ptr<float>(), 0.0f, dx.data_ptr<float>());
+      kernels::gemm(false, false, R, in_f, out_f, 1.0f, g, weight.data_ptr<float>(), 0.0f, dx.data_ptr<float>());
       accumulate_grad(x, dx);
     }
     if (weight.requires_grad()) {
       Tensor dw = empty(weight.shape());  // (out, in) = dy^T (out, R) x (R, in)
-      gemm(true, false, out_f, in_f, R, 1.0f, g, x.data_ptr<float>(), 0.0f, dw.data_ptr<float>());
+      kernels::gemm(true, false, out_f, in_f, R, 1.0f, g, x.data_ptr<float>(), 0.0f, dw.data_ptr<float>());
       accumulate_grad(weight, dw);
     }
     if (bias.defined() && bias.requires_grad()) {

@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "../core/autograd.h"
-#include "../core/fastmath.h"
+#include "../core/kernels/fastmath.h"
 #include "../core/grad.h"
 #include "functional.h"
 
@@ -32,8 +32,8 @@ static double rows_forward(const float* x0, const int64_t* t, int64_t R, int64_t
   double total = 0.0;
   for (int64_t n = 0; n < R; ++n) {
     const float* x = x0 + n * V;  // seek to row n
-    const float mx = detail::max_of(x, V);
-    const double s = detail::sum_exp_shifted(x, V, mx);
+    const float mx = kernels::max_of(x, V);
+    const double s = kernels::sum_exp_shifted(x, V, mx);
     row_max[n] = mx;
     log_sum[n] = static_cast<float>(std::log(s));
     if (t[n] != ignore) total -= (x[t[n]] - mx) - log_sum[n];
@@ -52,7 +52,7 @@ static void rows_backward(const float* x0, const int64_t* t, int64_t R, int64_t 
       continue;
     }
     const float mx = row_max[n], ls = log_sum[n];
-    for (int64_t j = 0; j < V; ++j) d[j] = detail::fast_exp((x[j] - mx) - ls) * scale;
+    for (int64_t j = 0; j < V; ++j) d[j] = kernels::fast_exp((x[j] - mx) - ls) * scale;
     d[t[n]] -= scale;
   }
 }

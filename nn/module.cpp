@@ -5,7 +5,6 @@
 #include <unordered_set>
 
 #include "../core/grad.h"
-#include "../core/tensor_access.h"
 
 namespace microtorch::nn {
 
@@ -13,7 +12,7 @@ std::vector<Tensor> unique_tensors(const std::vector<Tensor>& params) {
   std::vector<Tensor> out;
   for (const Tensor& p : params) {
     if (!p.defined()) continue;
-    bool seen = std::any_of(out.begin(), out.end(), [&](const Tensor& q) { return detail::impl_ptr(q) == detail::impl_ptr(p); });
+    bool seen = std::any_of(out.begin(), out.end(), [&](const Tensor& q) { return q.is_same(p); });
     if (!seen) out.push_back(p);
   }
   return out;
@@ -43,7 +42,7 @@ static void collect(const Module::State& root, std::unordered_set<const TensorIm
   std::string prefix;
   auto own = [&](const Module::State& s) {
     for (const auto& [name, t] : s.parameters)
-      if (t.defined() && seen.insert(detail::impl_ptr(t)).second) out.emplace_back(prefix + name, t);
+      if (t.defined() && seen.insert(t.unsafeGetTensorImpl()).second) out.emplace_back(prefix + name, t);
   };
   own(root);
   std::vector<Frame> stack{{&root, 0, 0}};

@@ -8,21 +8,20 @@
 #include <stdexcept>
 #include <string>
 
-#include "../core/grad_state.h"
+#include "../core/grad/door.h"
 #include "module.h"
-#include "../core/tensor_access.h"
 
 namespace microtorch::nn::utils {
 
 double clip_grad_norm_(const std::vector<Tensor>& parameters, double max_norm, double norm_type, bool error_if_nonfinite) {
   if (!(norm_type > 0.0))
     throw std::invalid_argument("clip_grad_norm_: norm_type must be > 0 or inf, got " + std::to_string(norm_type));
-  std::vector<detail::GradState*> grads;
+  std::vector<Tensor> with_grad;
   for (const Tensor& p : unique_tensors(parameters))
-    if (detail::impl_ptr(p)->grad && detail::impl_ptr(p)->grad->defined()) grads.push_back(detail::impl_ptr(p)->grad.get());
-  if (grads.empty()) return 0.0;
+    if (grad::kind(p) != grad::Kind::kNone) with_grad.push_back(p);
+  if (with_grad.empty()) return 0.0;
   std::vector<float> norms;  // (n) one float32 norm per gradient
-  for (const detail::GradState* g : grads) norms.push_back(static_cast<float>(g->norm(norm_type)));
+  for (const Tensor& p : with_grad) norms.push_back(static_cast<float>(grad::norm(p, norm_type)));
   double acc = 0.0;
   for (float x : norms) {
     const double a = std::fabs(static_cast<double>(x));
@@ -35,7 +34,7 @@ double clip_grad_norm_(const std::vector<Tensor>& parameters, double max_norm, d
     throw std::runtime_error("clip_grad_norm_: the total norm of order " + std::to_string(norm_type) + " is " +
                              std::to_string(total) + "; the gradients cannot be clipped (error_if_nonfinite)");
   const float coef = std::min((1.0f / (total + 1e-6f)) * static_cast<float>(max_norm), 1.0f);
-  for (detail::GradState* g : grads) g->scale(coef);
+  for (const Tensor& p : with_grad) grad::scale(p, coef);
   return total;
 }
 

@@ -2,12 +2,13 @@
 #include "optimizer.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <unordered_map>
 
 #include "../core/grad.h"
+#include "../core/grad/door.h"
 #include "../nn/module.h"
-#include "../core/tensor_access.h"
 
 namespace microtorch::optim {
 
@@ -15,6 +16,11 @@ void check_option(bool ok, const char* who, const char* what, double v, const ch
   if (!ok)
     throw std::invalid_argument(std::string(who) + ": invalid " + what + " " + std::to_string(v) + " (expected " +
                                 expected + ")");
+}
+
+double checked_lr(const char* who, double lr) {
+  check_option(lr >= 0.0, who, "learning rate", lr, ">= 0");
+  return lr;
 }
 
 OptimizerParamGroup::OptimizerParamGroup(std::vector<Tensor> params) : params_(std::move(params)) {}
@@ -30,11 +36,7 @@ OptimizerParamGroup& OptimizerParamGroup::operator=(const OptimizerParamGroup& o
   return *this;
 }
 
-OptimizerOptions& OptimizerParamGroup::options() {
-  if (!options_) throw std::logic_error("OptimizerParamGroup: this group has no options of its own yet");
-  return *options_;
-}
-const OptimizerOptions& OptimizerParamGroup::options() const {
+OptimizerOptions& OptimizerParamGroup::options() const {
   if (!options_) throw std::logic_error("OptimizerParamGroup: this group has no options of its own yet");
   return *options_;
 }
@@ -55,7 +57,7 @@ Optimizer::Optimizer(std::vector<OptimizerParamGroup> groups, std::unique_ptr<Op
                                     dtype_name(p.dtype()) + (p.is_leaf() ? " leaf" : " non-leaf") + " of shape " +
                                     shape_str(p.shape()));
       for (const Tensor& q : params_)
-        if (detail::impl_ptr(q) == detail::impl_ptr(p))
+        if (q.is_same(p))
           throw std::invalid_argument(std::string(who) + ": a parameter of shape " + shape_str(p.shape()) +
                                       " appears in more than one parameter group (group " + std::to_string(g) + ")");
       params_.push_back(p);
@@ -79,6 +81,11 @@ Optimizer& Optimizer::operator=(const Optimizer& other) {
   return *this;
 }
 
+grad::RowWalk& Optimizer::row_walk() {
+  if (!row_walk_) row_walk_ = std::make_shared<grad::RowWalk>();
+  return *row_walk_;
+}
+
 void Optimizer::zero_grad() {
   for (const Tensor& p : params_) microtorch::zero_grad(p);
 }
@@ -86,6 +93,16 @@ void Optimizer::zero_grad() {
 std::pair<Dtype, Shape> Optimizer::state_layout(const std::string& kind, size_t i) const {
   if (kind == "step") return {kInt64, {1}};
   return {kFloat32, params_.at(i).shape()};
+}
+
+void Optimizer::check_state_values(const std::string& name, const Tensor& t, bool non_negative) const {
+  if (!t.defined()) return;
+  const float* v = t.data_ptr<float>();
+  for (int64_t k = 0; k < t.numel(); ++k)
+    if (!std::isfinite(v[k]) || (non_negative && v[k] < 0.0f))
+      throw std::invalid_argument(std::string(who_) + " state: tensor '" + name + "' holds " + std::to_string(v[k]) +
+                                  " at flat index " + std::to_string(k) + " (expected " +
+                                  (non_negative ? "finite values >= 0" : "finite values") + ")");
 }
 
 std::vector<std::vector<Tensor>> Optimizer::checked_state(const OptimizerState& state) const {

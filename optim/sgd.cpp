@@ -10,16 +10,10 @@
 #include <string>
 
 #include "../core/autograd.h"
-#include "../core/grad_state.h"
-#include "../core/prefetch.h"
-#include "../core/tensor_access.h"
+#include "../core/grad/door.h"
+#include "../core/kernels/prefetch.h"
 
 namespace microtorch::optim {
-
-void SGDOptions::set_lr(double v) {
-  check_option(v >= 0.0, "SGD", "learning rate", v, ">= 0");
-  lr_ = v;
-}
 
 static void check_sgd_options(const SGDOptions& o) {
   check_option(o.lr() >= 0.0, "SGD", "learning rate", o.lr(), ">= 0");
@@ -78,48 +72,71 @@ OptimizerState SGD::state() const {
   return out;
 }
 
-void SGD::load_state(const OptimizerState& state) { momentum_buffers_ = checked_state(state)[0]; }
+void SGD::load_state(const OptimizerState& state) {
+  std::vector<Tensor> buffers = checked_state(state)[0];
+  for (size_t i = 0; i < buffers.size(); ++i) check_state_values("momentum_buffer." + std::to_string(i), buffers[i], false);
+  momentum_buffers_ = std::move(buffers);
+}
 
+// A step that allocates (a row gradient's dense form, a first momentum buffer) does so for every parameter
+// before the first one moves, so running out of memory changes nothing.
 void SGD::step() {
   NoGradGuard no_grad;
-  for (size_t i = 0; i < params().size(); ++i) {
+  const size_t n = params().size();
+  std::vector<Tensor> dense(n);           // the dense gradient, where the step reads it
+  std::vector<Tensor> buffers = momentum_buffers_;
+  std::vector<char> first(n, 0);          // the buffer was made by this step (buf = d)
+  for (size_t i = 0; i < n; ++i) {
     const Tensor& p = params()[i];
-    const detail::GradState* g = detail::find_grad_state(p);
-    if (!g || !g->defined()) continue;
+    const grad::Kind kind = grad::kind(p);
+    if (kind == grad::Kind::kNone || rows_only(i)) continue;
+    dense[i] = grad::dense(p);
     const SGDOptions& o = static_cast<const SGDOptions&>(param_groups()[group_of(i)].options());
-    const bool plain = o.momentum() == 0.0 && o.weight_decay() == 0.0;
-    if (plain && (g->kind() == detail::GradKind::kSparse || g->kind() == detail::GradKind::kTracked))
-      plain_rows_step(p, o);
-    else dense_step(p, momentum_buffers_[i], o);
-    detail::bump_version(p);
+    if (o.momentum() != 0.0 && !buffers[i].defined()) {
+      buffers[i] = empty(p.shape());
+      first[i] = 1;
+    }
+  }
+  momentum_buffers_ = std::move(buffers);
+  for (size_t i = 0; i < n; ++i) {
+    const Tensor& p = params()[i];
+    if (grad::kind(p) == grad::Kind::kNone) continue;
+    const SGDOptions& o = static_cast<const SGDOptions&>(param_groups()[group_of(i)].options());
+    if (rows_only(i)) plain_rows_step(p, o);
+    else dense_step(p, dense[i], momentum_buffers_[i], first[i] != 0, o);
+    grad::bump_version(p);
   }
 }
 
+// A plain step (lr only) on a row gradient: only the rows it holds move.
+bool SGD::rows_only(size_t i) const {
+  const SGDOptions& o = static_cast<const SGDOptions&>(param_groups()[group_of(i)].options());
+  const grad::Kind kind = grad::kind(params()[i]);
+  return o.momentum() == 0.0 && o.weight_decay() == 0.0 && (kind == grad::Kind::kSparse || kind == grad::Kind::kTracked);
+}
+
 // The dense plain step restricted to the rows the gradient holds: p[row] = fma(g[row], -lr, p[row]). Every
-// other row has g = 0 and would come out bit-identical, so it is skipped. grad_rows.cpp hands each row
+// other row has g = 0 and would come out bit-identical, so it is skipped. grad::RowWalk hands each row
 // with the dense gradient's floats; distinct rows go to different threads, each row's update stays whole.
 void SGD::plain_rows_step(const Tensor& p, const SGDOptions& o) {
   const float neg_lr = static_cast<float>(-o.lr());
   const int64_t C = p.shape().back();
   float* w = p.data_ptr<float>();
-  detail::find_grad_state(p)->for_each_row_parallel(
-      C,
-      [w, C, neg_lr](int64_t id, const detail::GradRow& g) {
+  row_walk().walk_parallel(
+      p,
+      [w, C, neg_lr](int64_t id, const grad::Row& g) {
         float* wr = w + id * C;  // seek to row id
         for (int64_t j = 0; j < C; ++j) wr[j] = std::fma(g[j], neg_lr, wr[j]);
       },
-      [w, C](int64_t id) { detail::prefetch_row(w + id * C, C * int64_t(sizeof(float)), true); });
+      [w, C](int64_t id) { kernels::prefetch_row(w + id * C, C * int64_t(sizeof(float)), true); });
 }
 
-void SGD::dense_step(const Tensor& p, Tensor& buf, const SGDOptions& o) {
-  const Tensor grad = detail::find_grad_state(p)->dense_copy(p.shape());
+void SGD::dense_step(const Tensor& p, const Tensor& grad, const Tensor& buf, bool first, const SGDOptions& o) {
   const float wd = static_cast<float>(o.weight_decay());
   const float mu = static_cast<float>(o.momentum());
   const float keep = static_cast<float>(1.0 - o.dampening());
   const float neg_lr = static_cast<float>(-o.lr());
   const bool nesterov = o.nesterov();
-  const bool first = !buf.defined();
-  if (mu != 0.0f && first) buf = empty(p.shape());
   float* w = p.data_ptr<float>();
   const float* gp = grad.data_ptr<float>();
   float* b = mu != 0.0f ? buf.data_ptr<float>() : nullptr;

@@ -10,16 +10,10 @@
 #include <stdexcept>
 
 #include "../core/autograd.h"
-#include "../core/grad_state.h"
-#include "../core/prefetch.h"
-#include "../core/tensor_access.h"
+#include "../core/grad/door.h"
+#include "../core/kernels/prefetch.h"
 
 namespace microtorch::optim {
-
-void SparseAdamOptions::set_lr(double v) {
-  check_option(v >= 0.0, "SparseAdam", "learning rate", v, ">= 0");
-  lr_ = v;
-}
 
 static void check_sparse_adam_options(const SparseAdamOptions& o) {
   const auto [b1, b2] = o.betas();
@@ -53,24 +47,26 @@ SparseAdam::SparseAdam(std::vector<OptimizerParamGroup> groups, const SparseAdam
 
 void SparseAdam::step() {
   NoGradGuard no_grad;
-  for (size_t i = 0; i < params().size(); ++i) {  // validate everything before any parameter moves
-    const detail::GradState* g = detail::find_grad_state(params()[i]);
-    if (g && g->kind() == detail::GradKind::kDense)
+  // Validate and allocate everything before any parameter moves.
+  for (size_t i = 0; i < params().size(); ++i) {
+    if (grad::kind(params()[i]) == grad::Kind::kDense)
       throw std::invalid_argument("SparseAdam: parameter " + std::to_string(i) + " of shape " +
                                   shape_str(params()[i].shape()) +
                                   " has a dense gradient (a dense contribution such as a tied head, or grad() read it); "
                                   "SparseAdam takes sparse or row-tracked embedding gradients, use Adam");
   }
+  std::vector<AdamParamState> next = states_;
+  for (size_t i = 0; i < params().size(); ++i)
+    if (grad::kind(params()[i]) != grad::Kind::kNone && next[i].step == 0) {
+      next[i].exp_avg = zeros(params()[i].shape());
+      next[i].exp_avg_sq = zeros(params()[i].shape());
+    }
+  states_ = std::move(next);
   for (size_t i = 0; i < params().size(); ++i) {
     const Tensor& p = params()[i];
-    const detail::GradState* g = detail::find_grad_state(p);
-    if (!g || !g->defined()) continue;
+    if (grad::kind(p) == grad::Kind::kNone) continue;
     const SparseAdamOptions& o = static_cast<const SparseAdamOptions&>(param_groups()[group_of(i)].options());
     AdamParamState& s = states_[i];
-    if (s.step == 0) {
-      s.exp_avg = zeros(p.shape());
-      s.exp_avg_sq = zeros(p.shape());
-    }
     s.step += 1;
     const auto [beta1, beta2] = o.betas();
     const double bc1 = 1.0 - std::pow(beta1, static_cast<double>(s.step));
@@ -82,9 +78,9 @@ void SparseAdam::step() {
     float* w = p.data_ptr<float>();
     float* m = s.exp_avg.data_ptr<float>();
     float* v = s.exp_avg_sq.data_ptr<float>();
-    g->for_each_row_parallel(
-        C,
-        [=](int64_t id, const detail::GradRow& g) {
+    row_walk().walk_parallel(
+        p,
+        [=](int64_t id, const grad::Row& g) {
           float* wr = w + id * C;  // seek to row id of the weight and of both moments
           float* mr = m + id * C;
           float* vr = v + id * C;
@@ -98,8 +94,8 @@ void SparseAdam::step() {
             wr[j] = wr[j] + neg_step * ((dm + m_old) / denom);
           }
         },
-        [=](int64_t id) { detail::prefetch_row(w + id * C, C * int64_t(sizeof(float)), true); });
-    detail::bump_version(p);
+        [=](int64_t id) { kernels::prefetch_row(w + id * C, C * int64_t(sizeof(float)), true); });
+    grad::bump_version(p);
   }
 }
 

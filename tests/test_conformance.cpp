@@ -3,7 +3,8 @@
 // Tolerances are the README's: a gather is bit-exact (with max_norm: 1e-6 relative to PyTorch, but an
 // exact copy of our own renormed rows); gradients and losses |a - b| <= 1e-5 + 1e-5 |b|; trajectories 1e-4.
 #include <catch2/catch.hpp>
-#include <microtorch/core/grad_state.h>
+#include <microtorch/core/grad/state.h>
+#include <microtorch/core/grad/door.h>
 #include <microtorch/microtorch.h>
 
 #include <algorithm>
@@ -86,7 +87,7 @@ TEST_CASE("conformance: embedding_* cases, dense and sparse, module and function
           CHECK(mismatch(w.detach(), c.record("weight_after"), 0, 0, "weight_after") == "");
         }
         // Before anything looks, the gradient is rows (sparse) or row-tracked (default); grad() makes it dense.
-        CHECK(mt::detail::find_grad_state(w)->kind() == (sparse ? mt::detail::GradKind::kSparse : mt::detail::GradKind::kTracked));
+        CHECK(mt::grad::kind(w) == (sparse ? mt::grad::Kind::kSparse : mt::grad::Kind::kTracked));
         CHECK(mismatch(w.grad(), c.record("weight_grad"), 1e-5, 1e-5, "weight_grad") == "");
         // The sparse rows densify to the very floats of the dense path.
         if (!sparse && module) dense_grad_bits = conformance::bits(w.grad());

@@ -2,7 +2,8 @@
 // the one-hot oracle, gradcheck over every option combination, shapes (0-d, empty, B=1, GPT-2), int32 ids,
 // from_pretrained and the in-place max_norm renorm. Oracles: hand-derived values and finite differences.
 #include <catch2/catch.hpp>
-#include <microtorch/core/grad_state.h>
+#include <microtorch/core/grad/state.h>
+#include <microtorch/core/grad/door.h>
 #include <microtorch/microtorch.h>
 
 #include <cmath>
@@ -180,7 +181,7 @@ TEST_CASE("embedding: GPT-2 shapes, V=50257 C=64 B=2 T=8, and a 50257x768 table"
       for (int64_t j = 0; j < C; ++j) REQUIRE(o[n * C + j] == p[id[n] * C + j]);
     out.sum().backward();
     if (C == 768) {  // sparse: the gradient is the 16 rows, no (V, C) buffer
-      CHECK(mt::detail::find_grad_state(w)->kind() == mt::detail::GradKind::kSparse);
+      CHECK(mt::grad::kind(w) == mt::grad::Kind::kSparse);
       CHECK(mt::sparse_grad(w).values.shape() == mt::Shape{16, 768});
     } else {
       auto g = w.grad();

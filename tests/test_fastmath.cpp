@@ -12,7 +12,7 @@
 #include <sstream>
 #include <vector>
 
-#include <microtorch/core/fastmath.h>
+#include <microtorch/core/kernels/fastmath.h>
 
 namespace {
 
@@ -66,7 +66,7 @@ void sweep(Worst& w, Fast fast, Exact exact, float lo, float hi, uint32_t stride
 }  // namespace
 
 TEST_CASE("fast_exp is within 2 ulp of exp over the float range") {
-  using microtorch::detail::fast_exp;
+  using microtorch::kernels::fast_exp;
   auto exact = [](double x) { return std::exp(x); };
   Worst w;
   sweep(w, fast_exp, exact, 0.0f, 88.72f, 97);
@@ -91,7 +91,7 @@ TEST_CASE("fast_exp is within 2 ulp of exp over the float range") {
 }
 
 TEST_CASE("fast_tanh is within 2 ulp of tanh over the float range") {
-  using microtorch::detail::fast_tanh;
+  using microtorch::kernels::fast_tanh;
   auto exact = [](double x) { return std::tanh(x); };
   Worst w;
   sweep(w, fast_tanh, exact, 0.0f, 20.0f, 97);
@@ -116,7 +116,7 @@ TEST_CASE("fast_tanh is within 2 ulp of tanh over the float range") {
 }
 
 TEST_CASE("fast_erf is within 2 ulp of erf over the float range") {
-  using microtorch::detail::fast_erf;
+  using microtorch::kernels::fast_erf;
   auto exact = [](double x) { return std::erf(x); };
   Worst w;
   sweep(w, fast_erf, exact, 0.0f, 4.5f, 97);          // every exponent down to the denormals
@@ -151,14 +151,14 @@ TEST_CASE("sum_exp_shifted matches a double sum of std::exp") {
     for (int64_t j = 0; j < n; ++j) x[j] = std::sin(0.37f * static_cast<float>(j)) * 10.0f;
     double want = 0.0;
     for (float v : x) want += std::exp(static_cast<double>(v) - 3.0);
-    const double got = microtorch::detail::sum_exp_shifted(x.data(), n, 3.0f);
+    const double got = microtorch::kernels::sum_exp_shifted(x.data(), n, 3.0f);
     INFO("n = " << n << ": got " << got << ", want " << want);
     CHECK(got == Approx(want).epsilon(1e-6).margin(0.0));
   }
 }
 
 TEST_CASE("max_of is a running std::max from -inf") {
-  using microtorch::detail::max_of;
+  using microtorch::kernels::max_of;
   const float nan = std::numeric_limits<float>::quiet_NaN();
   CHECK(max_of(nullptr, 0) == -std::numeric_limits<float>::infinity());
   for (int64_t n : {1, 15, 16, 17, 27, 100}) {

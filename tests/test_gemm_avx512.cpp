@@ -2,7 +2,7 @@
 // double-precision triple loop: every transpose flag, alpha and beta, sizes that leave partial register
 // blocks and cross every cache block, and the same bits for 1 and 2 threads.
 #include <catch2/catch.hpp>
-#include <microtorch/core/blas.h>
+#include <microtorch/core/kernels/gemm.h>
 #include <microtorch/core/kernels/gemm_avx512.h>
 #include <microtorch/microtorch.h>
 
@@ -54,7 +54,7 @@ TEST_CASE("gemm_avx512: agrees with OpenBLAS and a double loop on every flag, pa
       const std::vector<float> expected = plain(c, A, B, C);
       std::vector<float> fast = C, blas = C;
       microtorch::kernels::gemm_avx512(c.ta, c.tb, c.M, c.N, c.K, c.alpha, A.data(), B.data(), c.beta, fast.data());
-      microtorch::gemm_openblas(c.ta, c.tb, c.M, c.N, c.K, c.alpha, A.data(), B.data(), c.beta, blas.data());
+      microtorch::kernels::gemm_openblas(c.ta, c.tb, c.M, c.N, c.K, c.alpha, A.data(), B.data(), c.beta, blas.data());
       INFO("M " << c.M << " N " << c.N << " K " << c.K << " trans_a " << c.ta << " trans_b " << c.tb << " beta "
                 << c.beta);
       const float tol = 2e-6f * float(c.K) + 1e-6f;

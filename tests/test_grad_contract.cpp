@@ -2,9 +2,10 @@
 // used through a dense op), the embedding's default row-tracked dense, and sparse rows. Expected numbers are
 // PyTorch 1.13's for the same program (w = zeros(3, 2), lookup of id 1, seed ones, SGD lr 1), worked by hand.
 #include <catch2/catch.hpp>
-#include <microtorch/core/grad_state.h>
+#include <microtorch/core/grad/state.h>
+#include <microtorch/core/grad/door.h>
 #include <microtorch/microtorch.h>
-#include <microtorch/nn/embedding_backward.h>
+#include <microtorch/core/grad/rows.h>
 
 #include <algorithm>
 #include <string>
@@ -134,27 +135,27 @@ TEST_CASE("grad contract: a seed gradient of the wrong dtype or shape is refused
 }
 
 TEST_CASE("grad contract: the fast modes stay fast while nobody looks, and looking makes the cycle dense") {
-  using mt::detail::GradKind;
+  using mt::grad::Kind;
   for (Mode m : {Mode::kDefault, Mode::kSparse}) {
     INFO(name(m));
     auto w = mt::zeros({3, 2}).requires_grad_(true);
     mt::optim::SGD opt({w}, mt::optim::SGDOptions(1.0));
     backward_id1(w, m);
-    const GradKind fast = m == Mode::kSparse ? GradKind::kSparse : GradKind::kTracked;
-    CHECK(mt::detail::find_grad_state(w)->kind() == fast);
+    const Kind fast = m == Mode::kSparse ? Kind::kSparse : Kind::kTracked;
+    CHECK(mt::grad::kind(w) == fast);
     CHECK(mt::sparse_grad(w).indices.numel() == (m == Mode::kSparse ? 1 : 0));  // the cheap view changes nothing
     opt.step();
-    CHECK(mt::detail::find_grad_state(w)->kind() == fast);
+    CHECK(mt::grad::kind(w) == fast);
     (void)w.grad();
-    CHECK(mt::detail::find_grad_state(w)->kind() == GradKind::kDense);
+    CHECK(mt::grad::kind(w) == Kind::kDense);
     opt.zero_grad();
     backward_id1(w, m);  // the next cycle is fast again
-    CHECK(mt::detail::find_grad_state(w)->kind() == fast);
+    CHECK(mt::grad::kind(w) == fast);
   }
 }
 
 TEST_CASE("grad contract: the embedding backward equals its plain reference loop in both row modes") {
-  // dW[ids[n]] += scale[n] * dout[n], in position order: the oracle (nn/embedding_backward.h).
+  // dW[ids[n]] += scale[n] * dout[n], in position order: the oracle (core/grad/rows.h).
   const int64_t V = 7, C = 5;
   mt::manual_seed(5);
   const mt::Tensor ids = mt::randint(0, V, {4, 6});

@@ -1,7 +1,7 @@
 // core/id_sort.h: the radix sort of (id, position) pairs against std::sort of the pairs (its plain path),
 // for ids of one to five bytes, few and many repeats, and sizes around the point where it takes over.
 #include <catch2/catch.hpp>
-#include <microtorch/core/id_sort.h>
+#include <microtorch/core/grad/id_sort.h>
 
 #include <algorithm>
 #include <random>

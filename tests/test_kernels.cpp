@@ -10,8 +10,8 @@
 
 #include <cmath>
 #include <random>
-#include <microtorch/core/huge_pages.h>
-#include <microtorch/core/tensor_access.h>
+#include <microtorch/core/kernels/huge_pages.h>
+#include <microtorch/core/ops/tensor_access.h>
 
 namespace mt = microtorch;
 namespace K = microtorch::kernels;
@@ -353,7 +353,7 @@ TEST_CASE("storage: large blocks are 2 MB-aligned and behave like any other, cac
       mt::Tensor t = mt::full({n}, 2.5f);
       const auto at = reinterpret_cast<uintptr_t>(mt::detail::raw_data(t));
       INFO("cache " << cache << ", " << n << " floats");
-      if (n * 4 >= int64_t(mt::detail::kHugePageMinBytes)) REQUIRE(at % (uintptr_t(2) << 20) == 0);
+      if (n * 4 >= int64_t(mt::kernels::kHugePageMinBytes)) REQUIRE(at % (uintptr_t(2) << 20) == 0);
       REQUIRE(at % 64 == 0);
       const float* p = t.data_ptr<float>();
       REQUIRE(p[0] == 2.5f);

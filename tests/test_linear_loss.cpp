@@ -7,7 +7,7 @@
 #include <limits>
 
 #include "conformance.h"
-#include <microtorch/core/tensor_access.h>
+#include <microtorch/core/ops/tensor_access.h>
 
 namespace mt = microtorch;
 namespace F = mt::nn::functional;

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <memory>
 #include <type_traits>
-#include <microtorch/core/tensor_access.h>
+#include <microtorch/core/ops/tensor_access.h>
 
 namespace mt = microtorch;
 namespace F = mt::nn::functional;

@@ -4,7 +4,7 @@
 #include <microtorch/microtorch.h>
 
 #include <cmath>
-#include <microtorch/core/tensor_access.h>
+#include <microtorch/core/ops/tensor_access.h>
 
 namespace mt = microtorch;
 namespace F = mt::nn::functional;

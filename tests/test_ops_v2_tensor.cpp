@@ -4,7 +4,7 @@
 #include <limits>
 
 #include "ops_v2_helpers.h"
-#include <microtorch/core/tensor_access.h>
+#include <microtorch/core/ops/tensor_access.h>
 
 namespace mt = microtorch;
 using namespace ops_v2;

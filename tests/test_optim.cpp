@@ -219,6 +219,14 @@ TEST_CASE("optim: state is read-only, and the checked setters refuse what would 
       {"missing max_exp_avg_sq", without("max_exp_avg_sq.0"), {"max_exp_avg_sq.0", "amsgrad"}},
       {"wrong shape", {{"step.0", good[0].second}, {"exp_avg.0", mt::zeros({1})}, {"exp_avg_sq.0", good[2].second}}, {"'exp_avg.0'", "[5, 3]", "[1]"}},
       {"step 0", {{"step.0", mt::tensor(std::vector<int64_t>{0}, {1})}, good[1], good[2], good[3]}, {"step.0", "0"}},
+      // A step that the next one would overflow, a negative or NaN moment: every later step would be NaN.
+      {"step INT64_MAX", {{"step.0", mt::tensor(std::vector<int64_t>{INT64_MAX}, {1})}, good[1], good[2], good[3]},
+       {"step.0", "9223372036854775807", "9007199254740992"}},
+      {"negative exp_avg_sq", {good[0], good[1], {"exp_avg_sq.0", mt::full({5, 3}, -1.0f)}, good[3]},
+       {"'exp_avg_sq.0'", "-1", ">= 0"}},
+      {"NaN exp_avg", {good[0], {"exp_avg.0", mt::full({5, 3}, NAN)}, good[2], good[3]}, {"'exp_avg.0'", "nan", "finite"}},
+      {"negative max_exp_avg_sq", {good[0], good[1], good[2], {"max_exp_avg_sq.0", mt::full({5, 3}, -2.0f)}},
+       {"'max_exp_avg_sq.0'", ">= 0"}},
   };
   const auto before = adam.param_state(0).exp_avg.to_vector<float>();
   for (const Bad& b : bad) {

@@ -2,7 +2,8 @@
 // and sparse-row training: sparse and dense runs give the same bits, a sparse step holds only rows, a
 // plain step leaves rows not looked up bit-identical and the default mode touches only the written rows.
 #include <catch2/catch.hpp>
-#include <microtorch/core/grad_state.h>
+#include <microtorch/core/grad/state.h>
+#include <microtorch/core/grad/door.h>
 #include <microtorch/microtorch.h>
 
 #include <cmath>
@@ -163,27 +164,27 @@ TEST_CASE("sgd: a sparse step holds only rows, never a (V, C) buffer") {
     CHECK(!emb.weight.grad().defined());
     auto out = emb(mt::tensor(std::vector<int64_t>{9, 7, 9, 300}, {4}));
     out.backward(mt::tensor(std::vector<float>(16, 1.0f), {4, 4}));
-    CHECK(mt::detail::find_grad_state(emb.weight)->kind() == mt::detail::GradKind::kSparse);
+    CHECK(mt::grad::kind(emb.weight) == mt::grad::Kind::kSparse);
     const auto sg = mt::sparse_grad(emb.weight);  // uncoalesced, in order, padding removed
     CHECK(sg.indices.to_vector<int64_t>() == std::vector<int64_t>{9, 9, 300});
     CHECK(sg.values.shape() == mt::Shape{3, 4});
     opt.step();
-    CHECK(mt::detail::find_grad_state(emb.weight)->kind() == mt::detail::GradKind::kSparse);  // the step read rows
+    CHECK(mt::grad::kind(emb.weight) == mt::grad::Kind::kSparse);  // the step read rows
   }
 }
 
 TEST_CASE("sgd: a sparse gradient's rows as read by a step keep the dense gradient's signed zeros") {
-  // Lone rows are read straight from the chunk (GradRow): the dense gradient's 0 + fma(v, s, 0) makes -0
+  // Lone rows are read straight from the chunk (grad::Row): the dense gradient's 0 + fma(v, s, 0) makes -0
   // and a product that underflows to -0 into +0, and a step must see those floats, not the chunk's.
   mt::nn::Embedding emb(mt::nn::EmbeddingOptions(6, 4).sparse(true).scale_grad_by_freq(true));
   const float tiny = -std::numeric_limits<float>::denorm_min();
   auto out = emb(mt::tensor(std::vector<int64_t>{0, 1, 1, 3}, {4}));
   out.backward(mt::tensor(std::vector<float>{-0.0f, 0.0f, tiny, 1.0f,  tiny, -0.0f, 2.0f, -0.0f,
                                              tiny, -0.0f, -2.0f, 3.0f,  -0.0f, -0.0f, -0.0f, -0.0f}, {4, 4}));
-  const mt::detail::GradState& g = *mt::detail::find_grad_state(emb.weight);
-  REQUIRE(g.kind() == mt::detail::GradKind::kSparse);
+  REQUIRE(mt::grad::kind(emb.weight) == mt::grad::Kind::kSparse);
   std::vector<float> rows(24, 7.0f);  // 7: the rows not handed out
-  g.for_each_row(4, [&](int64_t id, const mt::detail::GradRow& row) { row.copy_to(rows.data() + id * 4, 4); });
+  mt::grad::RowWalk walk;
+  walk.walk(emb.weight, [&](int64_t id, const mt::grad::Row& row) { row.copy_to(rows.data() + id * 4, 4); });
   CHECK(!std::signbit(rows[0]));   // row 0, lone: -0 -> +0
   CHECK(rows[2] == tiny);          // a lone denormal stays
   CHECK(!std::signbit(rows[12]));  // row 3, lone: every -0 -> +0
@@ -206,14 +207,14 @@ TEST_CASE("sgd: the default dense mode steps and zeroes only the touched rows, r
     opt.zero_grad();
     auto out = emb(mt::tensor(std::vector<int64_t>{step, 42, 42}, {3}));
     out.backward(mt::ones({3, 3}));
-    const mt::detail::GradState& g = *mt::detail::find_grad_state(emb.weight);
-    CHECK(g.kind() == mt::detail::GradKind::kTracked);
+    CHECK(mt::grad::kind(emb.weight) == mt::grad::Kind::kTracked);
     std::vector<int64_t> rows;
-    g.for_each_row(3, [&rows](int64_t id, const mt::detail::GradRow&) { rows.push_back(id); });
+    mt::grad::RowWalk walk;
+    walk.walk(emb.weight, [&rows](int64_t id, const mt::grad::Row&) { rows.push_back(id); });
     CHECK(rows == (step == 42 ? std::vector<int64_t>{42} : std::vector<int64_t>{step, 42}));
     opt.step();
     opt.zero_grad();
-    CHECK(g.kind() == mt::detail::GradKind::kNone);
+    CHECK(mt::grad::kind(emb.weight) == mt::grad::Kind::kNone);
     CHECK(!emb.weight.grad().defined());
   }
   // Rows 0, 1, 2 stepped once (g = 1), row 42 three times (g = 2), every other row untouched.
@@ -255,7 +256,7 @@ TEST_CASE("sgd: a plain step reads the touched rows only while nobody looked (gr
   mt::nn::Embedding emb(mt::nn::EmbeddingOptions(20, 3));
   mt::optim::SGD opt(emb.parameters(), SGDOptions(0.1));
   emb(mt::tensor(std::vector<int64_t>{4, 9}, {2})).sum().backward();
-  REQUIRE(mt::detail::find_grad_state(emb.weight)->kind() == mt::detail::GradKind::kTracked);
+  REQUIRE(mt::grad::kind(emb.weight) == mt::grad::Kind::kTracked);
   const auto before = emb.weight.to_vector<float>();
   opt.step();  // nobody looked: only rows 4 and 9 are read and written
   const auto after = emb.weight.to_vector<float>();

@@ -3,14 +3,15 @@
 // layer_norm's rows (nn/layer_norm_rows.h), permute's run copy (core/ops/permute_values.h) and narrow's
 // range-only backward (accumulate_grad_range in core/grad_state.h).
 #include <catch2/catch.hpp>
-#include <microtorch/core/grad_kernels.h>
-#include <microtorch/core/grad_state.h>
+#include <microtorch/core/grad/norm_kernels.h>
+#include <microtorch/core/grad/state.h>
 #include <microtorch/core/ops/permute_values.h>
-#include <microtorch/core/row_sums.h>
-#include <microtorch/core/tensor_access.h>
+#include <microtorch/core/kernels/row_sums.h>
+#include <microtorch/core/ops/tensor_access.h>
+#include <microtorch/core/grad/door.h>
 #include <microtorch/microtorch.h>
-#include <microtorch/nn/layer_norm_rows.h>
-#include <microtorch/optim/adam_kernel.h>
+#include <microtorch/core/kernels/layer_norm_rows.h>
+#include <microtorch/core/kernels/adam.h>
 
 #include <algorithm>
 #include <cmath>
@@ -50,7 +51,7 @@ TEST_CASE("step kernels: the Adam/AdamW loop is bit-identical to the plain one")
   std::mt19937 rng(12);
   for (int variant = 0; variant < 4; ++variant) {
     for (int64_t n : {1, 5, 16, 33, 1000}) {
-      mt::detail::AdamScalars s;
+      mt::kernels::AdamScalars s;
       s.decoupled = variant == 0;
       s.weight_decay = variant != 2;
       s.b1 = 0.9f, s.b2 = 0.99f, s.keep1 = 0.1f, s.keep2 = 0.01f, s.shrink = 0.9999f, s.wd = 0.1f;
@@ -60,8 +61,8 @@ TEST_CASE("step kernels: the Adam/AdamW loop is bit-identical to the plain one")
       std::vector<float> w1 = w0, m1 = m0, v1 = v0, vm1 = vmax0, w2 = w0, m2 = m0, v2 = v0, vm2 = vmax0;
       const bool ams = variant == 3;
       for (int step = 0; step < 3; ++step) {
-        mt::detail::adam_kernel(w1.data(), g.data(), m1.data(), v1.data(), ams ? vm1.data() : nullptr, n, s);
-        mt::detail::adam_kernel_plain(w2.data(), g.data(), m2.data(), v2.data(), ams ? vm2.data() : nullptr, n, s);
+        mt::kernels::adam_kernel(w1.data(), g.data(), m1.data(), v1.data(), ams ? vm1.data() : nullptr, n, s);
+        mt::kernels::adam_kernel_plain(w2.data(), g.data(), m2.data(), v2.data(), ams ? vm2.data() : nullptr, n, s);
       }
       REQUIRE(same_bits(w1, w2));
       REQUIRE(same_bits(m1, m2));
@@ -80,15 +81,15 @@ TEST_CASE("step kernels: layer_norm's fast rows match the plain rows") {
       const float* bp = affine == 2 ? b.data() : nullptr;
       std::vector<float> y1(M), y2(M);
       float mean1, rstd1, mean2, rstd2;
-      mt::detail::layer_norm_row(x.data(), wp, bp, M, 1e-5f, y1.data(), &mean1, &rstd1);
-      mt::detail::layer_norm_row_plain(x.data(), wp, bp, M, 1e-5f, y2.data(), &mean2, &rstd2);
+      mt::kernels::layer_norm_row(x.data(), wp, bp, M, 1e-5f, y1.data(), &mean1, &rstd1);
+      mt::kernels::layer_norm_row_plain(x.data(), wp, bp, M, 1e-5f, y2.data(), &mean2, &rstd2);
       REQUIRE(mean1 == mean2);
       REQUIRE(std::fabs(rstd1 - rstd2) <= 1e-6f * rstd2);
       for (int64_t j = 0; j < M; ++j) REQUIRE(std::fabs(y1[j] - y2[j]) <= 1e-5f * (1.0f + std::fabs(y2[j])));
       std::vector<double> dw1(M, 0.5), db1(M, -0.5), dw2(M, 0.5), db2(M, -0.5);
       std::vector<float> dx1(M), dx2(M);
-      mt::detail::layer_norm_row_backward(x.data(), dy.data(), wp, mean2, rstd2, M, dw1.data(), db1.data(), dx1.data());
-      mt::detail::layer_norm_row_backward_plain(x.data(), dy.data(), wp, mean2, rstd2, M, dw2.data(), db2.data(), dx2.data());
+      mt::kernels::layer_norm_row_backward(x.data(), dy.data(), wp, mean2, rstd2, M, dw1.data(), db1.data(), dx1.data());
+      mt::kernels::layer_norm_row_backward_plain(x.data(), dy.data(), wp, mean2, rstd2, M, dw2.data(), db2.data(), dx2.data());
       for (int64_t j = 0; j < M; ++j) {
         REQUIRE(std::fabs(dx1[j] - dx2[j]) <= 1e-5f * (1.0f + std::fabs(dx2[j])));
         REQUIRE(dw1[j] == dw2[j]);
@@ -144,7 +145,7 @@ TEST_CASE("step kernels: narrow's range-only backward equals zeros-then-add, lea
       const mt::Tensor g = mt::randn({outer, len, inner});
       mt::detail::accumulate_grad_range(t[0], g, outer, D, start, inner);
       mt::detail::accumulate_grad_range_plain(t[1], g, outer, D, start, inner);
-      auto grad_of = [&shape](const mt::Tensor& u) { return mt::detail::find_grad_state(u)->dense_copy(shape).to_vector<float>(); };
+      auto grad_of = [&shape](const mt::Tensor& u) { return mt::grad::dense(u).to_vector<float>(); };
       REQUIRE(grad_of(t[0]) == grad_of(t[1]));
     }
   }
@@ -161,8 +162,8 @@ TEST_CASE("step kernels: row sums in double match the plain chains") {
   std::mt19937 rng(16);
   for (int64_t n : {0, 1, 7, 8, 9, 64, 65, 1000}) {
     const std::vector<float> a = values(rng, n), b = values(rng, n);
-    const double s1 = mt::detail::sum_in_double(a.data(), n), s2 = mt::detail::sum_in_double_plain(a.data(), n);
-    const double d1 = mt::detail::dot_in_double(a.data(), b.data(), n), d2 = mt::detail::dot_in_double_plain(a.data(), b.data(), n);
+    const double s1 = mt::kernels::sum_in_double(a.data(), n), s2 = mt::kernels::sum_in_double_plain(a.data(), n);
+    const double d1 = mt::kernels::dot_in_double(a.data(), b.data(), n), d2 = mt::kernels::dot_in_double_plain(a.data(), b.data(), n);
     REQUIRE(std::fabs(s1 - s2) <= 1e-13 * (1.0 + std::fabs(s2)));
     REQUIRE(std::fabs(d1 - d2) <= 1e-13 * (1.0 + std::fabs(d2)));
   }

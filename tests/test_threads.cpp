@@ -1,12 +1,13 @@
 // Threads: the kernels' pool (parallel_for covers every index once, from many callers at once, across
-// resizes, nested calls inline) and the threaded row steps (for_each_row_parallel hands out the rows and
-// floats of the plain for_each_row; plain SGD and SparseAdam give the same weights at 1 and 2 threads),
+// resizes, nested calls inline) and the threaded row steps (RowWalk::walk_parallel hands out the rows and
+// floats of the plain walk; plain SGD and SparseAdam give the same weights at 1 and 2 threads),
 // OMP_PROC_BIND's pinning and its UnpinnedScope, and a forked child's fresh pool.
 #include <catch2/catch.hpp>
-#include <microtorch/core/grad_rows.h>
-#include <microtorch/core/grad_state.h>
+#include <microtorch/core/grad/rows.h>
+#include <microtorch/core/grad/state.h>
 #include <microtorch/core/kernels/parallel.h>
 #include <microtorch/core/kernels/thread_binding.h>
+#include <microtorch/core/grad/door.h>
 #include <microtorch/microtorch.h>
 
 #include <sched.h>
@@ -89,7 +90,7 @@ TEST_CASE("threads: a parallel_for inside a parallel_for runs inline on its thre
   CHECK(inner_chunks == 4);
 }
 
-TEST_CASE("threads: for_each_row_parallel hands out for_each_row's rows and floats") {
+TEST_CASE("threads: RowWalk::walk_parallel hands out walk's rows and floats") {
   ThreadsGuard guard;
   mt::set_num_threads(2);
   // C = 512: about 64 rows a chunk, so both the summed ids and the lone ones split across threads.
@@ -102,16 +103,16 @@ TEST_CASE("threads: for_each_row_parallel hands out for_each_row's rows and floa
       auto ids = mt::randint(0, V, {3, 400});
       (emb(ids) * mt::randn({3, 400, C})).sum().backward();
     }
-    const mt::detail::GradState& g = *mt::detail::find_grad_state(emb.weight);
-    REQUIRE(g.kind() == (sparse ? mt::detail::GradKind::kSparse : mt::detail::GradKind::kTracked));
+    REQUIRE(mt::grad::kind(emb.weight) == (sparse ? mt::grad::Kind::kSparse : mt::grad::Kind::kTracked));
     std::map<int64_t, std::vector<float>> plain, threaded;
-    g.for_each_row(C, [&](int64_t id, const mt::detail::GradRow& row) {
+    mt::grad::RowWalk walk;
+    walk.walk(emb.weight, [&](int64_t id, const mt::grad::Row& row) {
       REQUIRE(plain.count(id) == 0);
       plain[id].resize(C);
       row.copy_to(plain[id].data(), C);
     });
     std::mutex m;
-    g.for_each_row_parallel(C, [&](int64_t id, const mt::detail::GradRow& row) {
+    walk.walk_parallel(emb.weight, [&](int64_t id, const mt::grad::Row& row) {
       std::vector<float> copy(C);
       row.copy_to(copy.data(), C);
       std::lock_guard<std::mutex> lock(m);
@@ -141,7 +142,7 @@ TEST_CASE("threads: the default mode's scatter into zeros gives the plain scatte
   std::vector<int64_t> ids = mt::randint(-1, V, {n}).to_vector<int64_t>();  // repeats, and -1 (skipped)
   std::vector<float> scale;
   for (int64_t i = 0; i < n; ++i) scale.push_back(1.0f / static_cast<float>(1 + i % 3));
-  const mt::detail::RowChunk chunk{ids, mt::randn({n, C}), scale};
+  const mt::grad::RowChunk chunk{ids, mt::randn({n, C}), scale};
   std::vector<float> plain(V * C, 0.0f), threaded(V * C, 0.0f);
   mt::detail::scatter_rows_into_zeros(plain.data(), C, chunk, 0, V);
   mt::detail::scatter_rows_into_zeros_parallel(threaded.data(), V, C, chunk);

@@ -4,7 +4,7 @@
 // encoder.py. Then the bad inputs: invalid UTF-8, ids out of range, missing or malformed files.
 #include <catch2/catch.hpp>
 #include <microtorch/microtorch.h>
-#include <microtorch/text/gpt2_vocab.h>
+#include <microtorch/text/bpe/gpt2_vocab.h>
 #include <nlohmann/json.hpp>
 
 #include <unistd.h>

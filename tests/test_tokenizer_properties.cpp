@@ -2,8 +2,8 @@
 // heap-based merge (text/bpe.h: bpe) gives exactly the ids of GPT-2's plain loop (bpe_reference).
 #include <catch2/catch.hpp>
 #include <microtorch/microtorch.h>
-#include <microtorch/text/bpe.h>
-#include <microtorch/text/utf8.h>
+#include <microtorch/text/bpe/bpe.h>
+#include <microtorch/text/bpe/utf8.h>
 
 #include <random>
 #include <thread>

@@ -5,9 +5,9 @@
 #include <mutex>
 #include <stdexcept>
 
-#include "gpt2_vocab.h"
-#include "piece_cache.h"
-#include "utf8.h"
+#include "bpe/gpt2_vocab.h"
+#include "bpe/piece_cache.h"
+#include "bpe/utf8.h"
 
 namespace microtorch::text {
 

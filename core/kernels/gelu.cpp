@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "../fastmath.h"
+#include "fastmath.h"
 #include "gelu_avx512.h"
 #include "parallel.h"
 
@@ -18,9 +18,9 @@ constexpr float kBeta = 0.79788456080286536f;   // sqrt(2 / pi)
 constexpr float kKappa = 0.044715f;
 
 struct Fast {
-  static float erf(float v) { return detail::fast_erf(v); }
-  static float exp(float v) { return detail::fast_exp(v); }
-  static float tanh(float v) { return detail::fast_tanh(v); }
+  static float erf(float v) { return kernels::fast_erf(v); }
+  static float exp(float v) { return kernels::fast_exp(v); }
+  static float tanh(float v) { return kernels::fast_tanh(v); }
 };
 struct Std {
   static float erf(float v) { return std::erf(v); }
@@ -67,7 +67,7 @@ void gelu_backward_portable(const float* x, const float* dy, float* dx, int64_t 
   grad_parallel(x, dy, dx, n, [](float v) { return gelu_grad_one<Fast>(v); });
 }
 
-// On AVX-512 CPUs the exact GELU is a table lookup (gelu_avx512.cpp), ~2x the loops above.
+// On AVX-512 CPUs the exact GELU is a table lookup (gelu_avx512.cpp), fewer instructions than the loops above.
 void gelu_forward(const float* x, float* y, int64_t n) {
   static const bool avx512 = gelu_avx512_available();
   if (!avx512) return gelu_forward_portable(x, y, n);

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
-#include "../fastmath.h"
-#include "../row_sums.h"
+#include "fastmath.h"
+#include "row_sums.h"
 #include "parallel.h"
 
 namespace microtorch::kernels {
@@ -14,9 +14,9 @@ void softmax_rows_reference(const float* x, float* y, int64_t R, int64_t N) {
   for (int64_t r = 0; r < R; ++r) {
     const float* xr = x + r * N;  // seek to row r
     float* yr = y + r * N;
-    const float mx = detail::max_of(xr, N);
+    const float mx = kernels::max_of(xr, N);
     float s = 0.0f;
-    for (int64_t j = 0; j < N; ++j) yr[j] = detail::fast_exp(xr[j] - mx);
+    for (int64_t j = 0; j < N; ++j) yr[j] = kernels::fast_exp(xr[j] - mx);
     for (int64_t j = 0; j < N; ++j) s += yr[j];
     for (int64_t j = 0; j < N; ++j) yr[j] /= s;
   }
@@ -37,20 +37,20 @@ namespace {
 constexpr int64_t kLanes = 16;
 
 void softmax_row(const float* __restrict x, float* __restrict y, int64_t N) {
-  const float mx = detail::max_of(x, N);
+  const float mx = kernels::max_of(x, N);
   float part[kLanes] = {};
   int64_t j = 0;
   for (; j + kLanes <= N; j += kLanes)
     for (int64_t l = 0; l < kLanes; ++l) {
-      const float e = detail::fast_exp(x[j + l] - mx);
+      const float e = kernels::fast_exp(x[j + l] - mx);
       y[j + l] = e;
       part[l] += e;
     }
   for (int64_t l = 0; j < N; ++j, ++l) {
-    y[j] = detail::fast_exp(x[j] - mx);
+    y[j] = kernels::fast_exp(x[j] - mx);
     part[l] += y[j];
   }
-  const float inv = 1.0f / detail::pairwise_total(part);
+  const float inv = 1.0f / kernels::pairwise_total(part);
   for (int64_t k = 0; k < N; ++k) y[k] *= inv;
 }
 
@@ -60,7 +60,7 @@ void softmax_backward_row(const float* __restrict y, const float* __restrict g, 
   for (; j + kLanes <= N; j += kLanes)
     for (int64_t l = 0; l < kLanes; ++l) part[l] += g[j + l] * y[j + l];
   for (int64_t l = 0; j < N; ++j, ++l) part[l] += g[j] * y[j];
-  const float dot = detail::pairwise_total(part);
+  const float dot = kernels::pairwise_total(part);
   for (int64_t k = 0; k < N; ++k) d[k] = y[k] * (g[k] - dot);
 }
 }  // namespace

@@ -8,7 +8,7 @@
 #include "broadcast.h"
 #include "dispatch.h"
 #include "xt.h"
-#include "../tensor_access.h"
+#include "tensor_access.h"
 
 namespace microtorch {
 

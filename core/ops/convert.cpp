@@ -8,7 +8,7 @@
 #include "../autograd.h"
 #include "../ops.h"
 #include "dispatch.h"
-#include "../tensor_access.h"
+#include "tensor_access.h"
 
 namespace microtorch {
 

@@ -1,40 +1,13 @@
 // matmul: (..., M, K) x (K, N) through one SGEMM over all leading rows; (..., M, K) x (..., K, N) with broadcast
 // batch dims as one SGEMM per output matrix. Backward is two more SGEMMs each, transposed by flag, not by copy.
-#include <xtensor-blas/xblas.hpp>
-
-#include <cstdlib>
-
 #include "../autograd.h"
-#include "../blas.h"
-#include "../kernels/gemm_avx512.h"
+#include "../kernels/gemm.h"
 #include "../grad.h"
 #include "../ops.h"
 #include "broadcast.h"
 #include "xt.h"
 
 namespace microtorch {
-
-void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A, const float* B,
-          float beta, float* C) {
-  if (M == 0 || N == 0) return;
-  if (K == 0) {  // an empty sum: C = beta * C
-    for (int64_t i = 0; i < M * N; ++i) C[i] = beta == 0.0f ? 0.0f : beta * C[i];
-    return;
-  }
-  static const bool avx512 = kernels::gemm_avx512_available() && std::getenv("MICROTORCH_GEMM_OPENBLAS") == nullptr;
-  if (avx512) return kernels::gemm_avx512(trans_a, trans_b, M, N, K, alpha, A, B, beta, C);
-  gemm_openblas(trans_a, trans_b, M, N, K, alpha, A, B, beta, C);
-}
-
-// The plain path: OpenBLAS, as configured by the environment (OPENBLAS_CORETYPE, OPENBLAS_NUM_THREADS).
-void gemm_openblas(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
-                   const float* B, float beta, float* C) {
-  using cxxblas::Transpose;
-  cxxblas::gemm<int>(cxxblas::RowMajor, trans_a ? Transpose::Trans : Transpose::NoTrans,
-                     trans_b ? Transpose::Trans : Transpose::NoTrans, static_cast<int>(M), static_cast<int>(N),
-                     static_cast<int>(K), alpha, A, static_cast<int>(trans_a ? M : K), B,
-                     static_cast<int>(trans_b ? K : N), beta, C, static_cast<int>(N));
-}
 
 // y (R, N) = a (R, K) b (K, N), R = all of a's leading dims: one SGEMM. da += dy b^T, db += a^T dy.
 static Tensor matmul_folded(const Tensor& a, const Tensor& b) {
@@ -43,16 +16,16 @@ static Tensor matmul_folded(const Tensor& a, const Tensor& b) {
   const int64_t R = shape_numel(out_shape);
   out_shape.push_back(N);
   Tensor y = empty(out_shape);
-  gemm(false, false, R, N, K, 1.0f, a.data_ptr<float>(), b.data_ptr<float>(), 0.0f, y.data_ptr<float>());
+  kernels::gemm(false, false, R, N, K, 1.0f, a.data_ptr<float>(), b.data_ptr<float>(), 0.0f, y.data_ptr<float>());
   record(y, "matmul", {a, b}, [a, b, R, N, K](const Tensor& dy) {
     if (a.requires_grad()) {
       Tensor da = empty(a.shape());
-      gemm(false, true, R, K, N, 1.0f, dy.data_ptr<float>(), b.data_ptr<float>(), 0.0f, da.data_ptr<float>());
+      kernels::gemm(false, true, R, K, N, 1.0f, dy.data_ptr<float>(), b.data_ptr<float>(), 0.0f, da.data_ptr<float>());
       accumulate_grad(a, da);
     }
     if (b.requires_grad()) {
       Tensor db = empty(b.shape());
-      gemm(true, false, K, N, R, 1.0f, a.data_ptr<float>(), dy.data_ptr<float>(), 0.0f, db.data_ptr<float>());
+      kernels::gemm(true, false, K, N, R, 1.0f, a.data_ptr<float>(), dy.data_ptr<float>(), 0.0f, db.data_ptr<float>());
       accumulate_grad(b, db);
     }
   });
@@ -77,7 +50,7 @@ static Tensor matmul_batched(const Tensor& a, const Tensor& b) {
     const float *pa = a.data_ptr<float>(), *pb = b.data_ptr<float>();
     float* py = y.data_ptr<float>();
     detail::for_each_broadcast(batch, strides, [&](int64_t i, const std::array<int64_t, 2>& m) {
-      gemm(false, false, M, N, K, 1.0f, pa + m[0] * M * K, pb + m[1] * K * N, 0.0f, py + i * M * N);  // matrix i
+      kernels::gemm(false, false, M, N, K, 1.0f, pa + m[0] * M * K, pb + m[1] * K * N, 0.0f, py + i * M * N);  // matrix i
     });
   }
   record(y, "matmul", {a, b}, [a, b, batch, strides, M, N, K](const Tensor& dy) {
@@ -86,9 +59,9 @@ static Tensor matmul_batched(const Tensor& a, const Tensor& b) {
     const float *pa = a.data_ptr<float>(), *pb = b.data_ptr<float>(), *g = dy.data_ptr<float>();
     detail::for_each_broadcast(batch, strides, [&](int64_t i, const std::array<int64_t, 2>& m) {
       if (da.defined())
-        gemm(false, true, M, K, N, 1.0f, g + i * M * N, pb + m[1] * K * N, 1.0f, da.data_ptr<float>() + m[0] * M * K);
+        kernels::gemm(false, true, M, K, N, 1.0f, g + i * M * N, pb + m[1] * K * N, 1.0f, da.data_ptr<float>() + m[0] * M * K);
       if (db.defined())
-        gemm(true, false, K, N, M, 1.0f, pa + m[0] * M * K, g + i * M * N, 1.0f, db.data_ptr<float>() + m[1] * K * N);
+        kernels::gemm(true, false, K, N, M, 1.0f, pa + m[0] * M * K, g + i * M * N, 1.0f, db.data_ptr<float>() + m[1] * K * N);
     });
     if (da.defined()) accumulate_grad(a, da);
     if (db.defined()) accumulate_grad(b, db);

@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "../autograd.h"
-#include "../fastmath.h"
+#include "../kernels/fastmath.h"
 #include "../grad.h"
-#include "../row_sums.h"
+#include "../kernels/row_sums.h"
 #include "../ops.h"
 #include "../kernels/softmax_rows.h"
 #include "dispatch.h"
@@ -48,7 +48,7 @@ void softmax_strided(const float* x, float* y, const Around& r, bool take_log) {
       for (int64_t i = 0; i < r.inner; ++i) mx[i] = mx[i] < xb[d * r.inner + i] ? xb[d * r.inner + i] : mx[i];
     for (int64_t d = 0; d < r.D; ++d)
       for (int64_t i = 0; i < r.inner; ++i) {
-        const float e = detail::fast_exp(xb[d * r.inner + i] - mx[i]);
+        const float e = kernels::fast_exp(xb[d * r.inner + i] - mx[i]);
         if (!take_log) yb[d * r.inner + i] = e;
         sum[i] += e;
       }
@@ -75,7 +75,7 @@ void softmax_backward_strided(const float* g, const float* y, float* da, const A
     for (int64_t d = 0; d < r.D; ++d)
       for (int64_t i = 0; i < r.inner; ++i) {
         const size_t k = at + static_cast<size_t>(d * r.inner + i);
-        da[k] = take_log ? g[k] - detail::fast_exp(y[k]) * acc[i] : y[k] * (g[k] - acc[i]);
+        da[k] = take_log ? g[k] - kernels::fast_exp(y[k]) * acc[i] : y[k] * (g[k] - acc[i]);
       }
   }
 }
@@ -99,8 +99,8 @@ Tensor log_softmax(const Tensor& a, int64_t dim) {
   for (int64_t r = 0; r < R; ++r) {
     const float* x = a.data_ptr<float>() + r * N;  // seek to row r
     float* out = y.data_ptr<float>() + r * N;
-    const float mx = detail::max_of(x, N);
-    const double s = detail::sum_exp_shifted(x, N, mx);
+    const float mx = kernels::max_of(x, N);
+    const double s = kernels::sum_exp_shifted(x, N, mx);
     // (x - max) first: it is exact near the max, where mx + log(s) would round away log(s) for large x
     const float log_s = static_cast<float>(std::log(s));
     for (int64_t j = 0; j < N; ++j) out[j] = (x[j] - mx) - log_s;
@@ -111,8 +111,8 @@ Tensor log_softmax(const Tensor& a, int64_t dim) {
       const float* g = dy.data_ptr<float>() + r * N;
       const float* yr = y.data_ptr<float>() + r * N;
       float* d = da.data_ptr<float>() + r * N;
-      const float gsum = static_cast<float>(detail::sum_in_double(g, N));  // sum(dy), in lanes
-      for (int64_t j = 0; j < N; ++j) d[j] = g[j] - detail::fast_exp(yr[j]) * gsum;
+      const float gsum = static_cast<float>(kernels::sum_in_double(g, N));  // sum(dy), in lanes
+      for (int64_t j = 0; j < N; ++j) d[j] = g[j] - kernels::fast_exp(yr[j]) * gsum;
     }
     accumulate_grad(a, da);
   }, Saved::Nothing);

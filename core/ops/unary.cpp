@@ -8,7 +8,7 @@
 #include <xtensor/xnoalias.hpp>
 
 #include "../autograd.h"
-#include "../fastmath.h"
+#include "../kernels/fastmath.h"
 #include "../grad.h"
 #include "../kernels/parallel.h"
 #include "../ops.h"
@@ -45,7 +45,7 @@ template <class F> static Tensor map2(const Tensor& u, const Tensor& v, F f) {
 
 // y = tanh(a). da += dy * (1 - y^2).
 Tensor tanh(const Tensor& a) {
-  Tensor y = map("tanh", a, [](float x) { return detail::fast_tanh(x); });
+  Tensor y = map("tanh", a, [](float x) { return kernels::fast_tanh(x); });
   record(y, "tanh", {a}, [a, y = y.detach()](const Tensor& dy) {
     accumulate_grad(a, map2(dy, y, [](float g, float t) { return g * (1.0f - t * t); }));
   }, Saved::Nothing);
@@ -64,7 +64,7 @@ Tensor relu(const Tensor& a) {
 
 // y = exp(a). da += dy * y.
 Tensor exp(const Tensor& a) {
-  Tensor y = map("exp", a, [](float x) { return detail::fast_exp(x); });
+  Tensor y = map("exp", a, [](float x) { return kernels::fast_exp(x); });
   record(y, "exp", {a}, [a, y = y.detach()](const Tensor& dy) { accumulate_grad(a, dy * y); }, Saved::Nothing);
   return y;
 }
@@ -124,7 +124,7 @@ Tensor pow(const Tensor& a, double exponent) {
 
 // y = 1 / (1 + exp(-a)). da += dy (1 - y) y.
 Tensor sigmoid(const Tensor& a) {
-  Tensor y = map("sigmoid", a, [](float x) { return 1.0f / (1.0f + detail::fast_exp(-x)); });
+  Tensor y = map("sigmoid", a, [](float x) { return 1.0f / (1.0f + kernels::fast_exp(-x)); });
   record(y, "sigmoid", {a}, [a, y = y.detach()](const Tensor& dy) {
     accumulate_grad(a, map2(dy, y, [](float g, float s) { return g * (1.0f - s) * s; }));
   }, Saved::Nothing);

@@ -2,12 +2,12 @@
 // sqrt of a negative sets errno, which keeps the compiler from vectorising a loop holding std::sqrt; nothing
 // reads errno here (and v >= 0), so CMakeLists.txt compiles this file with -fno-math-errno (sqrt stays
 // correctly rounded: the same floats).
-#include "adam_kernel.h"
+#include "adam.h"
 
 #include <algorithm>
 #include <cmath>
 
-namespace microtorch::detail {
+namespace microtorch::kernels {
 
 void adam_kernel_plain(float* w, const float* gp, float* m, float* v, float* vmax, int64_t n, const AdamScalars& s) {
   for (int64_t k = 0; k < n; ++k) {
@@ -50,4 +50,4 @@ void adam_kernel(float* w, const float* g, float* m, float* v, float* vmax, int6
   adam_loop<false, false>(w, g, m, v, n, s);
 }
 
-}  // namespace microtorch::detail
+}  // namespace microtorch::kernels

@@ -1,9 +1,9 @@
-// Row-major SGEMM, C (M, N) = alpha * op(A) op(B) + beta * C, through xtensor-blas's cxxblas binding onto
-// OpenBLAS. op() transposes by flag, so no transposed copy is ever made.
+// Row-major SGEMM, C (M, N) = alpha * op(A) op(B) + beta * C (gemm.cpp). op() transposes by flag, so no
+// transposed copy is ever made. The plain path is OpenBLAS's SGEMM; on AVX-512, gemm_avx512.cpp.
 #pragma once
 #include <cstdint>
 
-namespace microtorch {
+namespace microtorch::kernels {
 
 // A is (M, K), or (K, M) stored when trans_a; B is (K, N), or (N, K) stored when trans_b.
 // On a CPU with AVX-512 it runs kernels/gemm_avx512.cpp (MICROTORCH_GEMM_OPENBLAS=1 keeps OpenBLAS).
@@ -14,4 +14,4 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alp
 void gemm_openblas(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
                    const float* B, float beta, float* C);
 
-}  // namespace microtorch
+}  // namespace microtorch::kernels

@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
-#include "../io/read_file.h"
+#include "../../io/files/read_file.h"
 #include "utf8.h"
 
 namespace microtorch::text {
@@ -21,7 +21,7 @@ const char* const kWho = "GPT2Tokenizer::from_files: ";
 // GPT-2's encoder.json is ~1 MB and vocab.bpe ~0.5 MB; a file 64 times the larger is not a vocabulary.
 constexpr uint64_t kMaxVocabFileBytes = uint64_t{64} << 20;
 
-// Opened without blocking (io/read_file.h): a FIFO, a directory or /dev/zero is refused with its path.
+// Opened without blocking (io/files/read_file.h): a FIFO, a directory or /dev/zero is refused with its path.
 std::string read_whole(const std::string& path) {
   return io::read_file(path, "GPT2Tokenizer::from_files", kMaxVocabFileBytes);
 }

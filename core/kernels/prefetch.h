@@ -3,9 +3,9 @@
 #pragma once
 #include <cstdint>
 
-namespace microtorch::detail {
+namespace microtorch::kernels {
 
-constexpr int64_t kRowsAhead = 8;  // how many rows ahead to prefetch (measured on the gather bench)
+constexpr int64_t kRowsAhead = 8;  // how many rows ahead to prefetch (tuned on the gather bench)
 
 // Asks for every 64-byte line of the `bytes` at p; `for_write` when the loop will store there.
 inline void prefetch_row(const void* p, int64_t bytes, bool for_write = false) {
@@ -23,4 +23,4 @@ inline void prefetch_ahead(const void* p, int64_t bytes) {
   __builtin_prefetch(reinterpret_cast<const void*>(reinterpret_cast<uintptr_t>(p) + static_cast<uintptr_t>(bytes)), 0);
 }
 
-}  // namespace microtorch::detail
+}  // namespace microtorch::kernels

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <cstring>
 
-namespace microtorch::detail {
+namespace microtorch::kernels {
 
 // 2^k for an integer k in [-126, 127], built from its exponent bits.
 inline float pow2i(int32_t k) {
@@ -128,4 +128,4 @@ inline double sum_exp_shifted(const float* x, int64_t n, float shift) {
   return ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
 }
 
-}  // namespace microtorch::detail
+}  // namespace microtorch::kernels

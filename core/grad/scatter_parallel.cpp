@@ -5,8 +5,8 @@
 // id list (n int64s), small beside the n * C floats it moves.
 #include <algorithm>
 
-#include "grad_rows.h"
-#include "kernels/parallel.h"
+#include "rows.h"
+#include "../kernels/parallel.h"
 
 namespace microtorch::detail {
 

@@ -1,7 +1,7 @@
-// Fast path of clip_grad_norm_'s two passes (grad_kernels.h); the plain loops are beside them.
-#include "grad_kernels.h"
+// Fast path of clip_grad_norm_'s two passes (norm_kernels.h); the plain loops are beside them.
+#include "norm_kernels.h"
 
-#include "row_sums.h"
+#include "../kernels/row_sums.h"
 
 namespace microtorch::detail {
 
@@ -18,7 +18,7 @@ double sum_squares(const float* __restrict x, int64_t n) {
   for (; k + kLanes <= n; k += kLanes)
     for (int l = 0; l < kLanes; ++l) part[l] += static_cast<double>(x[k + l]) * static_cast<double>(x[k + l]);
   for (int l = 0; k < n; ++k, ++l) part[l] += static_cast<double>(x[k]) * static_cast<double>(x[k]);
-  return pairwise_total(part);
+  return kernels::pairwise_total(part);
 }
 
 void scale_values_plain(float* x, int64_t n, float coef) {

@@ -1,9 +1,9 @@
-// Internal (not installed): large storage blocks on 2 MB pages. The plain path it speeds up is
+// Large storage blocks on 2 MB pages. The plain path it speeds up is
 // storage.cpp's `::operator new(bytes, 64-byte aligned)` on 4 KB pages.
 #pragma once
 #include <cstddef>
 
-namespace microtorch::detail {
+namespace microtorch::kernels {
 
 // Blocks of at least this many bytes go on 2 MB pages.
 constexpr size_t kHugePageMinBytes = size_t(4) << 20;
@@ -13,4 +13,4 @@ constexpr size_t kHugePageMinBytes = size_t(4) << 20;
 void* alloc_huge(size_t bytes);
 void free_huge(void* p);
 
-}  // namespace microtorch::detail
+}  // namespace microtorch::kernels

@@ -1,17 +1,17 @@
-// The gradient state machine (grad_state.h): the dense transitions and the gradient's slot on the tensor.
-// The row transitions (add_rows, densify) and the row reader for optimizers are in grad_rows.cpp.
-#include "grad_state.h"
+// The gradient state machine (state.h): the dense transitions and the gradient's slot on the tensor.
+// The row transitions (add_rows, densify) are in rows.cpp, the row reader for optimizers in row_walk.cpp.
+#include "state.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
 
-#include "grad.h"
-#include "grad_kernels.h"
-#include "grad_rows.h"
-#include "kernels/elementwise.h"
-#include "tensor_access.h"
+#include "../grad.h"
+#include "norm_kernels.h"
+#include "rows.h"
+#include "../kernels/elementwise.h"
+#include "../ops/tensor_access.h"
 
 namespace microtorch::detail {
 
@@ -40,7 +40,7 @@ void GradState::own() {
 
 void GradState::add_dense(const Tensor& g, bool leaf) {
   switch (kind_) {
-    case GradKind::kNone:
+    case Kind::kNone:
       if (dense_.defined()) {  // the zeroed spare: nobody else holds it
         kernels::copy_values(g.data_ptr<float>(), dense_.data_ptr<float>(), g.numel());
         owned_ = true;
@@ -54,7 +54,7 @@ void GradState::add_dense(const Tensor& g, bool leaf) {
         owned_ = true;
       }
       break;
-    case GradKind::kSparse: {  // the dense term first, then each chunk's rows (as PyTorch's head + (e1 + e2))
+    case Kind::kSparse: {  // the dense term first, then each chunk's rows (as PyTorch's head + (e1 + e2))
       Tensor sum = copy_of(g);
       for (const RowChunk& chunk : chunks_) scatter_rows(sum.data_ptr<float>(), g.shape().back(), chunk);
       chunks_.clear();
@@ -63,14 +63,14 @@ void GradState::add_dense(const Tensor& g, bool leaf) {
       handed_out_ = false;
       break;
     }
-    case GradKind::kTracked:
-    case GradKind::kDense:
+    case Kind::kTracked:
+    case Kind::kDense:
       own();
       kernels::add_values(dense_.data_ptr<float>(), g.data_ptr<float>(), g.numel());
       break;
   }
   touched_.clear();
-  kind_ = GradKind::kDense;
+  kind_ = Kind::kDense;
 }
 
 // dst (outer, D, inner) [start, +len) op= src (outer, len, inner): copy (add false) or add.
@@ -89,7 +89,7 @@ void GradState::add_dense_range(const Shape& shape, const Tensor& g, int64_t out
                                 int64_t inner, bool leaf) {
   const int64_t len = outer * inner == 0 ? 0 : g.numel() / (outer * inner);
   switch (kind_) {
-    case GradKind::kNone:
+    case Kind::kNone:
       if (!dense_.defined()) {  // a fresh buffer: zeros outside the range, g inside
         dense_ = empty(shape);
         float* d = dense_.data_ptr<float>();
@@ -103,12 +103,12 @@ void GradState::add_dense_range(const Shape& shape, const Tensor& g, int64_t out
       owned_ = true;
       handed_out_ = false;
       break;
-    case GradKind::kDense:
+    case Kind::kDense:
       own();
       range_rows(dense_.data_ptr<float>(), g.data_ptr<float>(), outer, D, start, len, inner, true);
       break;
-    case GradKind::kTracked:
-    case GradKind::kSparse: {  // rare (a narrowed table): the whole tensor through add_dense
+    case Kind::kTracked:
+    case Kind::kSparse: {  // rare (a narrowed table): the whole tensor through add_dense
       Tensor full = zeros(shape);
       range_rows(full.data_ptr<float>(), g.data_ptr<float>(), outer, D, start, len, inner, false);
       add_dense(full, leaf);
@@ -116,21 +116,21 @@ void GradState::add_dense_range(const Shape& shape, const Tensor& g, int64_t out
     }
   }
   touched_.clear();
-  kind_ = GradKind::kDense;
+  kind_ = Kind::kDense;
 }
 
 Tensor GradState::hand_out(const Shape& shape) {
   switch (kind_) {
-    case GradKind::kNone:
+    case Kind::kNone:
       return Tensor();
-    case GradKind::kSparse:
+    case Kind::kSparse:
       densify(shape);
       break;
-    case GradKind::kTracked:
+    case Kind::kTracked:
       touched_.clear();
-      kind_ = GradKind::kDense;
+      kind_ = Kind::kDense;
       break;
-    case GradKind::kDense:
+    case Kind::kDense:
       own();
       break;
   }
@@ -140,9 +140,9 @@ Tensor GradState::hand_out(const Shape& shape) {
 
 void GradState::scale(float coef) {
   switch (kind_) {
-    case GradKind::kNone:
+    case Kind::kNone:
       return;
-    case GradKind::kSparse:  // values may be the caller's grad_out: scaled copies, never in place
+    case Kind::kSparse:  // values may be the caller's grad_out: scaled copies, never in place
       for (RowChunk& chunk : chunks_) {
         Tensor v = copy_of(chunk.values);
         float* p = v.data_ptr<float>();
@@ -150,14 +150,14 @@ void GradState::scale(float coef) {
         chunk.values = v;
       }
       return;
-    case GradKind::kTracked: {  // every other row is zero and stays zero
+    case Kind::kTracked: {  // every other row is zero and stays zero
       const int64_t C = dense_.shape().back();
       float* d = dense_.data_ptr<float>();
       for (int64_t id : sorted_unique(touched_))
         for (int64_t j = 0; j < C; ++j) d[id * C + j] *= coef;
       return;
     }
-    case GradKind::kDense: {
+    case Kind::kDense: {
       own();
       scale_values(dense_.data_ptr<float>(), dense_.numel(), coef);
       return;
@@ -167,28 +167,35 @@ void GradState::scale(float coef) {
 
 void GradState::clear() {
   switch (kind_) {
-    case GradKind::kNone:
+    case Kind::kNone:
       return;
-    case GradKind::kSparse:  // a spare, if any, is untouched and still zero
+    case Kind::kSparse:  // a spare, if any, is untouched and still zero
       chunks_.clear();
       break;
-    case GradKind::kTracked: {  // only the touched rows are nonzero: zero them and keep the buffer
+    case Kind::kTracked: {  // only the touched rows are nonzero: zero them and keep the buffer
       const int64_t C = dense_.shape().back();
       float* d = dense_.data_ptr<float>();
       for (int64_t id : touched_) std::fill_n(d + id * C, C, 0.0f);
       touched_.clear();
       break;
     }
-    case GradKind::kDense:  // set to none: the buffer may be the caller's (handed out) or borrowed
+    case Kind::kDense:  // set to none: the buffer may be the caller's (handed out) or borrowed
       dense_ = Tensor();
       break;
   }
   owned_ = false;
   handed_out_ = false;
-  kind_ = GradKind::kNone;
+  kind_ = Kind::kNone;
 }
 
 // --- the slot on the tensor ---
+
+std::unique_lock<std::mutex> lock_leaf_grad(const Tensor& t) {
+  if (!t.is_leaf()) return {};
+  static std::mutex stripes[64];
+  const auto key = reinterpret_cast<uintptr_t>(detail::impl_ptr(t)) / alignof(TensorImpl);
+  return std::unique_lock<std::mutex>(stripes[key % 64]);
+}
 
 GradState& grad_state(const Tensor& t) {
   auto& g = detail::impl_ptr(t)->grad;
@@ -200,6 +207,7 @@ const GradState* find_grad_state(const Tensor& t) { return t.defined() ? detail:
 
 void accumulate_grad_range(const Tensor& t, const Tensor& g, int64_t outer, int64_t D, int64_t start, int64_t inner) {
   if (!t.requires_grad()) return;
+  const auto lock = lock_leaf_grad(t);
   grad_state(t).add_dense_range(t.shape(), g, outer, D, start, inner, t.is_leaf());
 }
 

@@ -4,9 +4,9 @@
 #include <cmath>
 #include <vector>
 
-#include "../core/row_sums.h"
+#include "row_sums.h"
 
-namespace microtorch::detail {
+namespace microtorch::kernels {
 
 void layer_norm_row_plain(const float* xr, const float* wp, const float* bp, int64_t M, float eps, float* yr,
                           float* mean, float* rstd) {
@@ -115,4 +115,4 @@ void layer_norm_row_backward(const float* __restrict xr, const float* __restrict
   for (int64_t j = 0; j < M; ++j) d[j] = rstd * (gw[j] - mean_g - xh[j] * mean_gxh);
 }
 
-}  // namespace microtorch::detail
+}  // namespace microtorch::kernels

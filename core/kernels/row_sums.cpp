@@ -1,7 +1,7 @@
 // Fast row sums in double (row_sums.h); the plain loops first.
 #include "row_sums.h"
 
-namespace microtorch::detail {
+namespace microtorch::kernels {
 
 double sum_in_double_plain(const float* x, int64_t n) {
   double acc = 0.0;
@@ -37,4 +37,4 @@ double dot_in_double(const float* __restrict a, const float* __restrict b, int64
   return pairwise_total(part);
 }
 
-}  // namespace microtorch::detail
+}  // namespace microtorch::kernels

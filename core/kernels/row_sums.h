@@ -1,10 +1,10 @@
-// Internal (not installed): sums of float rows in double (attention's softmax denominators and its backward's
+// Sums of float rows in double (attention's softmax denominators and its backward's
 // rowsum(P * dP)). The plain paths they speed up, kept as the tests' oracles: one chain of dependent double
 // adds (`acc += x[j]`); the fast ones keep 8 partial sums (one AVX-512 register) added pairwise at the end.
 #pragma once
 #include <cstdint>
 
-namespace microtorch::detail {
+namespace microtorch::kernels {
 
 // part[0] + ... + part[N - 1] added pairwise (N / 2 sums of neighbours' halves, then half again, ...), the
 // order every lane-split sum here and in softmax_rows.cpp folds its partial sums in. N a power of two.
@@ -20,4 +20,4 @@ double sum_in_double_plain(const float* x, int64_t n);
 double dot_in_double(const float* a, const float* b, int64_t n);  // sum of double(a[j]) * b[j]
 double dot_in_double_plain(const float* a, const float* b, int64_t n);
 
-}  // namespace microtorch::detail
+}  // namespace microtorch::kernels

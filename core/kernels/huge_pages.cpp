@@ -12,7 +12,7 @@
 #include <sys/mman.h>
 #endif
 
-namespace microtorch::detail {
+namespace microtorch::kernels {
 
 namespace {
 constexpr size_t kHugePage = size_t(2) << 20;
@@ -32,4 +32,4 @@ void free_huge(void* p) {
   ::operator delete(p, std::align_val_t(kHugePage));
 }
 
-}  // namespace microtorch::detail
+}  // namespace microtorch::kernels
