@@ -193,7 +193,9 @@ class Pool {
   // The job: written by the caller before it is published, read by the threads holding a claim on it.
   const RangeFn* fn_ = nullptr;
   int64_t begin_ = 0, end_ = 0, step_ = 0;
-  bool stop_ = false;  // set (under job_mutex_) before the job that ends the workers
+  // Set (under job_mutex_) before the job that ends the workers. Atomic: a worker that finds no chunk left to
+  // claim reads it with nothing ordering that read before the next write (ThreadSanitizer's report).
+  std::atomic<bool> stop_{false};
   std::atomic<uint64_t> word_{0};  // job_word(seq, chunks, next chunk to claim)
   std::atomic<int> done_{0};       // chunks of the current job done
   // Sleeping: workers wait on wake_ for a new job, the caller on all_done_ for done_ == chunks.
