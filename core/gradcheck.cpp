@@ -5,6 +5,7 @@
 #include <cstring>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 
 #include "autograd.h"
 
@@ -21,6 +22,16 @@ static std::vector<float> values_of(const Tensor& t) { return t.to_vector<float>
 
 GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& f, const std::vector<Tensor>& inputs,
                           const std::string& op, GradcheckOptions o) {
+  const std::string who = "gradcheck(" + op + "): ";
+  bool any_requires_grad = false;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i].defined())
+      throw std::invalid_argument(who + "input " + std::to_string(i) + " is an undefined tensor");
+    any_requires_grad = any_requires_grad || inputs[i].requires_grad();
+  }
+  if (!any_requires_grad)
+    throw std::invalid_argument(who + "none of the " + std::to_string(inputs.size()) +
+                                " inputs requires grad; expected at least one float32 input with requires_grad_()");
   // Work on private leaves so the caller's tensors and gradients are untouched.
   std::vector<Tensor> xs;
   std::vector<std::vector<float>> saved;
@@ -32,9 +43,16 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
   }
   auto restore = [&] {
     for (size_t i = 0; i < xs.size(); ++i)
-      if (xs[i].dtype() == kFloat32) std::memcpy(xs[i].data_ptr<float>(), saved[i].data(), saved[i].size() * sizeof(float));
+      if (xs[i].dtype() == kFloat32 && !saved[i].empty())  // an empty vector's data() may be null
+        std::memcpy(xs[i].data_ptr<float>(), saved[i].data(), saved[i].size() * sizeof(float));
   };
   Tensor y = f(xs);
+  if (!y.defined() || y.dtype() != kFloat32)
+    throw std::invalid_argument(who + "f must return a float32 tensor, got " +
+                                (y.defined() ? dtype_name(y.dtype()) : std::string("an undefined tensor")));
+  if (!y.requires_grad())
+    throw std::invalid_argument(who + "f's output of shape " + shape_str(y.shape()) +
+                                " does not require grad: it does not depend on an input that requires grad");
   std::mt19937 gen(1234);  // a local generator: gradcheck does not move the global one
   std::normal_distribution<float> normal(0.0f, 1.0f);
   std::vector<float> weights(static_cast<size_t>(y.numel()));

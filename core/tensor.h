@@ -12,6 +12,7 @@
 #pragma once
 #include <cstdint>
 #include <initializer_list>
+#include <limits>
 #include <memory>
 #include <ostream>
 #include <stdexcept>
@@ -82,18 +83,20 @@ class Tensor {
     const T* p = data_ptr<T>();
     return std::vector<T>(p, p + numel());
   }
-  // The one element converted to T from whatever dtype is stored (as PyTorch's item<T>); a float that
-  // does not fit an integer T (NaN, out of range) throws std::invalid_argument.
+  // The one element converted to T from whatever dtype is stored (as PyTorch's item<T>); a value that an
+  // integer T cannot hold (NaN, inf, out of T's range, as int64 2^40 for int32_t) throws std::invalid_argument,
+  // as libtorch's checked conversion does.
   template <class T> T item() const {
     check_single_element("item");
+    constexpr bool to_integer = std::is_integral_v<T> && !std::is_same_v<T, bool>;
     switch (dtype()) {
       case kFloat32: {
         const float v = *static_cast<const float*>(raw_data());
-        if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) check_fits_integer(v, sizeof(T));
+        if constexpr (to_integer) check_item_fits(v, lowest_of<T>(), highest_of<T>());
         return static_cast<T>(v);
       }
-      case kInt64: return static_cast<T>(*static_cast<const int64_t*>(raw_data()));
-      case kInt32: return static_cast<T>(*static_cast<const int32_t*>(raw_data()));
+      case kInt64: return checked_item<T>(*static_cast<const int64_t*>(raw_data()));
+      case kInt32: return checked_item<T>(*static_cast<const int32_t*>(raw_data()));
       case kBool: return static_cast<T>(*static_cast<const bool*>(raw_data()));
     }
     return T();
@@ -125,7 +128,8 @@ class Tensor {
   Tensor select(int64_t dim, int64_t index) const;                  // copies index of dim, dim removed
   Tensor slice(int64_t dim, int64_t start, int64_t end) const;      // copies [start, end), clamped as Python's
   std::vector<Tensor> split(int64_t split_size, int64_t dim = 0) const;  // pieces of split_size (last smaller)
-  std::vector<Tensor> chunk(int64_t chunks, int64_t dim = 0) const;      // at most `chunks` pieces, as PyTorch
+  std::vector<Tensor> chunk(int64_t chunks, int64_t dim = 0) const;      // at most `chunks` pieces (exactly
+                                                                         // `chunks` for a size-0 dim), as PyTorch
 
   // --- in place (ops/inplace.cpp): bump the version; refused on a leaf that requires grad unless under
   // NoGradGuard (as PyTorch); on an interior value they are recorded on the tape ---
@@ -155,7 +159,17 @@ class Tensor {
   TensorImpl& impl() const;
   void check_dtype(Dtype want, const char* what) const;
   void check_single_element(const char* what) const;
-  static void check_fits_integer(float v, size_t bytes);
+  // item<T>'s range checks: T's range is [lo, hi]; the thrown message names the value and the range.
+  template <class T> static int64_t lowest_of() {
+    return std::is_signed_v<T> ? static_cast<int64_t>(std::numeric_limits<T>::min()) : 0;
+  }
+  template <class T> static uint64_t highest_of() { return static_cast<uint64_t>(std::numeric_limits<T>::max()); }
+  static void check_item_fits(float v, int64_t lo, uint64_t hi);
+  static void check_item_fits(int64_t v, int64_t lo, uint64_t hi);
+  template <class T> static T checked_item(int64_t v) {
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) check_item_fits(v, lowest_of<T>(), highest_of<T>());
+    return static_cast<T>(v);
+  }
   std::shared_ptr<TensorImpl> impl_;
 };
 
@@ -188,7 +202,8 @@ Tensor randn(const Shape& shape);                 // N(0, 1), float32
 Tensor rand(const Shape& shape);                  // U[0, 1), float32
 Tensor randint(int64_t low, int64_t high, const Shape& shape);  // int64 in [low, high)
 
-// Threads used by kernels and OpenBLAS (as at::set_num_threads).
+// Threads used by kernels and OpenBLAS (as at::set_num_threads). std::runtime_error when the threads cannot
+// be started (a process limit); the count is then unchanged.
 void set_num_threads(int n);
 int get_num_threads();
 

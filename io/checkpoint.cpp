@@ -7,6 +7,7 @@
 
 #include "../core/autograd.h"
 #include "files/atomic_file.h"
+#include "files/read_file.h"
 #include "files/untrusted.h"
 
 namespace microtorch {

@@ -12,7 +12,7 @@
 
 namespace microtorch {
 
-// Writes `tensors` (float32, int64 or int32; names unique) with optional string metadata.
+// Writes `tensors` (float32, int64, int32 or bool; names unique) with optional string metadata.
 void save(const NamedTensors& tensors, const std::string& path, const Metadata& metadata = {});
 // A module's named_parameters(); a tied parameter is stored under each of its names.
 void save(const nn::Module& module, const std::string& path);

@@ -107,7 +107,8 @@ static Dtype parse_dtype(const json& v, const std::string& source, const std::st
   if (s == "F32") return kFloat32;
   if (s == "I64") return kInt64;
   if (s == "I32") return kInt32;
-  corrupt_tensor(source, name, "unknown dtype \"" + printable(s, 32) + "\" (expected F32, I64 or I32)");
+  if (s == "BOOL") return kBool;
+  corrupt_tensor(source, name, "unknown dtype \"" + printable(s, 32) + "\" (expected F32, I64, I32 or BOOL)");
 }
 
 // A JSON array of non-negative integers, each at most `limit`.
@@ -259,6 +260,12 @@ Safetensors decode_safetensors(const std::string& bytes, const std::string& sour
   for (const Entry& e : entries) {
     Tensor t = empty(e.shape, e.dtype);
     const size_t len = static_cast<size_t>(e.end - e.begin);
+    if (e.dtype == kBool)  // a C++ bool must hold 0 or 1: any other byte would be undefined behaviour to read
+      for (size_t i = 0; i < len; ++i)
+        if (static_cast<unsigned char>(data[e.begin + i]) > 1)
+          corrupt_tensor(source, e.name, "BOOL element " + std::to_string(i) + " is byte " +
+                                             std::to_string(static_cast<unsigned char>(data[e.begin + i])) +
+                                             ", expected 0 or 1");
     std::memcpy(detail::raw_data(t), data + e.begin, len);
     if (!host_is_little_endian()) swap_elements(static_cast<char*>(detail::raw_data(t)), len, element_size(e.dtype));
     out.tensors.emplace_back(e.name, std::move(t));

@@ -5,6 +5,8 @@
 //   dv = P^T dy,  dP = dy v^T,  dS = P * (dP - rowsum(P * dP)),  dq = scale dS k,  dk = scale dS^T q.
 #include <algorithm>
 #include <cmath>
+#include <memory>
+#include <vector>
 
 #include "../core/autograd.h"
 #include "../core/kernels/gemm.h"
@@ -85,6 +87,12 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
   // (every element is written below; 786 KB a layer in gpt_shakespeare)
   const Tensor P_saved = empty({BH, L, S});
   float* P = P_saved.data_ptr<float>();
+  // Queries a bool mask hides every key from (BH * L flags). Their scores are constants (-inf, from masking),
+  // not functions of q and k: their gradient is 0, as the gradient of PyTorch's masked_fill, so dq and dk stay
+  // finite while that query's output row (softmax of nothing) is NaN, as PyTorch's.
+  auto dead_rows = std::make_shared<std::vector<char>>(
+      attn_mask.defined() && attn_mask.dtype() == kBool ? static_cast<size_t>(BH * L) : 0);
+  char* dead = dead_rows->empty() ? nullptr : dead_rows->data();
 
   for (int64_t b = 0; b < BH; ++b) {
     float* Pb = P + b * L * S;  // seek to batch*head b
@@ -102,7 +110,12 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
         const int64_t mi = moff + i * mstride[full.size() - 2], mj = mstride[full.size() - 1];  // seek to row i
         if (attn_mask.dtype() == kBool) {
           const bool* m = attn_mask.data_ptr<bool>() + mi;  // false: the key takes no part
-          for (int64_t j = 0; j < S; ++j) row[j] = m[j * mj] ? row[j] : -INFINITY;
+          bool any = false;
+          for (int64_t j = 0; j < S; ++j) {
+            row[j] = m[j * mj] ? row[j] : -INFINITY;
+            any = any || m[j * mj];
+          }
+          dead[b * L + i] = !any;
         } else {
           const float* m = attn_mask.data_ptr<float>() + mi;
           for (int64_t j = 0; j < S; ++j) row[j] += m[j * mj];
@@ -119,7 +132,7 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
   }
 
   record(y, "scaled_dot_product_attention", {q, k, v},
-         [q, k, v, P_saved, BH, L, S, D, Dv, scale](const Tensor& dy) {
+         [q, k, v, P_saved, dead_rows, BH, L, S, D, Dv, scale](const Tensor& dy) {
            const bool dq_on = q.requires_grad(), dk_on = k.requires_grad(), dv_on = v.requires_grad();
            Tensor dq = dq_on ? empty(q.shape()) : Tensor(), dk = dk_on ? empty(k.shape()) : Tensor();
            Tensor dv = dv_on ? empty(v.shape()) : Tensor();
@@ -135,6 +148,10 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
              for (int64_t i = 0; i < L; ++i) {
                const float* p = Pb + i * S;
                float* d = dS.data() + i * S;
+               if (!dead_rows->empty() && (*dead_rows)[b * L + i]) {
+                 std::fill(d, d + S, 0.0f);  // every score of this query was masked: no gradient
+                 continue;
+               }
                const double dot = kernels::dot_in_double(p, d, S);
                for (int64_t j = 0; j < S; ++j) d[j] = p[j] * (d[j] - static_cast<float>(dot));
              }

@@ -31,29 +31,85 @@ static void check_new_name(const char* what, const Module::State& s, const std::
 }
 
 // Depth-first over the tree: own parameters, then each child under "prefix.child.", skipping seen tensors.
-static void collect(const Module::State& s, const std::string& prefix, std::unordered_set<const TensorImpl*>& seen,
-                    NamedParameters& out) {
-  for (const auto& [name, t] : s.parameters)
-    if (t.defined() && seen.insert(t.unsafeGetTensorImpl()).second) out.emplace_back(prefix + name, t);
-  for (const auto& [name, child] : s.children) collect(*child, prefix + name + ".", seen, out);
+// Its own stack of (state, next child, prefix length) and one prefix string, grown on the way down and cut
+// on the way up: the depth of the tree is not the depth of the C++ stack, and a chain of 200,000 modules
+// does not build 200,000 prefixes of up to 400,000 characters each.
+static void collect(const Module::State& root, std::unordered_set<const TensorImpl*>& seen, NamedParameters& out) {
+  struct Frame {
+    const Module::State* s;
+    size_t next_child, prefix_size;
+  };
+  std::string prefix;
+  auto own = [&](const Module::State& s) {
+    for (const auto& [name, t] : s.parameters)
+      if (t.defined() && seen.insert(t.unsafeGetTensorImpl()).second) out.emplace_back(prefix + name, t);
+  };
+  own(root);
+  std::vector<Frame> stack{{&root, 0, 0}};
+  while (!stack.empty()) {
+    Frame& f = stack.back();
+    if (f.next_child == f.s->children.size()) {
+      stack.pop_back();
+      continue;
+    }
+    const auto& [name, child] = f.s->children[f.next_child++];
+    prefix.resize(f.prefix_size);
+    prefix += name;
+    prefix += '.';
+    own(*child);
+    stack.push_back({child.get(), 0, prefix.size()});  // f may dangle from here on
+  }
 }
 
+// The tree walks below keep their own stack: a chain of 200,000 nested modules is fine, and a State
+// registered under several parents is visited once.
 static bool reaches(const Module::State& from, const Module::State* target) {
-  if (&from == target) return true;
-  return std::any_of(from.children.begin(), from.children.end(),
-                     [&](const auto& c) { return reaches(*c.second, target); });
+  std::vector<const Module::State*> todo{&from};
+  std::unordered_set<const Module::State*> seen{&from};
+  while (!todo.empty()) {
+    const Module::State* s = todo.back();
+    todo.pop_back();
+    if (s == target) return true;
+    for (const auto& c : s->children)
+      if (seen.insert(c.second.get()).second) todo.push_back(c.second.get());
+  }
+  return false;
 }
 
-static void set_training(Module::State& s, bool on) {
-  s.training = on;
-  for (auto& c : s.children) set_training(*c.second, on);
+static void set_training(Module::State& root, bool on) {
+  std::vector<Module::State*> todo{&root};
+  std::unordered_set<Module::State*> seen{&root};
+  while (!todo.empty()) {
+    Module::State* s = todo.back();
+    todo.pop_back();
+    s->training = on;
+    for (auto& c : s->children)
+      if (seen.insert(c.second.get()).second) todo.push_back(c.second.get());
+  }
+}
+
+// A dying State hands each child it holds the last reference to to a local list, emptied in a loop,
+// instead of destroying it in a nested call.
+Module::State::~State() {
+  std::vector<std::shared_ptr<State>> doomed;
+  auto take_children = [&doomed](State& s) {
+    for (auto& c : s.children)
+      if (c.second.use_count() == 1) doomed.push_back(std::move(c.second));
+    s.children.clear();
+  };
+  take_children(*this);
+  while (!doomed.empty()) {
+    std::shared_ptr<State> s = std::move(doomed.back());
+    doomed.pop_back();
+    take_children(*s);
+  }
 }
 
 NamedParameters Module::named_parameters() const {
   sync_parameters_();
   std::unordered_set<const TensorImpl*> seen;
   NamedParameters out;
-  collect(*state_, "", seen, out);
+  collect(*state_, seen, out);
   return out;
 }
 

@@ -42,6 +42,7 @@
 #include <string>
 #include <vector>
 
+#include "common/cli.h"
 #include "common/corpus.h"
 #include "common/gpt_model.h"
 #include "common/progress.h"
@@ -100,8 +101,9 @@ double lr_at(int64_t it, int64_t warmup, int64_t decay_end, double lr, double mi
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int lesson(int argc, char** argv) {
   CLI::App app{"Lesson 6: a tiny GPT on Shakespeare, characters as tokens (nanoGPT's CPU recipe)"};
+  tutorials::show_defaults(app);
   std::string data, out_dir = ".";
   int64_t steps = 2000, L = 4, H = 4, C = 128, T = 64, B = 12, eval_every = 250, val_batches = 200, samples = 500;
   uint64_t seed = 1337;
@@ -121,7 +123,8 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "kernel threads (PyTorch's figure is for one)");
   app.add_option("--out", out_dir, "folder for gpt_loss.svg and gpt_positions.svg");
   app.add_flag("--check", check, "exit 1 unless the loss is finite and falls");
-  CLI11_PARSE(app, argc, argv);
+  if (const auto code = tutorials::parse(app, argc, argv)) return *code;
+  tutorials::check_output_dir(out_dir, "--out");  // before training, not after it
   if (steps < 1 || L < 1 || H < 1 || C < 1 || C % H != 0 || T < 1 || B < 1 || eval_every < 1 || val_batches < 1)
     throw std::invalid_argument("gpt_shakespeare: sizes and counts must be positive, --emb a multiple of --heads");
   mt::set_num_threads(threads);
@@ -241,3 +244,5 @@ int main(int argc, char** argv) {
   std::printf("wrote %s and %s\n", loss_svg.c_str(), pos_svg.c_str());
   return tutorials::check_loss_fell(first, smooth, check);
 }
+
+int main(int argc, char** argv) { return tutorials::run(lesson, argc, argv); }

@@ -25,6 +25,7 @@
 #include <cstring>
 #include <vector>
 
+#include "common/cli.h"
 #include "common/gpt2_files.h"
 
 namespace mt = microtorch;
@@ -57,8 +58,9 @@ void print_rows(const char* name, const mt::Tensor& t, int64_t rows, int64_t C) 
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int lesson(int argc, char** argv) {
   CLI::App app{"Lesson 1: a token embedding is a table lookup"};
+  tutorials::show_defaults(app);
   int64_t V = 50257, C = 768, B = 8, T = 1024;
   uint64_t seed = 1337;
   bool check = false;
@@ -70,7 +72,8 @@ int main(int argc, char** argv) {
   app.add_option("--block", T, "T of the big lookup (GPT-2: 1024)");
   app.add_option("--seed", seed, "random seed");
   app.add_flag("--check", check, "exit 1 if a claim does not hold");
-  CLI11_PARSE(app, argc, argv);
+  if (const auto code = tutorials::parse(app, argc, argv)) return *code;
+  tutorials::check_gpt2_files(gpt2);
   mt::manual_seed(seed);
   bool ok = true;
 
@@ -182,3 +185,5 @@ int main(int argc, char** argv) {
   std::printf("\nall claims hold: %s\n", ok ? "yes" : "NO");
   return check && !ok ? 1 : 0;
 }
+
+int main(int argc, char** argv) { return tutorials::run(lesson, argc, argv); }

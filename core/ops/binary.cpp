@@ -12,6 +12,9 @@ using detail::check_float;
 
 namespace detail {
 void check_float(const char* op, const Tensor& t) {
+  if (!t.defined())
+    throw std::invalid_argument(std::string(op) + ": expected a float32 tensor, got an undefined tensor "
+                                "(default-constructed, or an absent gradient)");
   if (t.dtype() != kFloat32)
     throw std::invalid_argument(std::string(op) + ": expected a float32 tensor, got " + dtype_name(t.dtype()) +
                                 " of shape " + shape_str(t.shape()));
@@ -57,7 +60,7 @@ Tensor add(const Tensor& a, const Tensor& b) {
   record(y, "add", {a, b}, [a, b](const Tensor& dy) {
     accumulate_summed(a, dy);
     accumulate_summed(b, dy);
-  });
+  }, Saved::Nothing);
   return y;
 }
 
@@ -67,7 +70,7 @@ Tensor sub(const Tensor& a, const Tensor& b) {
   record(y, "sub", {a, b}, [a, b](const Tensor& dy) {
     accumulate_summed(a, dy);
     if (b.requires_grad()) accumulate_summed(b, neg(dy));
-  });
+  }, Saved::Nothing);
   return y;
 }
 
@@ -103,7 +106,7 @@ Tensor neg(const Tensor& a) {
   check_float("neg", a);
   Tensor y = empty(a.shape());
   kernels::negate(a.data_ptr<float>(), y.data_ptr<float>(), a.numel());
-  record(y, "neg", {a}, [a](const Tensor& dy) { accumulate_grad(a, neg(dy)); });
+  record(y, "neg", {a}, [a](const Tensor& dy) { accumulate_grad(a, neg(dy)); }, Saved::Nothing);
   return y;
 }
 

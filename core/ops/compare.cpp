@@ -46,12 +46,11 @@ Tensor compare_values(Cmp c, const char* op, const Tensor& a_in, const Tensor& b
   return out;
 }
 
-// A 0-d tensor for a scalar compared with t: int64 when t holds integers and s is a whole number (an exact
-// integer comparison), else float32 (the comparison is then made in float32, as PyTorch promotes).
-Tensor scalar_like(const Tensor& t, float s) {
-  if (t.dtype() != kFloat32 && std::isfinite(s) && std::nearbyint(s) == s && std::fabs(s) < 9.2e18f)
-    return tensor(std::vector<int64_t>{static_cast<int64_t>(s)}, {});
-  return full({}, s);
+// A 0-d tensor for a number compared with t, in the dtype PyTorch promotes the pair to: int64 for an
+// integer against an integer tensor, else float32 (a floating-point number, or a float32 tensor).
+Tensor scalar_like(const Tensor& t, Scalar s) {
+  if (s.is_integral() && t.dtype() != kFloat32) return tensor(std::vector<int64_t>{s.to_int64()}, {});
+  return full({}, static_cast<float>(s.to_double()));
 }
 }  // namespace
 
@@ -67,12 +66,12 @@ Tensor operator<(const Tensor& a, const Tensor& b) { return lt(a, b); }
 Tensor operator<=(const Tensor& a, const Tensor& b) { return le(a, b); }
 Tensor operator>(const Tensor& a, const Tensor& b) { return gt(a, b); }
 Tensor operator>=(const Tensor& a, const Tensor& b) { return ge(a, b); }
-Tensor operator==(const Tensor& a, float s) { return eq(a, scalar_like(a, s)); }
-Tensor operator!=(const Tensor& a, float s) { return ne(a, scalar_like(a, s)); }
-Tensor operator<(const Tensor& a, float s) { return lt(a, scalar_like(a, s)); }
-Tensor operator<=(const Tensor& a, float s) { return le(a, scalar_like(a, s)); }
-Tensor operator>(const Tensor& a, float s) { return gt(a, scalar_like(a, s)); }
-Tensor operator>=(const Tensor& a, float s) { return ge(a, scalar_like(a, s)); }
+Tensor operator==(const Tensor& a, Scalar s) { return eq(a, scalar_like(a, s)); }
+Tensor operator!=(const Tensor& a, Scalar s) { return ne(a, scalar_like(a, s)); }
+Tensor operator<(const Tensor& a, Scalar s) { return lt(a, scalar_like(a, s)); }
+Tensor operator<=(const Tensor& a, Scalar s) { return le(a, scalar_like(a, s)); }
+Tensor operator>(const Tensor& a, Scalar s) { return gt(a, scalar_like(a, s)); }
+Tensor operator>=(const Tensor& a, Scalar s) { return ge(a, scalar_like(a, s)); }
 
 // out = a where keep(i, j) for each (M, N) matrix of a (..., M, N), else 0. Any dtype.
 template <class Keep> static Tensor triangle(const char* op, const Tensor& a, Keep keep) {
@@ -100,7 +99,9 @@ template <class Keep> static Tensor triangle(const char* op, const Tensor& a, Ke
 Tensor tril(const Tensor& a, int64_t k) {
   auto keep = [k](int64_t i, int64_t j) { return j - i <= k; };
   Tensor y = triangle("tril", a, keep);
-  record(y, "tril", {a}, [a, keep](const Tensor& dy) { accumulate_grad(a, triangle("tril", dy, keep)); });
+  record(y, "tril", {a}, [a, keep](const Tensor& dy) {
+    accumulate_grad(a, triangle("tril", dy, keep));
+  }, Saved::Nothing);
   return y;
 }
 
@@ -108,7 +109,9 @@ Tensor tril(const Tensor& a, int64_t k) {
 Tensor triu(const Tensor& a, int64_t k) {
   auto keep = [k](int64_t i, int64_t j) { return j - i >= k; };
   Tensor y = triangle("triu", a, keep);
-  record(y, "triu", {a}, [a, keep](const Tensor& dy) { accumulate_grad(a, triangle("triu", dy, keep)); });
+  record(y, "triu", {a}, [a, keep](const Tensor& dy) {
+    accumulate_grad(a, triangle("triu", dy, keep));
+  }, Saved::Nothing);
   return y;
 }
 
@@ -142,38 +145,54 @@ Tensor masked_fill(const Tensor& a, const Tensor& mask, float value) {
                                 " does not broadcast to the tensor's shape " + shape_str(a.shape()));
   detail::check_value_fits("masked_fill", value, a.dtype());
   Tensor y = fill_masked(a, mask, value);
-  record(y, "masked_fill", {a}, [a, mask](const Tensor& dy) { accumulate_grad(a, fill_masked(dy, mask, 0.0f)); });
+  record(y, "masked_fill", {a}, [a, mask](const Tensor& dy) {
+    accumulate_grad(a, fill_masked(dy, mask, 0.0f));
+  }, Saved::Nothing);
   return y;
 }
 Tensor Tensor::masked_fill(const Tensor& mask, float value) const { return microtorch::masked_fill(*this, mask, value); }
 
-// out (broadcast of all three) = cond ? a : b, float32.
+// out (broadcast of all three) = cond ? a : b; a and b of one dtype, which out takes.
 static Tensor select_where(const Tensor& cond, const Tensor& a, const Tensor& b, const Shape& out_shape) {
-  Tensor out = empty(out_shape);
+  Tensor out = empty(out_shape, a.dtype());
   const std::array<std::vector<int64_t>, 3> strides{detail::broadcast_strides(cond.shape(), out_shape),
                                                     detail::broadcast_strides(a.shape(), out_shape),
                                                     detail::broadcast_strides(b.shape(), out_shape)};
   const bool* c = cond.data_ptr<bool>();
-  const float *pa = a.data_ptr<float>(), *pb = b.data_ptr<float>();
-  float* o = out.data_ptr<float>();
-  detail::for_each_broadcast(out_shape, strides, [&](int64_t i, const std::array<int64_t, 3>& off) {
-    o[i] = c[off[0]] ? pa[off[1]] : pb[off[2]];
+  detail::dispatch(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T *pa = static_cast<const T*>(detail::raw_data(a)), *pb = static_cast<const T*>(detail::raw_data(b));
+    T* o = static_cast<T*>(detail::raw_data(out));
+    detail::for_each_broadcast(out_shape, strides, [&](int64_t i, const std::array<int64_t, 3>& off) {
+      o[i] = c[off[0]] ? pa[off[1]] : pb[off[2]];
+    });
   });
   return out;
 }
 
-// y = cond ? a : b, broadcasting all three. da += sum_to(dy where cond), db += sum_to(dy where not cond).
-Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+// PyTorch's promotion of two tensors' dtypes: float32 if either is, else int64, else int32, else bool.
+static Dtype promote(Dtype a, Dtype b) {
+  for (Dtype d : {kFloat32, kInt64, kInt32})
+    if (a == d || b == d) return d;
+  return kBool;
+}
+
+// y = cond ? a : b, broadcasting all three, in a's and b's promoted dtype (as PyTorch: int64 stays int64).
+// Float32: da += sum_to(dy where cond), db += sum_to(dy where not cond).
+Tensor where(const Tensor& cond, const Tensor& a_in, const Tensor& b_in) {
+  for (const auto& [name, t] : {std::pair<const char*, const Tensor&>{"cond", cond}, {"a", a_in}, {"b", b_in}})
+    if (!t.defined()) throw std::invalid_argument(std::string("where: ") + name + " is an undefined tensor");
   check_mask("where", cond);
-  detail::check_float("where", a);
-  detail::check_float("where", b);
-  const Shape out_shape = detail::broadcast_shapes("where", {cond.shape(), a.shape(), b.shape()});
+  const Shape out_shape = detail::broadcast_shapes("where", {cond.shape(), a_in.shape(), b_in.shape()});
+  const Dtype common = promote(a_in.dtype(), b_in.dtype());
+  const Tensor a = a_in.to(common), b = b_in.to(common);  // the same tensors when already of that dtype
   Tensor y = select_where(cond, a, b, out_shape);
+  if (common != kFloat32) return y;
   record(y, "where", {a, b}, [cond, a, b, out_shape](const Tensor& dy) {
     const Tensor zero = zeros({});
     if (a.requires_grad()) accumulate_grad(a, sum_to(select_where(cond, dy, zero, out_shape), a.shape()));
     if (b.requires_grad()) accumulate_grad(b, sum_to(select_where(cond, zero, dy, out_shape), b.shape()));
-  });
+  }, Saved::Nothing);
   return y;
 }
 

@@ -3,6 +3,7 @@
 // out of range) is refused, naming it: converting it would be undefined behaviour in C++.
 #include <cmath>
 #include <cstring>
+#include <string>
 
 #include "../autograd.h"
 #include "../ops.h"
@@ -17,10 +18,21 @@ static bool fits_integer(float v, size_t bytes) {
   return std::isfinite(v) && std::trunc(v) >= -limit && std::trunc(v) < limit;
 }
 
-void Tensor::check_fits_integer(float v, size_t bytes) {
-  if (!fits_integer(v, bytes))
-    throw std::invalid_argument("item: the value " + std::to_string(v) + " does not fit a " +
-                                std::to_string(8 * bytes) + "-bit integer");
+static std::string range_str(int64_t lo, uint64_t hi) { return "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]"; }
+
+// v truncated toward zero must lie in [lo, hi]; as doubles, hi + 1 is exact (a power of two) for every integer
+// type, where hi itself (2^63 - 1) would round up.
+void Tensor::check_item_fits(float v, int64_t lo, uint64_t hi) {
+  const double t = std::trunc(static_cast<double>(v));
+  if (!(std::isfinite(v) && t >= static_cast<double>(lo) && t < static_cast<double>(hi) + 1.0))
+    throw std::invalid_argument("item: the float32 value " + std::to_string(v) +
+                                " does not fit the integer type asked for (range " + range_str(lo, hi) + ")");
+}
+
+void Tensor::check_item_fits(int64_t v, int64_t lo, uint64_t hi) {
+  if (v < lo || (v > 0 && static_cast<uint64_t>(v) > hi))
+    throw std::invalid_argument("item: the integer value " + std::to_string(v) +
+                                " does not fit the integer type asked for (range " + range_str(lo, hi) + ")");
 }
 
 void detail::check_value_fits(const char* op, float value, Dtype dtype) {

@@ -91,7 +91,9 @@ Tensor permute(const Tensor& a, const Shape& dims_in) {
     inverse[dims[i]] = i;
   }
   Tensor y = detail::permute_values(a, dims);
-  record(y, "permute", {a}, [a, inverse](const Tensor& dy) { accumulate_grad(a, detail::permute_values(dy, inverse)); });
+  record(y, "permute", {a}, [a, inverse](const Tensor& dy) {
+    accumulate_grad(a, detail::permute_values(dy, inverse));
+  }, Saved::Nothing);
   return y;
 }
 

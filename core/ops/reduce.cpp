@@ -36,7 +36,7 @@ Tensor sum(const Tensor& a) {
   detail::check_float("sum", a);
   Tensor y = empty({});
   y.data_ptr<float>()[0] = kernels::sum_all(a.data_ptr<float>(), a.numel());
-  record(y, "sum", {a}, [a](const Tensor& dy) { accumulate_grad(a, broadcast_to(dy, a.shape())); });
+  record(y, "sum", {a}, [a](const Tensor& dy) { accumulate_grad(a, broadcast_to(dy, a.shape())); }, Saved::Nothing);
   return y;
 }
 
@@ -46,14 +46,21 @@ Tensor mean(const Tensor& a) {
   const float n = static_cast<float>(a.numel());
   Tensor y = empty({});
   y.data_ptr<float>()[0] = kernels::sum_all(a.data_ptr<float>(), a.numel()) / n;
-  record(y, "mean", {a}, [a, n](const Tensor& dy) { accumulate_grad(a, broadcast_to(dy / n, a.shape())); });
+  record(y, "mean", {a}, [a, n](const Tensor& dy) {
+    accumulate_grad(a, broadcast_to(dy / n, a.shape()));
+  }, Saved::Nothing);
   return y;
 }
 
 // y = sum of a over `dim` (divided by its size for mean); keepdim leaves that dim as 1.
 // da += dy (/ size for mean) broadcast back along dim.
+// A 0-d tensor has the one dim 0 (or -1) of size 1, as PyTorch: the result is the value itself, 0-d.
 static Tensor sum_or_mean(const char* op, const Tensor& a, int64_t dim, bool keepdim, bool mean) {
   detail::check_float(op, a);
+  if (a.dim() == 0) {
+    detail::wrap_dim(op, dim, 1);
+    return sum_or_mean(op, a.view({1}), 0, false, mean);
+  }
   const int64_t d = detail::wrap_dim(op, dim, a.dim());
   Shape kept = a.shape();
   kept[d] = 1;
@@ -75,7 +82,7 @@ static Tensor sum_or_mean(const char* op, const Tensor& a, int64_t dim, bool kee
   }
   record(y, mean ? "mean_dim" : "sum_dim", {a}, [a, kept, mean, n](const Tensor& dy) {
     accumulate_grad(a, broadcast_to(mean ? dy.view(kept) / n : dy.view(kept), a.shape()));
-  });
+  }, Saved::Nothing);
   return y;
 }
 

@@ -58,74 +58,108 @@ Tensor scatter_back(const Tensor& dy, const Tensor& idx, const Shape& a_shape, c
 
 // true when x ranks before y for "largest first": NaN is the largest (as PyTorch), ties keep order.
 bool greater(float x, float y) { return (std::isnan(x) && !std::isnan(y)) || x > y; }
+bool greater(int64_t x, int64_t y) { return x > y; }
+bool greater(int32_t x, int32_t y) { return x > y; }
+bool is_nan(float x) { return std::isnan(x); }
+bool is_nan(int64_t) { return false; }
+bool is_nan(int32_t) { return false; }
+
+// max and topk order float32, int64 and int32 values, as PyTorch; bool is refused naming the op.
+void check_orderable(const char* op, const Tensor& a) {
+  if (!a.defined())
+    throw std::invalid_argument(std::string(op) + ": the input is an undefined tensor; expected float32, int64 or int32");
+  if (a.dtype() == kBool)
+    throw std::invalid_argument(std::string(op) + ": expected a float32, int64 or int32 tensor, got bool of shape " +
+                                shape_str(a.shape()));
+}
+
+// Runs f with the element type of a (float32, int64 or int32; check_orderable has refused bool).
+template <class F> void dispatch_ordered(const Tensor& a, F&& f) {
+  if (a.dtype() == kFloat32) f(float{});
+  else if (a.dtype() == kInt64) f(int64_t{});
+  else f(int32_t{});
+}
 }  // namespace
 
 // values = the max along dim, indices = its first position (NaN wins). dvalues goes to that position.
-std::tuple<Tensor, Tensor> max(const Tensor& a, int64_t dim, bool keepdim) {
-  detail::check_float("max", a);
+// A 0-d tensor has the one dim 0 (or -1) of size 1, as PyTorch.
+static std::tuple<Tensor, Tensor> max_along(const char* op, const Tensor& a, int64_t dim, bool keepdim) {
+  check_orderable(op, a);
   int64_t d = 0;
-  const Around r = around("max", a, dim, &d);
+  const Around r = around(op, a, dim, &d);
   if (r.D == 0)
-    throw std::invalid_argument("max: dim " + std::to_string(dim) + " of shape " + shape_str(a.shape()) +
+    throw std::invalid_argument(std::string(op) + ": dim " + std::to_string(dim) + " of shape " + shape_str(a.shape()) +
                                 " has size 0; there is no maximum");
   const Shape kept = reduced_shape(a.shape(), d, 1, true);
-  Tensor values = empty(kept), indices = empty(kept, kInt64);
-  const float* x = a.data_ptr<float>();
-  float* v = values.data_ptr<float>();
+  Tensor values = empty(kept, a.dtype()), indices = empty(kept, kInt64);
   int64_t* ix = indices.data_ptr<int64_t>();
-  for (int64_t o = 0; o < r.outer; ++o)
-    for (int64_t i = 0; i < r.inner; ++i) {
-      const float* col = x + o * r.D * r.inner + i;  // seek to column (o, :, i), stride inner
-      int64_t best = 0;
-      for (int64_t j = 1; j < r.D; ++j)
-        if (greater(col[j * r.inner], col[best * r.inner]) && !std::isnan(col[best * r.inner])) best = j;
-      v[o * r.inner + i] = col[best * r.inner];
-      ix[o * r.inner + i] = best;
-    }
+  dispatch_ordered(a, [&](auto tag) {
+    using T = decltype(tag);
+    const T* x = a.data_ptr<T>();
+    T* v = values.data_ptr<T>();
+    for (int64_t o = 0; o < r.outer; ++o)
+      for (int64_t i = 0; i < r.inner; ++i) {
+        const T* col = x + o * r.D * r.inner + i;  // seek to column (o, :, i), stride inner
+        int64_t best = 0;
+        for (int64_t j = 1; j < r.D; ++j)
+          if (greater(col[j * r.inner], col[best * r.inner]) && !is_nan(col[best * r.inner])) best = j;
+        v[o * r.inner + i] = col[best * r.inner];
+        ix[o * r.inner + i] = best;
+      }
+  });
   const Shape out_shape = reduced_shape(a.shape(), d, 1, keepdim);
   values = values.view(out_shape);
   indices = indices.view(out_shape);
-  record(values, "max", {a}, [a, indices, r](const Tensor& dy) {
-    accumulate_grad(a, scatter_back(dy, indices, a.shape(), r, 1));
-  });
+  if (a.dtype() == kFloat32)
+    record(values, "max", {a}, [a, indices, r](const Tensor& dy) {
+      accumulate_grad(a, scatter_back(dy, indices, a.shape(), r, 1));
+    }, Saved::Nothing);
   return {values, indices};
 }
 
+std::tuple<Tensor, Tensor> max(const Tensor& a, int64_t dim, bool keepdim) { return max_along("max", a, dim, keepdim); }
+
 Tensor argmax(const Tensor& a, int64_t dim, bool keepdim) {
   NoGradGuard no_grad;  // indices only
-  return std::get<1>(max(a, dim, keepdim));
+  return std::get<1>(max_along("argmax", a, dim, keepdim));
 }
 
 // The k largest along dim, largest first, ties by lower index. dvalues goes back to the picked positions.
+// A 0-d tensor, as PyTorch: k may be 0 or 1, and either gives the element itself (0-d) and index 0.
 std::tuple<Tensor, Tensor> topk(const Tensor& a, int64_t k, int64_t dim) {
-  detail::check_float("topk", a);
+  check_orderable("topk", a);
   int64_t d = 0;
   const Around r = around("topk", a, dim, &d);
   if (k < 0 || k > r.D)
     throw std::out_of_range("topk: k " + std::to_string(k) + " is out of range for dim " + std::to_string(dim) +
                             " of size " + std::to_string(r.D) + " (expected k in [0, " + std::to_string(r.D) + "])");
+  const int64_t kk = a.dim() == 0 ? 1 : k;  // the positions written per column
   const Shape out_shape = reduced_shape(a.shape(), d, k, true);
-  Tensor values = empty(out_shape), indices = empty(out_shape, kInt64);
-  const float* x = a.data_ptr<float>();
-  float* v = values.data_ptr<float>();
+  Tensor values = empty(out_shape, a.dtype()), indices = empty(out_shape, kInt64);
   int64_t* ix = indices.data_ptr<int64_t>();
-  std::vector<int64_t> order(static_cast<size_t>(r.D));
-  for (int64_t o = 0; o < r.outer; ++o)
-    for (int64_t i = 0; i < r.inner; ++i) {
-      const float* col = x + o * r.D * r.inner + i;  // seek to column (o, :, i), stride inner
-      std::iota(order.begin(), order.end(), int64_t{0});
-      std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int64_t p, int64_t q) {
-        const float xp = col[p * r.inner], xq = col[q * r.inner];
-        return greater(xp, xq) || (!greater(xq, xp) && p < q);
-      });
-      for (int64_t j = 0; j < k; ++j) {
-        v[(o * k + j) * r.inner + i] = col[order[j] * r.inner];
-        ix[(o * k + j) * r.inner + i] = order[j];
+  dispatch_ordered(a, [&](auto tag) {
+    using T = decltype(tag);
+    const T* x = a.data_ptr<T>();
+    T* v = values.data_ptr<T>();
+    std::vector<int64_t> order(static_cast<size_t>(r.D));
+    for (int64_t o = 0; o < r.outer; ++o)
+      for (int64_t i = 0; i < r.inner; ++i) {
+        const T* col = x + o * r.D * r.inner + i;  // seek to column (o, :, i), stride inner
+        std::iota(order.begin(), order.end(), int64_t{0});
+        std::partial_sort(order.begin(), order.begin() + kk, order.end(), [&](int64_t p, int64_t q) {
+          const T xp = col[p * r.inner], xq = col[q * r.inner];
+          return greater(xp, xq) || (!greater(xq, xp) && p < q);
+        });
+        for (int64_t j = 0; j < kk; ++j) {
+          v[(o * kk + j) * r.inner + i] = col[order[j] * r.inner];
+          ix[(o * kk + j) * r.inner + i] = order[j];
+        }
       }
-    }
-  record(values, "topk", {a}, [a, indices, r, k](const Tensor& dy) {
-    accumulate_grad(a, scatter_back(dy, indices, a.shape(), r, k));
   });
+  if (a.dtype() == kFloat32)
+    record(values, "topk", {a}, [a, indices, r, kk](const Tensor& dy) {
+      accumulate_grad(a, scatter_back(dy, indices, a.shape(), r, kk));
+    }, Saved::Nothing);
   return {values, indices};
 }
 
@@ -165,6 +199,7 @@ Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement) {
   Tensor out = empty(out_shape, kInt64);
   int64_t* o = out.data_ptr<int64_t>();
   std::vector<double> w(static_cast<size_t>(C));
+  GeneratorGuard lock;  // the draws are one run of the global generator's sequence
   for (int64_t row = 0; row < R; ++row) {
     for (int64_t c = 0; c < C; ++c) w[c] = p[row * C + c];
     for (int64_t s = 0; s < num_samples; ++s) {

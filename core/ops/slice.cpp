@@ -60,7 +60,7 @@ Tensor Tensor::narrow(int64_t dim_in, int64_t start_in, int64_t length) const {
   copy_range(a, D, start, y, length, 0, r.outer, length, r.inner);
   record(y, "narrow", {a}, [a, r, start](const Tensor& dy) {  // only the range is written (core/grad/state.h)
     detail::accumulate_grad_range(a, dy, r.outer, r.D, start, r.inner);
-  });
+  }, Saved::Nothing);
   return y;
 }
 
@@ -100,12 +100,23 @@ std::vector<Tensor> Tensor::split(int64_t split_size, int64_t dim_in) const {
   return parts;
 }
 
-// As PyTorch: pieces of ceil(size / chunks), so there may be fewer than `chunks`.
+// As PyTorch: pieces of ceil(size / chunks), so there may be fewer than `chunks`; a size-0 dim gives
+// `chunks` empty pieces.
 std::vector<Tensor> Tensor::chunk(int64_t chunks, int64_t dim_in) const {
   if (chunks <= 0) throw std::invalid_argument("chunk: chunks " + std::to_string(chunks) + " must be positive");
   const int64_t d = detail::wrap_dim("chunk", dim_in, this->dim());
   const int64_t D = shape()[d];
-  return split(D == 0 ? 0 : (D - 1) / chunks + 1, d);  // ceil(D / chunks) without overflowing D + chunks
+  if (D == 0) {
+    constexpr int64_t kMostEmpty = int64_t{1} << 20;
+    if (chunks > kMostEmpty)
+      throw std::invalid_argument("chunk: chunks " + std::to_string(chunks) + " of the size-0 dim " +
+                                  std::to_string(dim_in) + " would be as many empty tensors; expected at most " +
+                                  std::to_string(kMostEmpty));
+    std::vector<Tensor> parts;
+    for (int64_t c = 0; c < chunks; ++c) parts.push_back(narrow(d, 0, 0));  // distinct tensors, as PyTorch's
+    return parts;
+  }
+  return split((D - 1) / chunks + 1, d);  // ceil(D / chunks) without overflowing D + chunks
 }
 
 // y = the tensors joined along dim (same dtype, same shape but along dim). d tensors[i] += dy's own range.
@@ -144,7 +155,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim_in) {
       copy_range(dy, r.D, starts[i], g, lengths[i], 0, r.outer, lengths[i], r.inner);
       accumulate_grad(tensors[i], g);
     }
-  });
+  }, Saved::Nothing);
   return y;
 }
 

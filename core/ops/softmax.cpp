@@ -91,7 +91,7 @@ Tensor log_softmax(const Tensor& a, int64_t dim) {
       Tensor da = empty(a.shape());
       softmax_backward_strided(dy.data_ptr<float>(), y.data_ptr<float>(), da.data_ptr<float>(), shape, true);
       accumulate_grad(a, da);
-    });
+    }, Saved::Nothing);
     return y;
   }
   const int64_t N = shape.D, R = shape.outer;
@@ -115,7 +115,7 @@ Tensor log_softmax(const Tensor& a, int64_t dim) {
       for (int64_t j = 0; j < N; ++j) d[j] = g[j] - kernels::fast_exp(yr[j]) * gsum;
     }
     accumulate_grad(a, da);
-  });
+  }, Saved::Nothing);
   return y;
 }
 
@@ -129,7 +129,7 @@ Tensor softmax(const Tensor& a, int64_t dim) {
       Tensor da = empty(a.shape());
       softmax_backward_strided(dy.data_ptr<float>(), y.data_ptr<float>(), da.data_ptr<float>(), shape, false);
       accumulate_grad(a, da);
-    });
+    }, Saved::Nothing);
     return y;
   }
   const int64_t N = shape.D, R = shape.outer;
@@ -139,7 +139,7 @@ Tensor softmax(const Tensor& a, int64_t dim) {
     Tensor da = empty(a.shape());
     kernels::softmax_backward_rows(y.data_ptr<float>(), dy.data_ptr<float>(), da.data_ptr<float>(), R, N);
     accumulate_grad(a, da);
-  });
+  }, Saved::Nothing);
   return y;
 }
 

@@ -1,5 +1,5 @@
 // Elementwise tanh, relu, exp, log, sqrt, rsqrt, pow, sigmoid, abs. Backward closures keep the output
-// (detached: no cycle) or the input. relu and log go through xtensor; the others, forward and backward, are
+// (detached: no cycle) or the input. log goes through xtensor; the others, forward and backward, are
 // plain loops (map, map2 below), tanh, exp and sigmoid on fastmath.h's vectorizable functions. Gradients
 // follow PyTorch's formulas, edge points included (abs'(0) = 0; pow's d/dx = e x^(e-1), infinite at 0 for e < 1).
 #include <cmath>
@@ -48,30 +48,24 @@ Tensor tanh(const Tensor& a) {
   Tensor y = map("tanh", a, [](float x) { return kernels::fast_tanh(x); });
   record(y, "tanh", {a}, [a, y = y.detach()](const Tensor& dy) {
     accumulate_grad(a, map2(dy, y, [](float g, float t) { return g * (1.0f - t * t); }));
-  });
+  }, Saved::Nothing);
   return y;
 }
 
-// y = max(a, 0). da += dy where a > 0.
+// y = max(a, 0), NaN kept (as PyTorch's clamp_min). da += dy where y is not <= 0 (PyTorch's threshold_backward
+// on the output): a NaN passes its gradient, as in PyTorch.
 Tensor relu(const Tensor& a) {
-  detail::check_float("relu", a);
-  Tensor y = empty(a.shape());
-  auto xa = as_xt(a);
-  auto xy = as_xt(y);
-  xt::noalias(xy) = xt::maximum(xa, 0.0f);
-  record(y, "relu", {a}, [a](const Tensor& dy) {
-    Tensor da = empty(a.shape());
-    auto xda = as_xt(da);
-    xt::noalias(xda) = xt::where(as_xt(a) > 0.0f, as_xt(dy), 0.0f);
-    accumulate_grad(a, da);
-  });
+  Tensor y = map("relu", a, [](float x) { return x > 0.0f || std::isnan(x) ? x : 0.0f; });
+  record(y, "relu", {a}, [a, y = y.detach()](const Tensor& dy) {
+    accumulate_grad(a, map2(y, dy, [](float out, float g) { return out <= 0.0f ? 0.0f : g; }));
+  }, Saved::Nothing);
   return y;
 }
 
 // y = exp(a). da += dy * y.
 Tensor exp(const Tensor& a) {
   Tensor y = map("exp", a, [](float x) { return kernels::fast_exp(x); });
-  record(y, "exp", {a}, [a, y = y.detach()](const Tensor& dy) { accumulate_grad(a, dy * y); });
+  record(y, "exp", {a}, [a, y = y.detach()](const Tensor& dy) { accumulate_grad(a, dy * y); }, Saved::Nothing);
   return y;
 }
 
@@ -91,7 +85,7 @@ Tensor sqrt(const Tensor& a) {
   Tensor y = map("sqrt", a, [](float x) { return std::sqrt(x); });
   record(y, "sqrt", {a}, [a, y = y.detach()](const Tensor& dy) {
     accumulate_grad(a, map2(dy, y, [](float g, float r) { return g / (2.0f * r); }));
-  });
+  }, Saved::Nothing);
   return y;
 }
 
@@ -100,7 +94,7 @@ Tensor rsqrt(const Tensor& a) {
   Tensor y = map("rsqrt", a, [](float x) { return 1.0f / std::sqrt(x); });
   record(y, "rsqrt", {a}, [a, y = y.detach()](const Tensor& dy) {
     accumulate_grad(a, map2(dy, y, [](float g, float r) { return -0.5f * g * (r * r * r); }));
-  });
+  }, Saved::Nothing);
   return y;
 }
 
@@ -133,7 +127,7 @@ Tensor sigmoid(const Tensor& a) {
   Tensor y = map("sigmoid", a, [](float x) { return 1.0f / (1.0f + kernels::fast_exp(-x)); });
   record(y, "sigmoid", {a}, [a, y = y.detach()](const Tensor& dy) {
     accumulate_grad(a, map2(dy, y, [](float g, float s) { return g * (1.0f - s) * s; }));
-  });
+  }, Saved::Nothing);
   return y;
 }
 
