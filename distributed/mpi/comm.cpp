@@ -23,6 +23,10 @@ bool g_active = false;  // between init() and finalize()
 namespace {
 bool g_started = false;  // init() called MPI_Init_thread (so finalize() ends MPI)
 constexpr int64_t kMaxPerCall = int64_t(1) << 30;  // elements or bytes per MPI call: well inside an int
+// Elements per all-reduce call. A call over a large buffer makes OpenMPI allocate temporaries of its size,
+// which glibc maps fresh (and the kernel faults in) on every call; 16 MB of floats stays within the mmap
+// threshold glibc raises to after the first free, so later calls reuse heap memory instead.
+constexpr int64_t kReducePerCall = int64_t(1) << 22;
 
 size_t elem_bytes(Elem e) { return e == Elem::I64 ? 8 : e == Elem::U8 ? 1 : 4; }
 
@@ -86,8 +90,8 @@ void barrier() { MPI_Barrier(MPI_COMM_WORLD); }
 
 void all_reduce(void* data, int64_t count, Elem elem, Op op) {
   char* p = static_cast<char*>(data);
-  for (int64_t at = 0; at < count; at += kMaxPerCall) {  // seek to the next int-sized run
-    const int n = static_cast<int>(std::min(kMaxPerCall, count - at));
+  for (int64_t at = 0; at < count; at += kReducePerCall) {  // seek to the next run
+    const int n = static_cast<int>(std::min(kReducePerCall, count - at));
     MPI_Allreduce(MPI_IN_PLACE, p + at * elem_bytes(elem), n, mpi_type(elem), op == Op::Sum ? MPI_SUM : MPI_MAX,
                   MPI_COMM_WORLD);
   }
