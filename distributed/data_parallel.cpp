@@ -14,13 +14,6 @@
 
 namespace microtorch::distributed {
 
-DataParallelOptions& DataParallelOptions::bucket_cap_mb(double v) {
-  if (!(v > 0.0))
-    throw std::invalid_argument("DataParallelOptions: bucket_cap_mb must be > 0, got " + std::to_string(v));
-  bucket_cap_mb_ = v;
-  return *this;
-}
-
 struct DataParallel::Scratch {
   grad::RowWalk walk;         // this rank's distinct rows of a row gradient
   std::vector<int64_t> ids;   // (u) their ids
@@ -30,11 +23,11 @@ struct DataParallel::Scratch {
 
 namespace {
 
-// One line per parameter: what every rank's model must agree on.
-std::string describe(const nn::NamedParameters& params) {
+// One line per parameter, then the options: what every rank must agree on.
+std::string describe(const nn::NamedParameters& params, const DataParallelOptions& options) {
   std::string out;
   for (const auto& [name, p] : params) out += name + " " + dtype_name(p.dtype()) + " " + shape_str(p.shape()) + "\n";
-  return out;
+  return out + "bucket_cap_mb " + std::to_string(options.bucket_cap_mb()) + "\n";
 }
 
 // Line k of a description, quoted, or "(none)" past its end.
@@ -50,13 +43,13 @@ std::string line(const std::string& text, size_t k) {
 }
 
 // Throws on every rank alike unless every rank's description equals rank 0's.
-void check_same_architecture(const nn::NamedParameters& params) {
-  const std::vector<std::string> all = comm::all_gather_strings(describe(params));
+void check_same_architecture(const nn::NamedParameters& params, const DataParallelOptions& options) {
+  const std::vector<std::string> all = comm::all_gather_strings(describe(params, options));
   for (size_t r = 1; r < all.size(); ++r) {
     if (all[r] == all[0]) continue;
     size_t k = 0;  // the first parameter whose line differs
     while (line(all[r], k) == line(all[0], k)) ++k;
-    throw std::invalid_argument("DataParallel: rank " + std::to_string(r) + "'s model differs from rank 0's at parameter " +
+    throw std::invalid_argument("DataParallel: rank " + std::to_string(r) + "'s model differs from rank 0's at line " +
                                 std::to_string(k) + ": " + line(all[r], k) + " on rank " + std::to_string(r) + ", " +
                                 line(all[0], k) + " on rank 0");
   }
@@ -77,7 +70,9 @@ DataParallel::DataParallel(const nn::Module& module, const DataParallelOptions& 
   for (const auto& [name, p] : params_)
     if (p.dtype() != kFloat32)
       throw std::invalid_argument("DataParallel: parameter " + name + " is " + dtype_name(p.dtype()) + ", expected float32");
-  check_same_architecture(params_);
+  check_same_architecture(params_, options_);  // first: every rank then throws alike below
+  if (!(options_.bucket_cap_mb() > 0.0))
+    throw std::invalid_argument("DataParallel: bucket_cap_mb must be > 0, got " + std::to_string(options_.bucket_cap_mb()));
   for (auto& [name, p] : params_) broadcast(p, 0);  // in place: the live handles see rank 0's values
 }
 

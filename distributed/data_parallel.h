@@ -23,17 +23,14 @@
 #include <utility>
 #include <vector>
 
+#include "../core/arg.h"
 #include "../nn/module.h"
 
 namespace microtorch::distributed {
 
 struct DataParallelOptions {
   /// Dense gradients are all-reduced in buckets of about this many MiB (PyTorch's bucket_cap_mb). > 0.
-  DataParallelOptions& bucket_cap_mb(double v);
-  double bucket_cap_mb() const { return bucket_cap_mb_; }
-
- private:
-  double bucket_cap_mb_ = 4.0;
+  MICROTORCH_ARG(double, bucket_cap_mb) = 4.0;
 };
 
 // What this rank handed to MPI in the last sync_gradients().
@@ -47,9 +44,10 @@ struct SyncStats {
 
 class DataParallel {
  public:
-  // Collective: every rank constructs it at the same point with the same architecture (names, dtypes and
-  // shapes are compared first: std::invalid_argument on every rank naming the first difference); then every
-  // parameter takes rank 0's values, in place. The parameter list is fixed here, as PyTorch's DDP does.
+  // Collective: every rank constructs it at the same point with the same architecture and options (names,
+  // dtypes, shapes and options are compared first: std::invalid_argument on every rank naming the first
+  // difference, or a bucket_cap_mb <= 0); then every parameter takes rank 0's values, in place. The
+  // parameter list is fixed here, as PyTorch's DDP does.
   explicit DataParallel(const nn::Module& module, const DataParallelOptions& options = DataParallelOptions());
   ~DataParallel();
   DataParallel(DataParallel&&) noexcept;
