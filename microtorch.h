@@ -8,6 +8,7 @@
 #include "core/storage.h"
 #include "core/tensor.h"
 #include "io/checkpoint.h"
+#include "io/mapped_file.h"
 #include "io/npy.h"
 #include "nn/dropout.h"
 #include "nn/embedding.h"
