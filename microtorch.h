@@ -10,6 +10,8 @@
 #include "io/checkpoint.h"
 #include "io/mapped_file.h"
 #include "io/npy.h"
+#include "models/gpt2.h"
+#include "models/kv_cache.h"
 #include "nn/dropout.h"
 #include "nn/embedding.h"
 #include "nn/functional.h"
