@@ -6,6 +6,7 @@
 // single-thread read bandwidth. microtorch and PyTorch runs alternate; medians and maxima are printed.
 //   microtorch_bench_gpt2 DIR [--reps N] [--python PATH] [--script gpt2_reference.py] [--no-torch]
 //   microtorch_bench_gpt2 --load PATH    (one load in this fresh process: prints "ms peak_rss_bytes")
+//   microtorch_bench_gpt2 --llmc-tokens DIR   (tinyshakespeare's GPT-2 ids as llm.c's data files, for its train_gpt2)
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -150,6 +152,26 @@ void print_row(const char* what, Stat mt_s, const std::vector<double>& torch, co
               mt_s.max * 1e3, t.median * 1e3, t.max * 1e3, mt_s.median / t.median, extra.c_str());
 }
 
+// llm.c's token files (dev/data/tinyshakespeare/*.bin): 256 int32 (magic 20240520, version 1, count), uint16 ids;
+// the first 32768 ids are val, the rest train, as llm.c's tinyshakespeare.py writes them.
+int write_llmc_tokens(const std::string& dir) {
+  const std::string data = std::string(MICROTORCH_SOURCE_DIR) + "/data/";
+  const auto tok = mt::text::GPT2Tokenizer::from_files(data + "gpt2/encoder.json", data + "gpt2/vocab.bpe");
+  std::ifstream in(data + "tinyshakespeare.txt", std::ios::binary);
+  const std::vector<int64_t> ids = tok.encode(std::string(std::istreambuf_iterator<char>(in), {}));
+  std::filesystem::create_directories(dir);
+  auto write = [&](const std::string& name, size_t begin, size_t end) {
+    int32_t header[256] = {20240520, 1, static_cast<int32_t>(end - begin)};
+    std::vector<uint16_t> out(ids.begin() + static_cast<std::ptrdiff_t>(begin), ids.begin() + static_cast<std::ptrdiff_t>(end));
+    std::ofstream f(dir + "/" + name, std::ios::binary);
+    f.write(reinterpret_cast<const char*>(header), sizeof header);
+    f.write(reinterpret_cast<const char*>(out.data()), static_cast<std::streamsize>(out.size() * 2));
+  };
+  write("tiny_shakespeare_val.bin", 0, 32768);
+  write("tiny_shakespeare_train.bin", 32768, ids.size());
+  return 0;
+}
+
 int load_only(const std::string& path) {  // in a fresh process: the load's time and this process's peak RSS
   const int64_t before = status_bytes("VmRSS:");
   const double t0 = now();
@@ -186,6 +208,7 @@ void load_rows(const char* self, const std::string& path, const char* what, int 
 
 int main(int argc, char** argv) {
   if (argc == 3 && std::string(argv[1]) == "--load") return load_only(argv[2]);
+  if (argc == 3 && std::string(argv[1]) == "--llmc-tokens") return write_llmc_tokens(argv[2]);
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   if (argc < 2) {
     std::fprintf(stderr, "usage: %s DIR [--reps N] [--python PATH] [--script gpt2_reference.py] [--no-torch]\n", argv[0]);

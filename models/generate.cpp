@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <random>
 #include <stdexcept>
 
 #include "../core/autograd.h"
 #include "../core/random.h"
-#include <random>
 #include "../nn/functional.h"
 #include "gpt2.h"
 

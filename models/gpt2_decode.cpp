@@ -23,15 +23,13 @@ namespace F = nn::functional;
 
 namespace {
 
-// The new tokens' keys and values into the cache at positions [pos0, pos0 + T), then their attention over
-// positions [0, pos0 + T). qkv (B, T, 3C): q, k, v side by side, head h at columns h D of each; the cache's
-// layer buffers (B, H, capacity, D); y (B, T, C), heads side by side.
-void cached_attention(const float* qkv, const KVCache& cache, int64_t layer, int64_t B, int64_t T, int64_t pos0,
-                      float* y) {
-  const int64_t H = cache.heads(), D = cache.head_dim(), C = H * D, cap = cache.capacity(), S = pos0 + T;
+// The new tokens' keys and values into a layer's cache at positions [pos0, pos0 + T), then their attention
+// over positions [0, pos0 + T). qkv (B, T, 3C): q, k, v side by side, head h at columns h D of each; keys and
+// values the layer's buffers (B, H, cap, D); y (B, T, C), heads side by side.
+void cached_attention(const float* qkv, float* keys, float* values, int64_t cap, int64_t B, int64_t H, int64_t D,
+                      int64_t T, int64_t pos0, float* y) {
+  const int64_t C = H * D, S = pos0 + T;
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(D)));
-  float* keys = cache.keys(layer);
-  float* values = cache.values(layer);
   kernels::parallel_for(0, B * H, 1, [&](int64_t bh0, int64_t bh1) {
     std::vector<float> q(static_cast<size_t>(T * D)), p(static_cast<size_t>(T * S)), o(static_cast<size_t>(T * D));
     for (int64_t bh = bh0; bh < bh1; ++bh) {
@@ -79,7 +77,8 @@ Tensor GPT2::hidden(const Tensor& idx, KVCache& cache, bool last_only) {
   for (size_t l = 0; l < h.size(); ++l) {
     GPT2Block& block = h[l];
     const Tensor qkv = block.attn.c_attn(block.ln_1(x));  // (B, T, 3C)
-    cached_attention(qkv.data_ptr<float>(), cache, static_cast<int64_t>(l), B, T, pos0, y.data_ptr<float>());
+    cached_attention(qkv.data_ptr<float>(), cache.keys(static_cast<int64_t>(l)), cache.values(static_cast<int64_t>(l)),
+                     cache.capacity(), B, H, C / H, T, pos0, y.data_ptr<float>());
     x = x + block.attn.c_proj(y);
     x = x + block.mlp.forward(block.ln_2(x));
   }

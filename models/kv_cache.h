@@ -13,6 +13,8 @@
 
 namespace microtorch::models {
 
+class GPT2;
+
 class KVCache {
  public:
   KVCache() = default;  // empty: sized by the first forward that uses it
@@ -22,18 +24,15 @@ class KVCache {
   bool empty() const { return size_ == 0; }
   void clear() { size_ = 0; }  // forgets the positions, keeps the buffers for the next sequence
 
-  // --- for the model (models/gpt2_decode.cpp) ---
+ private:
+  friend class GPT2;  // the one writer (models/gpt2_decode.cpp)
   // Allocates the buffers unless they already have these sizes; std::invalid_argument when they are in use
   // (size() > 0) with other sizes (another model or batch size).
   void reserve(int64_t layers, int64_t batch, int64_t heads, int64_t capacity, int64_t head_dim);
   float* keys(int64_t layer) const { return keys_[static_cast<size_t>(layer)].data_ptr<float>(); }
   float* values(int64_t layer) const { return values_[static_cast<size_t>(layer)].data_ptr<float>(); }
-  int64_t batch() const { return batch_; }
-  int64_t heads() const { return heads_; }
-  int64_t head_dim() const { return head_dim_; }
   void advance(int64_t n) { size_ += n; }  // n more positions written in every layer
 
- private:
   std::vector<Tensor> keys_, values_;  // per layer (B, H, capacity, D)
   int64_t size_ = 0, capacity_ = 0, batch_ = 0, heads_ = 0, head_dim_ = 0;
 };
