@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "../core/arg.h"
 #include "../nn/embedding.h"
 #include "../nn/layer_norm.h"
 #include "../nn/linear.h"
@@ -25,65 +26,41 @@ namespace microtorch::models {
 // The sizes of a GPT-2, as Hugging Face's GPT2Config; the defaults are GPT-2 small (124M).
 struct GPT2Config {
   /// Rows of the token table (50257: GPT-2's BPE vocabulary).
-  GPT2Config& vocab_size(int64_t v) { vocab_size_ = v; return *this; }
-  /// Rows of the position table: the longest sequence (1024).
-  GPT2Config& n_positions(int64_t v) { n_positions_ = v; return *this; }
-  /// Width of the residual stream, C (768).
-  GPT2Config& n_embd(int64_t v) { n_embd_ = v; return *this; }
-  /// Blocks (12).
-  GPT2Config& n_layer(int64_t v) { n_layer_ = v; return *this; }
-  /// Attention heads per block (12); n_embd must be a multiple of it.
-  GPT2Config& n_head(int64_t v) { n_head_ = v; return *this; }
+  MICROTORCH_ARG(int64_t, vocab_size) = 50257;
+  /// Rows of the position table: the longest sequence.
+  MICROTORCH_ARG(int64_t, n_positions) = 1024;
+  /// Width of the residual stream, C.
+  MICROTORCH_ARG(int64_t, n_embd) = 768;
+  /// Blocks.
+  MICROTORCH_ARG(int64_t, n_layer) = 12;
+  /// Attention heads per block; n_embd must be a multiple of it.
+  MICROTORCH_ARG(int64_t, n_head) = 12;
   /// Width of the MLP's hidden layer; unset: 4 * n_embd.
-  GPT2Config& n_inner(std::optional<int64_t> v) { n_inner_ = v; return *this; }
-  /// The LayerNorms' eps (1e-5).
-  GPT2Config& layer_norm_epsilon(double v) { layer_norm_epsilon_ = v; return *this; }
-  /// "gelu_new" (the default, GPT-2's tanh approximation, also "gelu_pytorch_tanh") or "gelu" (exact, erf).
-  GPT2Config& activation_function(std::string v) { activation_function_ = std::move(v); return *this; }
-  int64_t vocab_size() const { return vocab_size_; }
-  int64_t n_positions() const { return n_positions_; }
-  int64_t n_embd() const { return n_embd_; }
-  int64_t n_layer() const { return n_layer_; }
-  int64_t n_head() const { return n_head_; }
-  const std::optional<int64_t>& n_inner() const { return n_inner_; }
+  MICROTORCH_ARG(std::optional<int64_t>, n_inner);
+  /// The LayerNorms' eps.
+  MICROTORCH_ARG(double, layer_norm_epsilon) = 1e-5;
+  /// "gelu_new" (GPT-2's tanh approximation, also "gelu_pytorch_tanh") or "gelu" (exact, erf).
+  MICROTORCH_ARG(std::string, activation_function) = "gelu_new";
+
+ public:
   int64_t inner() const { return n_inner_ ? *n_inner_ : 4 * n_embd_; }  // the MLP's width in use
-  double layer_norm_epsilon() const { return layer_norm_epsilon_; }
-  const std::string& activation_function() const { return activation_function_; }
   // std::invalid_argument naming the field unless every size is >= 1, n_embd % n_head == 0, eps >= 0 and the
   // activation is known.
   void validate() const;
-
- private:
-  int64_t vocab_size_ = 50257, n_positions_ = 1024, n_embd_ = 768, n_layer_ = 12, n_head_ = 12;
-  std::optional<int64_t> n_inner_;
-  double layer_norm_epsilon_ = 1e-5;
-  std::string activation_function_ = "gelu_new";
 };
 
 // How generate() picks each token from the logits of the last position.
 struct GenerateOptions {
-  /// Logits are divided by it before sampling; 0 (the default is 1) picks the most likely token (greedy).
-  GenerateOptions& temperature(double v) { temperature_ = v; return *this; }
+  /// Logits are divided by it before sampling; 0 picks the most likely token (greedy).
+  MICROTORCH_ARG(double, temperature) = 1.0;
   /// Sample only among the k most likely tokens (0: all).
-  GenerateOptions& top_k(int64_t v) { top_k_ = v; return *this; }
+  MICROTORCH_ARG(int64_t, top_k) = 0;
   /// Sample only among the most likely tokens whose probabilities first reach p (1: all), as Hugging Face.
-  GenerateOptions& top_p(double v) { top_p_ = v; return *this; }
+  MICROTORCH_ARG(double, top_p) = 1.0;
   /// Draw from a generator of this seed (the same tokens each run); unset: the global one (manual_seed).
-  GenerateOptions& seed(std::optional<uint64_t> v) { seed_ = v; return *this; }
+  MICROTORCH_ARG(std::optional<uint64_t>, seed);
   /// Stop after this token (e.g. 50256, <|endoftext|>), which is kept; unset: never.
-  GenerateOptions& eos_token_id(std::optional<int64_t> v) { eos_token_id_ = v; return *this; }
-  double temperature() const { return temperature_; }
-  int64_t top_k() const { return top_k_; }
-  double top_p() const { return top_p_; }
-  const std::optional<uint64_t>& seed() const { return seed_; }
-  const std::optional<int64_t>& eos_token_id() const { return eos_token_id_; }
-
- private:
-  double temperature_ = 1.0;
-  int64_t top_k_ = 0;
-  double top_p_ = 1.0;
-  std::optional<uint64_t> seed_;
-  std::optional<int64_t> eos_token_id_;
+  MICROTORCH_ARG(std::optional<int64_t>, eos_token_id);
 };
 
 // The blocks' constructors take `initialise`: false leaves the projections' parameters allocated but unfilled

@@ -7,24 +7,16 @@
 namespace microtorch::nn {
 
 struct LinearOptions {
-  LinearOptions(int64_t in_features, int64_t out_features) : in_(in_features), out_(out_features) {}
-  /// Learn an additive bias (default true).
-  LinearOptions& bias(bool v) { bias_ = v; return *this; }
+  LinearOptions(int64_t in_features, int64_t out_features) : in_features_(in_features), out_features_(out_features) {}
+  MICROTORCH_ARG(int64_t, in_features);
+  MICROTORCH_ARG(int64_t, out_features);
+  /// Learn an additive bias.
+  MICROTORCH_ARG(bool, bias) = true;
   /// Use this (out, in) float32 tensor as the weight (shares its storage, as EmbeddingOptions::_weight) instead
   /// of a freshly initialised one: for a loader that fills the values itself.
-  LinearOptions& _weight(const Tensor& w) { weight_ = w; return *this; }
+  MICROTORCH_ARG(Tensor, _weight);
   /// The same for the (out) bias (with bias(true)).
-  LinearOptions& _bias(const Tensor& b) { bias_tensor_ = b; return *this; }
-  int64_t in_features() const { return in_; }
-  int64_t out_features() const { return out_; }
-  bool bias() const { return bias_; }
-  const Tensor& _weight() const { return weight_; }
-  const Tensor& _bias() const { return bias_tensor_; }
-
- private:
-  int64_t in_, out_;
-  bool bias_ = true;
-  Tensor weight_, bias_tensor_;
+  MICROTORCH_ARG(Tensor, _bias);
 };
 
 class Linear : public Module {

@@ -10,7 +10,7 @@
 #include <map>
 #include <string>
 
-#include "../conformance.h"
+#include "conformance.h"
 
 namespace {
 
