@@ -12,6 +12,11 @@ struct LinearOptions {
   MICROTORCH_ARG(int64_t, out_features);
   /// Learn an additive bias.
   MICROTORCH_ARG(bool, bias) = true;
+  /// Use this (out, in) float32 tensor as the weight (shares its storage, as EmbeddingOptions::_weight) instead
+  /// of a freshly initialised one: for a loader that fills the values itself.
+  MICROTORCH_ARG(Tensor, _weight);
+  /// The same for the (out) bias (with bias(true)).
+  MICROTORCH_ARG(Tensor, _bias);
 };
 
 class Linear : public Module {

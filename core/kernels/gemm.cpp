@@ -1,5 +1,6 @@
 // gemm: the row-major SGEMM every matmul, linear and attention product runs. Plain path: OpenBLAS's SGEMM
-// (gemm_openblas, through xtensor-blas's cxxblas binding); on a CPU with AVX-512, gemm_avx512.cpp.
+// (gemm_openblas, through xtensor-blas's cxxblas binding); on a CPU with AVX-512, gemm_avx512.cpp; a single
+// row of A (one token through a Linear), gemv.cpp.
 #include "gemm.h"
 
 #include <xtensor-blas/xblas.hpp>
@@ -7,6 +8,7 @@
 #include <cstdlib>
 
 #include "gemm_avx512.h"
+#include "gemv.h"
 
 namespace microtorch::kernels {
 
@@ -16,6 +18,10 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alp
   if (K == 0) {  // an empty sum: C = beta * C
     for (int64_t i = 0; i < M * N; ++i) C[i] = beta == 0.0f ? 0.0f : beta * C[i];
     return;
+  }
+  if (M == 1) {  // one row of A (stored (1, K) or (K, 1): K contiguous floats either way) is a GEMV
+    if (trans_b) return gemv_rows(N, K, alpha, B, A, beta, C);
+    return gemv_cols(N, K, alpha, B, A, beta, C);
   }
   static const bool avx512 = gemm_avx512_available() && std::getenv("MICROTORCH_GEMM_OPENBLAS") == nullptr;
   if (avx512) return gemm_avx512(trans_a, trans_b, M, N, K, alpha, A, B, beta, C);
