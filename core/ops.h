@@ -68,7 +68,8 @@ Tensor transpose(const Tensor& a, int64_t dim0, int64_t dim1);  // copies: every
 Tensor permute(const Tensor& a, const Shape& dims);             // copies
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);    // same shape except along dim
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);  // same shape; a new dim at dim
-Tensor one_hot(const Tensor& ids, int64_t num_classes);         // int ids (...) -> float32 (..., num_classes)
+Tensor one_hot(const Tensor& ids, int64_t num_classes = -1);    // int ids (...) -> int64 (..., num_classes);
+                                                                 // -1: the largest id + 1
 
 // --- softmax (ops/softmax.cpp): over any dim, numerically stable ---
 Tensor softmax(const Tensor& a, int64_t dim = -1);

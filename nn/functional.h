@@ -6,6 +6,23 @@
 
 #include "../core/tensor.h"
 
+namespace microtorch {
+
+// How a loss reduces its per-element values, as libtorch's torch::kMean / kSum / kNone.
+enum class Reduction { Mean, Sum, None };
+constexpr Reduction kMean = Reduction::Mean;
+constexpr Reduction kSum = Reduction::Sum;
+constexpr Reduction kNone = Reduction::None;
+
+// How F::pad fills the new border, as libtorch's torch::kConstant ...; only constant is implemented.
+enum class PadMode { Constant, Reflect, Replicate, Circular };
+constexpr PadMode kConstant = PadMode::Constant;
+constexpr PadMode kReflect = PadMode::Reflect;
+constexpr PadMode kReplicate = PadMode::Replicate;
+constexpr PadMode kCircular = PadMode::Circular;
+
+}  // namespace microtorch
+
 namespace microtorch::nn::functional {
 
 // Options of F::embedding, as torch::nn::functional::EmbeddingFuncOptions.
@@ -45,15 +62,30 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor
 struct CrossEntropyFuncOptions {
   /// Targets equal to this contribute no loss and no gradient, and are not counted in the mean.
   CrossEntropyFuncOptions& ignore_index(int64_t v) { ignore_index_ = v; return *this; }
+  /// kMean (the default): the mean over non-ignored targets (weighted by their class weights); kSum; kNone:
+  /// one loss per target, of the targets' shape.
+  CrossEntropyFuncOptions& reduction(Reduction v) { reduction_ = v; return *this; }
+  /// In [0, 1]: the target becomes (1 - s) one-hot + s / V uniform (PyTorch's formula, ignored targets excluded).
+  CrossEntropyFuncOptions& label_smoothing(double v) { label_smoothing_ = v; return *this; }
+  /// Class weights (V): each target's loss is multiplied by the weight of its class; the mean divides by the
+  /// summed weights of the targets. Undefined (the default): all 1.
+  CrossEntropyFuncOptions& weight(const Tensor& v) { weight_ = v; return *this; }
   int64_t ignore_index() const { return ignore_index_; }
+  Reduction reduction() const { return reduction_; }
+  double label_smoothing() const { return label_smoothing_; }
+  const Tensor& weight() const { return weight_; }
 
  private:
   int64_t ignore_index_ = -100;
+  Reduction reduction_ = kMean;
+  double label_smoothing_ = 0.0;
+  Tensor weight_;
 };
 
 // logits (N, V) float32, targets (N) int64 -> the mean over non-ignored targets of
 // -log_softmax(logits)[n, targets[n]], fused and numerically stable. A 0-d tensor. As PyTorch, the class dim
 // is 1: logits (N, V, d1, ...) with targets (N, d1, ...) average over every position; logits (V), target ().
+// With a weight, label smoothing or another reduction it is log_softmax then nll_loss (loss.h), as PyTorch's.
 Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEntropyFuncOptions& options = {});
 
 // --- layer_norm.cpp ---
@@ -133,5 +165,32 @@ Tensor softmax(const Tensor& x, const SoftmaxFuncOptions& options);  // mt::soft
 Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& attn_mask = {},
                                     double dropout_p = 0.0, bool is_causal = false,
                                     std::optional<double> scale = std::nullopt);
+
+// --- pad.cpp ---
+struct PadFuncOptions {
+  /// (left, right) sizes from the last dim backwards: {1, 2} pads the last dim, {1, 2, 0, 3} the last two.
+  /// A negative size crops.
+  PadFuncOptions(std::vector<int64_t> pad) : pad_(std::move(pad)) {}
+  /// Only kConstant (the default) is implemented; the others are std::invalid_argument.
+  PadFuncOptions& mode(PadMode v) { mode_ = v; return *this; }
+  /// The constant the border holds (default 0).
+  PadFuncOptions& value(double v) { value_ = v; return *this; }
+  const std::vector<int64_t>& pad() const { return pad_; }
+  PadMode mode() const { return mode_; }
+  double value() const { return value_; }
+
+ private:
+  std::vector<int64_t> pad_;
+  PadMode mode_ = kConstant;
+  double value_ = 0.0;
+};
+
+// x padded with value (any dtype, any number of dims up to x's), composed from cat and narrow: the gradient
+// is the part of the output's gradient that covers x.
+Tensor pad(const Tensor& x, const PadFuncOptions& options);
+
+// ids (...) int64 or int32 in [0, num_classes) -> (..., num_classes) int64 rows of the identity, as PyTorch;
+// num_classes -1: the largest id + 1. Not differentiable.
+Tensor one_hot(const Tensor& ids, int64_t num_classes = -1);
 
 }  // namespace microtorch::nn::functional

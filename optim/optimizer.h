@@ -6,6 +6,7 @@
 //   for (auto& g : opt.param_groups()) g.options().set_lr(lr);
 #pragma once
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,11 +44,16 @@ class OptimizerParamGroup {
   bool has_options() const { return options_ != nullptr; }
   OptimizerOptions& options();  // std::logic_error if the group has none (never inside an optimizer)
   const OptimizerOptions& options() const;
+  // The lr the first learning-rate scheduler on this group found (PyTorch's group['initial_lr']): the base
+  // of every scheduler's schedule. Unset until a scheduler is made (lr_scheduler.h).
+  const std::optional<double>& initial_lr() const { return initial_lr_; }
+  void set_initial_lr(double lr) { initial_lr_ = lr; }
 
  private:
   friend class Optimizer;
   std::vector<Tensor> params_;
   std::unique_ptr<OptimizerOptions> options_;
+  std::optional<double> initial_lr_;
 };
 
 // The groups of an optimizer: their options may change (set_lr), the list and its parameters may not.

@@ -1,5 +1,6 @@
 // view/reshape/unsqueeze/squeeze (share storage), clone, one_hot, and the dim wrapping every shape op uses.
 // The copying shape ops are in permute.cpp (permute, transpose) and slice.cpp (narrow ... cat, stack).
+#include <algorithm>
 #include <cstring>
 
 #include "../autograd.h"
@@ -80,21 +81,32 @@ Tensor Tensor::clone() const {
   return y;
 }
 
-// (...) int ids -> (..., num_classes) float32 rows of the identity. Not differentiable (ids are integers).
+// (...) int ids -> (..., num_classes) int64 rows of the identity, as PyTorch; num_classes -1 counts the classes
+// as the largest id + 1. Not differentiable (ids are integers).
 Tensor one_hot(const Tensor& ids, int64_t num_classes) {
-  if (ids.dtype() == kFloat32)
-    throw std::invalid_argument("one_hot: ids must be int64 or int32, got float32");
+  if (ids.dtype() != kInt64 && ids.dtype() != kInt32)
+    throw std::invalid_argument("one_hot: ids must be int64 or int32, got " + dtype_name(ids.dtype()));
+  auto id_at = [&](int64_t i) {
+    return ids.dtype() == kInt64 ? ids.data_ptr<int64_t>()[i] : static_cast<int64_t>(ids.data_ptr<int32_t>()[i]);
+  };
+  if (num_classes == -1) {
+    if (ids.numel() == 0)
+      throw std::invalid_argument("one_hot: num_classes -1 (the largest id + 1) cannot be counted from no ids");
+    num_classes = 0;
+    for (int64_t i = 0; i < ids.numel(); ++i) num_classes = std::max(num_classes, id_at(i) + 1);
+  }
+  if (num_classes < 0)
+    throw std::invalid_argument("one_hot: num_classes must be -1 (from the ids) or >= 0, got " +
+                                std::to_string(num_classes));
+  for (int64_t i = 0; i < ids.numel(); ++i)
+    if (id_at(i) < 0 || id_at(i) >= num_classes)
+      throw std::out_of_range("one_hot: id " + std::to_string(id_at(i)) + " at flat position " + std::to_string(i) +
+                              " is outside [0, " + std::to_string(num_classes) + ")");
   Shape shape = ids.shape();
   shape.push_back(num_classes);
-  Tensor y = zeros(shape);
-  float* out = y.data_ptr<float>();
-  for (int64_t i = 0; i < ids.numel(); ++i) {
-    const int64_t id = ids.dtype() == kInt64 ? ids.data_ptr<int64_t>()[i] : ids.data_ptr<int32_t>()[i];
-    if (id < 0 || id >= num_classes)
-      throw std::out_of_range("one_hot: id " + std::to_string(id) + " at flat position " + std::to_string(i) +
-                              " is outside [0, " + std::to_string(num_classes) + ")");
-    out[i * num_classes + id] = 1.0f;
-  }
+  Tensor y = zeros(shape, kInt64);
+  int64_t* out = y.data_ptr<int64_t>();
+  for (int64_t i = 0; i < ids.numel(); ++i) out[i * num_classes + id_at(i)] = 1;
   return y;
 }
 
