@@ -7,6 +7,7 @@
 #pragma once
 #include <string>
 
+#include "../core/arg.h"
 #include "../nn/module.h"
 #include "../optim/optimizer.h"
 #include "safetensors.h"
@@ -24,13 +25,9 @@ NamedTensors load(const std::string& path);
 Metadata load_metadata(const std::string& path);
 
 struct LoadOptions {
-  /// true (the default): the file must hold exactly the module's state_dict() names (a tied tensor needs
-  /// only one); false: tensors the module lacks are skipped and tensors the file lacks are left as they are.
-  LoadOptions& strict(bool v) { strict_ = v; return *this; }
-  bool strict() const { return strict_; }
-
- private:
-  bool strict_ = true;
+  /// true: the file must hold exactly the module's state_dict() names (a tied tensor needs only one); false:
+  /// tensors the module lacks are skipped and tensors the file lacks are left as they are.
+  MICROTORCH_ARG(bool, strict) = true;
 };
 
 // Copies a checkpoint into the module's parameters and buffers in place (the live handles keep working), as

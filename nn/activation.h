@@ -40,12 +40,8 @@ class Identity : public Module {
 };
 
 struct GELUOptions {
-  /// "none" (the default): x Phi(x) with erf; "tanh": 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
-  GELUOptions& approximate(std::string v) { approximate_ = std::move(v); return *this; }
-  const std::string& approximate() const { return approximate_; }
-
- private:
-  std::string approximate_ = "none";
+  /// "none": x Phi(x) with erf; "tanh": 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+  MICROTORCH_ARG(std::string, approximate) = "none";
 };
 
 class GELU : public Module {

@@ -14,18 +14,10 @@ namespace functional {
 
 struct NLLLossFuncOptions {
   /// Per-class weights (C); undefined (the default): all 1. The mean divides by the targets' summed weights.
-  NLLLossFuncOptions& weight(const Tensor& v) { weight_ = v; return *this; }
+  MICROTORCH_ARG(Tensor, weight);
   /// Targets equal to this contribute nothing and are not counted in the mean.
-  NLLLossFuncOptions& ignore_index(int64_t v) { ignore_index_ = v; return *this; }
-  NLLLossFuncOptions& reduction(Reduction v) { reduction_ = v; return *this; }
-  const Tensor& weight() const { return weight_; }
-  int64_t ignore_index() const { return ignore_index_; }
-  Reduction reduction() const { return reduction_; }
-
- private:
-  Tensor weight_;
-  int64_t ignore_index_ = -100;
-  Reduction reduction_ = kMean;
+  MICROTORCH_ARG(int64_t, ignore_index) = -100;
+  MICROTORCH_ARG(Reduction, reduction) = kMean;
 };
 
 // input (N, C) log-probabilities (or (N, C, d1, ...), or (C)), targets (N) int64 (or (N, d1, ...), or ()) ->
@@ -35,11 +27,7 @@ Tensor nll_loss(const Tensor& input, const Tensor& targets, const NLLLossFuncOpt
 
 struct MSELossFuncOptions {
   MSELossFuncOptions(Reduction reduction = kMean) : reduction_(reduction) {}
-  MSELossFuncOptions& reduction(Reduction v) { reduction_ = v; return *this; }
-  Reduction reduction() const { return reduction_; }
-
- private:
-  Reduction reduction_;
+  MICROTORCH_ARG(Reduction, reduction);
 };
 using L1LossFuncOptions = MSELossFuncOptions;
 
@@ -49,14 +37,8 @@ Tensor l1_loss(const Tensor& input, const Tensor& target, const L1LossFuncOption
 
 struct BinaryCrossEntropyFuncOptions {
   /// Multiplies each element's loss; broadcast to the input's shape. Undefined (the default): 1.
-  BinaryCrossEntropyFuncOptions& weight(const Tensor& v) { weight_ = v; return *this; }
-  BinaryCrossEntropyFuncOptions& reduction(Reduction v) { reduction_ = v; return *this; }
-  const Tensor& weight() const { return weight_; }
-  Reduction reduction() const { return reduction_; }
-
- private:
-  Tensor weight_;
-  Reduction reduction_ = kMean;
+  MICROTORCH_ARG(Tensor, weight);
+  MICROTORCH_ARG(Reduction, reduction) = kMean;
 };
 
 // input: probabilities in [0, 1], target of the same shape -> -w (t log x + (1 - t) log(1 - x)) with each log
@@ -66,17 +48,10 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Bin
 
 struct BinaryCrossEntropyWithLogitsFuncOptions {
   /// Multiplies each element's loss; broadcast to the input's shape.
-  BinaryCrossEntropyWithLogitsFuncOptions& weight(const Tensor& v) { weight_ = v; return *this; }
+  MICROTORCH_ARG(Tensor, weight);
   /// Weight of the positive term, per class (broadcast over the last dim): > 1 raises recall.
-  BinaryCrossEntropyWithLogitsFuncOptions& pos_weight(const Tensor& v) { pos_weight_ = v; return *this; }
-  BinaryCrossEntropyWithLogitsFuncOptions& reduction(Reduction v) { reduction_ = v; return *this; }
-  const Tensor& weight() const { return weight_; }
-  const Tensor& pos_weight() const { return pos_weight_; }
-  Reduction reduction() const { return reduction_; }
-
- private:
-  Tensor weight_, pos_weight_;
-  Reduction reduction_ = kMean;
+  MICROTORCH_ARG(Tensor, pos_weight);
+  MICROTORCH_ARG(Reduction, reduction) = kMean;
 };
 
 // binary_cross_entropy(sigmoid(input), target) computed stably from the logits (PyTorch's formula:

@@ -16,26 +16,16 @@ namespace functional {
 
 struct BatchNormFuncOptions {
   /// Per-channel scale (C); undefined (the default): none.
-  BatchNormFuncOptions& weight(const Tensor& v) { weight_ = v; return *this; }
+  MICROTORCH_ARG(Tensor, weight);
   /// Per-channel shift (C); undefined (the default): none.
-  BatchNormFuncOptions& bias(const Tensor& v) { bias_ = v; return *this; }
-  /// true: normalise by the batch's statistics (and update the running ones if given); false (the default):
-  /// by the running statistics.
-  BatchNormFuncOptions& training(bool v) { training_ = v; return *this; }
-  /// Weight of the batch's statistics in the running ones (default 0.1).
-  BatchNormFuncOptions& momentum(double v) { momentum_ = v; return *this; }
-  /// Added to the variance before the square root (default 1e-5).
-  BatchNormFuncOptions& eps(double v) { eps_ = v; return *this; }
-  const Tensor& weight() const { return weight_; }
-  const Tensor& bias() const { return bias_; }
-  bool training() const { return training_; }
-  double momentum() const { return momentum_; }
-  double eps() const { return eps_; }
-
- private:
-  Tensor weight_, bias_;
-  bool training_ = false;
-  double momentum_ = 0.1, eps_ = 1e-5;
+  MICROTORCH_ARG(Tensor, bias);
+  /// true: normalise by the batch's statistics (and update the running ones if given); false: by the
+  /// running statistics.
+  MICROTORCH_ARG(bool, training) = false;
+  /// Weight of the batch's statistics in the running ones.
+  MICROTORCH_ARG(double, momentum) = 0.1;
+  /// Added to the variance before the square root.
+  MICROTORCH_ARG(double, eps) = 1e-5;
 };
 
 // x (N, C) or (N, C, L) float32 -> same shape, y = (x - mean) / sqrt(var + eps) * weight + bias per channel.
@@ -48,28 +38,18 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
 }  // namespace functional
 
 struct BatchNorm1dOptions {
-  /// C, the channels (features) of an (N, C) or (N, C, L) input.
   BatchNorm1dOptions(int64_t num_features) : num_features_(num_features) {}
-  /// Added to the variance before the square root (default 1e-5).
-  BatchNorm1dOptions& eps(double v) { eps_ = v; return *this; }
-  /// Weight of each batch in the running statistics (default 0.1); nullopt: their plain average over every
-  /// batch so far (1 / num_batches_tracked), as PyTorch's momentum=None.
-  BatchNorm1dOptions& momentum(std::optional<double> v) { momentum_ = v; return *this; }
-  /// Learn a per-channel weight (ones) and bias (zeros); default true.
-  BatchNorm1dOptions& affine(bool v) { affine_ = v; return *this; }
-  /// Keep running statistics for eval(); default true. Without them eval() normalises by the batch too.
-  BatchNorm1dOptions& track_running_stats(bool v) { track_running_stats_ = v; return *this; }
-  int64_t num_features() const { return num_features_; }
-  double eps() const { return eps_; }
-  const std::optional<double>& momentum() const { return momentum_; }
-  bool affine() const { return affine_; }
-  bool track_running_stats() const { return track_running_stats_; }
-
- private:
-  int64_t num_features_;
-  double eps_ = 1e-5;
-  std::optional<double> momentum_ = 0.1;
-  bool affine_ = true, track_running_stats_ = true;
+  /// C, the channels (features) of an (N, C) or (N, C, L) input.
+  MICROTORCH_ARG(int64_t, num_features);
+  /// Added to the variance before the square root.
+  MICROTORCH_ARG(double, eps) = 1e-5;
+  /// Weight of each batch in the running statistics; nullopt: their plain average over every batch so far
+  /// (1 / num_batches_tracked), as PyTorch's momentum=None.
+  MICROTORCH_ARG(std::optional<double>, momentum) = 0.1;
+  /// Learn a per-channel weight (ones) and bias (zeros).
+  MICROTORCH_ARG(bool, affine) = true;
+  /// Keep running statistics for eval(). Without them eval() normalises by the batch too.
+  MICROTORCH_ARG(bool, track_running_stats) = true;
 };
 
 class BatchNorm1d : public Module {

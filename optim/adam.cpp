@@ -17,34 +17,10 @@
 
 namespace microtorch::optim {
 
-void AdamOptions::set_lr(double v) {
-  check_option(v >= 0.0, "Adam", "learning rate", v, ">= 0");
-  lr_ = v;
-}
-void AdamWOptions::set_lr(double v) {
-  check_option(v >= 0.0, "AdamW", "learning rate", v, ">= 0");
-  lr_ = v;
-}
-
 template <class O>
 static void check_adam_options(const O& o, const char* who) {
-  const auto [b1, b2] = o.betas();
-  check_option(o.lr() >= 0.0, who, "learning rate", o.lr(), ">= 0");
-  check_option(o.eps() >= 0.0, who, "epsilon value", o.eps(), ">= 0");
-  check_option(b1 >= 0.0 && b1 < 1.0, who, "beta parameter at index 0:", b1, "in [0, 1)");
-  check_option(b2 >= 0.0 && b2 < 1.0, who, "beta parameter at index 1:", b2, "in [0, 1)");
+  AdamFamily::check_options(who, o.lr(), o.eps(), o.betas());
   check_option(o.weight_decay() >= 0.0, who, "weight_decay value", o.weight_decay(), ">= 0");
-}
-
-template <class O>
-static bool is(const OptimizerOptions& o) {
-  return dynamic_cast<const O*>(&o) != nullptr;
-}
-
-static std::vector<OptimizerParamGroup> one_group(const std::vector<Tensor>& params) {
-  std::vector<OptimizerParamGroup> groups;
-  groups.emplace_back(params);
-  return groups;
 }
 
 // One parameter's update; `decoupled` is AdamW. The state's tensors exist (zeros before the first step).
@@ -72,56 +48,59 @@ static void adam_update(const Tensor& p, const Tensor& grad, AdamParamState& s, 
                       s.exp_avg_sq.data_ptr<float>(), vmax, p.numel(), k);
 }
 
-// Every parameter a backward reached since zero_grad, with its group's options.
+// Every parameter a backward reached since zero_grad, with its group's options. Everything that allocates
+// (the dense form of a row gradient, a first step's moments) is done for every parameter before the first
+// one moves, so running out of memory changes no parameter and counts no step (as PyTorch's state init).
 template <class O>
 static void adam_step(const std::vector<Tensor>& params, std::vector<AdamParamState>& states,
                       const std::function<const O&(size_t)>& options_of, bool decoupled) {
   NoGradGuard no_grad;
+  std::vector<Tensor> grads(params.size());
+  std::vector<AdamParamState> next = states;  // handles: new moments are set here, adopted once all exist
   for (size_t i = 0; i < params.size(); ++i) {
     const Tensor& p = params[i];
     if (grad::kind(p) == grad::Kind::kNone) continue;
-    const O& o = options_of(i);
-    AdamParamState& s = states[i];
+    grads[i] = grad::dense(p);
+    AdamParamState& s = next[i];
+    const bool amsgrad = options_of(i).amsgrad();
     if (s.step == 0) {
       s.exp_avg = zeros(p.shape());
       s.exp_avg_sq = zeros(p.shape());
-      if (o.amsgrad()) s.max_exp_avg_sq = zeros(p.shape());
-    } else if (o.amsgrad() && !s.max_exp_avg_sq.defined()) {  // amsgrad switched on after the start
+      if (amsgrad) s.max_exp_avg_sq = zeros(p.shape());
+    } else if (amsgrad && !s.max_exp_avg_sq.defined()) {  // amsgrad switched on after the start
       s.max_exp_avg_sq = zeros(p.shape());
     }
-    adam_update(p, grad::dense(p), s, o, decoupled);
-    grad::bump_version(p);
+  }
+  states = std::move(next);
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (!grads[i].defined()) continue;
+    adam_update(params[i], grads[i], states[i], options_of(i), decoupled);
+    grad::bump_version(params[i]);
   }
 }
 
 Adam::Adam(const std::vector<Tensor>& params, const AdamOptions& o) : Adam(one_group(params), o) {}
 Adam::Adam(std::vector<OptimizerParamGroup> groups, const AdamOptions& defaults)
-    : AdamFamily((check_adam_options(defaults, "Adam"), std::move(groups)), defaults.clone(), "Adam", is<AdamOptions>) {
+    : AdamFamily((check_adam_options(defaults, "Adam"), std::move(groups)), defaults.clone(), "Adam") {
   for (const OptimizerParamGroup& g : param_groups()) check_adam_options(static_cast<const AdamOptions&>(g.options()), "Adam");
   states_.resize(params().size());
 }
-bool Adam::amsgrad(size_t i) const {
-  return static_cast<const AdamOptions&>(param_groups()[group_of(i)].options()).amsgrad();
-}
+bool Adam::amsgrad(size_t i) const { return options_of<AdamOptions>(i).amsgrad(); }
 void Adam::step() {
-  adam_step<AdamOptions>(
-      params(), states_, [this](size_t i) -> const AdamOptions& {
-        return static_cast<const AdamOptions&>(param_groups()[group_of(i)].options()); }, false);
+  adam_step<AdamOptions>(params(), states_, [this](size_t i) -> const AdamOptions& { return options_of<AdamOptions>(i); },
+                         false);
 }
 
 AdamW::AdamW(const std::vector<Tensor>& params, const AdamWOptions& o) : AdamW(one_group(params), o) {}
 AdamW::AdamW(std::vector<OptimizerParamGroup> groups, const AdamWOptions& defaults)
-    : AdamFamily((check_adam_options(defaults, "AdamW"), std::move(groups)), defaults.clone(), "AdamW", is<AdamWOptions>) {
+    : AdamFamily((check_adam_options(defaults, "AdamW"), std::move(groups)), defaults.clone(), "AdamW") {
   for (const OptimizerParamGroup& g : param_groups()) check_adam_options(static_cast<const AdamWOptions&>(g.options()), "AdamW");
   states_.resize(params().size());
 }
-bool AdamW::amsgrad(size_t i) const {
-  return static_cast<const AdamWOptions&>(param_groups()[group_of(i)].options()).amsgrad();
-}
+bool AdamW::amsgrad(size_t i) const { return options_of<AdamWOptions>(i).amsgrad(); }
 void AdamW::step() {
-  adam_step<AdamWOptions>(
-      params(), states_, [this](size_t i) -> const AdamWOptions& {
-        return static_cast<const AdamWOptions&>(param_groups()[group_of(i)].options()); }, true);
+  adam_step<AdamWOptions>(params(), states_,
+                          [this](size_t i) -> const AdamWOptions& { return options_of<AdamWOptions>(i); }, true);
 }
 
 }  // namespace microtorch::optim

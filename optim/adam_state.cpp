@@ -21,6 +21,14 @@ AdamFamily& AdamFamily::operator=(const AdamFamily& other) {
   return *this;
 }
 
+void AdamFamily::check_options(const char* who, double lr, double eps, const betas_t& betas) {
+  const auto [b1, b2] = betas;
+  check_option(lr >= 0.0, who, "learning rate", lr, ">= 0");
+  check_option(eps >= 0.0, who, "epsilon value", eps, ">= 0");
+  check_option(b1 >= 0.0 && b1 < 1.0, who, "beta parameter at index 0:", b1, "in [0, 1)");
+  check_option(b2 >= 0.0 && b2 < 1.0, who, "beta parameter at index 1:", b2, "in [0, 1)");
+}
+
 const AdamParamState& AdamFamily::param_state(size_t i) const {
   if (i >= states_.size())
     throw std::out_of_range(name() + "::param_state: index " + std::to_string(i) + " is outside [0, " +
@@ -58,8 +66,13 @@ void AdamFamily::load_state(const OptimizerState& state) {
                                   " but parameter " + std::to_string(i) + "'s group has amsgrad " +
                                   (amsgrad(i) ? "true" : "false"));
     const int64_t count = step.data_ptr<int64_t>()[0];
-    if (count < 1)
-      throw std::invalid_argument(name() + " state: step" + at + " is " + std::to_string(count) + " (expected >= 1)");
+    constexpr int64_t kMaxStep = int64_t{1} << 53;  // a double counts every step exactly up to here
+    if (count < 1 || count > kMaxStep)
+      throw std::invalid_argument(name() + " state: step" + at + " is " + std::to_string(count) + " (expected 1 to " +
+                                  std::to_string(kMaxStep) + ")");
+    check_state_values("exp_avg" + at, m, false);
+    check_state_values("exp_avg_sq" + at, v, true);
+    check_state_values("max_exp_avg_sq" + at, vmax, true);
     next[i] = AdamParamState{count, m, v, vmax};
   }
   states_ = std::move(next);

@@ -2,6 +2,8 @@
 #include "optimizer.h"
 
 #include <algorithm>
+#include <cmath>
+#include <typeinfo>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -15,6 +17,11 @@ void check_option(bool ok, const char* who, const char* what, double v, const ch
   if (!ok)
     throw std::invalid_argument(std::string(who) + ": invalid " + what + " " + std::to_string(v) + " (expected " +
                                 expected + ")");
+}
+
+double checked_lr(const char* who, double lr) {
+  check_option(lr >= 0.0, who, "learning rate", lr, ">= 0");
+  return lr;
 }
 
 OptimizerParamGroup::OptimizerParamGroup(std::vector<Tensor> params) : params_(std::move(params)) {}
@@ -32,21 +39,22 @@ OptimizerParamGroup& OptimizerParamGroup::operator=(const OptimizerParamGroup& o
   return *this;
 }
 
-OptimizerOptions& OptimizerParamGroup::options() {
-  if (!options_) throw std::logic_error("OptimizerParamGroup: this group has no options of its own yet");
-  return *options_;
-}
-const OptimizerOptions& OptimizerParamGroup::options() const {
+OptimizerOptions& OptimizerParamGroup::options() const {
   if (!options_) throw std::logic_error("OptimizerParamGroup: this group has no options of its own yet");
   return *options_;
 }
 
-Optimizer::Optimizer(std::vector<OptimizerParamGroup> groups, std::unique_ptr<OptimizerOptions> defaults, const char* who,
-                     bool (*same_type)(const OptimizerOptions&))
+std::vector<OptimizerParamGroup> Optimizer::one_group(const std::vector<Tensor>& params) {
+  std::vector<OptimizerParamGroup> groups;
+  groups.emplace_back(params);
+  return groups;
+}
+
+Optimizer::Optimizer(std::vector<OptimizerParamGroup> groups, std::unique_ptr<OptimizerOptions> defaults, const char* who)
     : who_(who), groups_(std::move(groups)), defaults_(std::move(defaults)) {
   for (size_t g = 0; g < groups_.size(); ++g) {
     OptimizerParamGroup& group = groups_[g];
-    if (group.options_ && !same_type(*group.options_))
+    if (group.options_ && typeid(*group.options_) != typeid(*defaults_))
       throw std::invalid_argument(std::string(who) + ": parameter group " + std::to_string(g) +
                                   " has options of another optimizer");
     if (!group.options_) group.options_ = defaults_->clone();
@@ -93,6 +101,16 @@ void Optimizer::zero_grad() {
 std::pair<Dtype, Shape> Optimizer::state_layout(const std::string& kind, size_t i) const {
   if (kind == "step") return {kInt64, {1}};
   return {kFloat32, params_.at(i).shape()};
+}
+
+void Optimizer::check_state_values(const std::string& name, const Tensor& t, bool non_negative) const {
+  if (!t.defined()) return;
+  const float* v = t.data_ptr<float>();
+  for (int64_t k = 0; k < t.numel(); ++k)
+    if (!std::isfinite(v[k]) || (non_negative && v[k] < 0.0f))
+      throw std::invalid_argument(std::string(who_) + " state: tensor '" + name + "' holds " + std::to_string(v[k]) +
+                                  " at flat index " + std::to_string(k) + " (expected " +
+                                  (non_negative ? "finite values >= 0" : "finite values") + ")");
 }
 
 std::vector<std::vector<Tensor>> Optimizer::checked_state(const OptimizerState& state) const {

@@ -8,9 +8,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
+#include "../core/arg.h"
 #include "../core/tensor.h"
 
 namespace microtorch::grad {
@@ -26,10 +28,21 @@ class OptimizerOptions {
   virtual std::unique_ptr<OptimizerOptions> clone() const = 0;
   virtual double get_lr() const = 0;
   virtual void set_lr(double lr) = 0;
+
+ protected:
+  // Options are copied as their own type (SGDOptions = SGDOptions), never through the base, which would
+  // change nothing: `group.options() = SGDOptions(0.1)` does not compile.
+  OptimizerOptions() = default;
+  OptimizerOptions(const OptimizerOptions&) = default;
+  OptimizerOptions& operator=(const OptimizerOptions&) = default;
 };
 
 // Throws std::invalid_argument("<who>: invalid <what> <v> (expected <expected>)") unless ok.
 void check_option(bool ok, const char* who, const char* what, double v, const char* expected);
+// lr itself, or std::invalid_argument naming `who` for a negative or NaN lr (every set_lr).
+double checked_lr(const char* who, double lr);
+
+using betas_t = std::tuple<double, double>;  // the Adam family's (beta1, beta2)
 
 class OptimizerParamGroup {
  public:
@@ -42,31 +55,35 @@ class OptimizerParamGroup {
 
   const std::vector<Tensor>& params() const { return params_; }
   bool has_options() const { return options_ != nullptr; }
-  OptimizerOptions& options();  // std::logic_error if the group has none (never inside an optimizer)
-  const OptimizerOptions& options() const;
+  // The group's options, to read or to change (set_lr) in place; std::logic_error if the group has none
+  // (never inside an optimizer).
+  OptimizerOptions& options() const;
   // The lr the first learning-rate scheduler on this group found (PyTorch's group['initial_lr']): the base
-  // of every scheduler's schedule. Unset until a scheduler is made (lr_scheduler.h).
+  // of every scheduler's schedule. Unset until a scheduler is made (lr_scheduler.h); like the options, it is
+  // schedule state that a const group still lets change.
   const std::optional<double>& initial_lr() const { return initial_lr_; }
-  void set_initial_lr(double lr) { initial_lr_ = lr; }
+  void set_initial_lr(double lr) const { initial_lr_ = lr; }
 
  private:
   friend class Optimizer;
   std::vector<Tensor> params_;
   std::unique_ptr<OptimizerOptions> options_;
-  std::optional<double> initial_lr_;
+  mutable std::optional<double> initial_lr_;
 };
 
-// The groups of an optimizer: their options may change (set_lr), the list and its parameters may not.
+// The groups of an optimizer: their options may change in place (set_lr), but a group cannot be replaced
+// (which could hand the optimizer another optimizer's options) and its parameters cannot change: the groups
+// are handed out const, and options() of a const group is still the live, writable options.
 class ParamGroups {
  public:
-  explicit ParamGroups(std::vector<OptimizerParamGroup>& groups) : groups_(&groups) {}
-  OptimizerParamGroup& operator[](size_t i) { return groups_->at(i); }
+  explicit ParamGroups(const std::vector<OptimizerParamGroup>& groups) : groups_(&groups) {}
+  const OptimizerParamGroup& operator[](size_t i) const { return groups_->at(i); }
   size_t size() const { return groups_->size(); }
-  std::vector<OptimizerParamGroup>::iterator begin() { return groups_->begin(); }
-  std::vector<OptimizerParamGroup>::iterator end() { return groups_->end(); }
+  std::vector<OptimizerParamGroup>::const_iterator begin() const { return groups_->begin(); }
+  std::vector<OptimizerParamGroup>::const_iterator end() const { return groups_->end(); }
 
  private:
-  std::vector<OptimizerParamGroup>* groups_;
+  const std::vector<OptimizerParamGroup>* groups_;
 };
 
 using OptimizerState = std::vector<std::pair<std::string, Tensor>>;  // named state tensors (checkpoints)
@@ -101,13 +118,20 @@ class Optimizer {
   virtual void load_state(const OptimizerState& state) = 0;
 
  protected:
-  // Checks the groups (float32 leaves, no parameter in two groups, options of the optimizer's type via
-  // `same_type`) and gives a group without options a copy of the defaults. `who` names the optimizer.
-  Optimizer(std::vector<OptimizerParamGroup> groups, std::unique_ptr<OptimizerOptions> defaults, const char* who,
-            bool (*same_type)(const OptimizerOptions&));
+  // Checks the groups (float32 leaves, no parameter in two groups, options of the defaults' own type) and
+  // gives a group without options a copy of the defaults. `who` names the optimizer.
+  Optimizer(std::vector<OptimizerParamGroup> groups, std::unique_ptr<OptimizerOptions> defaults, const char* who);
+  static std::vector<OptimizerParamGroup> one_group(const std::vector<Tensor>& params);  // a plain list's group
   size_t group_of(size_t i) const { return group_of_[i]; }  // the group of params()[i]
+  // params()[i]'s options, as the optimizer's own options type O (the constructor checked every group's type).
+  template <class O> const O& options_of(size_t i) const {
+    return static_cast<const O&>(groups_[group_of_[i]].options());
+  }
   // The state entries by index: found[kind][i], each checked against state_layout; throws before returning.
   std::vector<std::vector<Tensor>> checked_state(const OptimizerState& state) const;
+  // std::invalid_argument naming `name` unless every value of the float32 state tensor t is finite (and >= 0
+  // when non_negative): a NaN, an Inf or a negative second moment would turn every later step into NaN.
+  void check_state_values(const std::string& name, const Tensor& t, bool non_negative) const;
   // The walk over a row gradient's distinct rows (plain SGD, SparseAdam): one per optimizer, its scratch
   // kept between steps; a copy of the optimizer makes its own.
   grad::RowWalk& row_walk();

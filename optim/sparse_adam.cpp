@@ -15,33 +15,13 @@
 
 namespace microtorch::optim {
 
-void SparseAdamOptions::set_lr(double v) {
-  check_option(v >= 0.0, "SparseAdam", "learning rate", v, ">= 0");
-  lr_ = v;
-}
-
 static void check_sparse_adam_options(const SparseAdamOptions& o) {
-  const auto [b1, b2] = o.betas();
-  check_option(o.lr() >= 0.0, "SparseAdam", "learning rate", o.lr(), ">= 0");
-  check_option(o.eps() >= 0.0, "SparseAdam", "epsilon value", o.eps(), ">= 0");
-  check_option(b1 >= 0.0 && b1 < 1.0, "SparseAdam", "beta parameter at index 0:", b1, "in [0, 1)");
-  check_option(b2 >= 0.0 && b2 < 1.0, "SparseAdam", "beta parameter at index 1:", b2, "in [0, 1)");
-}
-
-static bool is_sparse_adam_options(const OptimizerOptions& o) {
-  return dynamic_cast<const SparseAdamOptions*>(&o) != nullptr;
-}
-
-static std::vector<OptimizerParamGroup> one_group(const std::vector<Tensor>& params) {
-  std::vector<OptimizerParamGroup> groups;
-  groups.emplace_back(params);
-  return groups;
+  AdamFamily::check_options("SparseAdam", o.lr(), o.eps(), o.betas());
 }
 
 SparseAdam::SparseAdam(const std::vector<Tensor>& params, const SparseAdamOptions& o) : SparseAdam(one_group(params), o) {}
 SparseAdam::SparseAdam(std::vector<OptimizerParamGroup> groups, const SparseAdamOptions& defaults)
-    : AdamFamily((check_sparse_adam_options(defaults), std::move(groups)), defaults.clone(), "SparseAdam",
-                 is_sparse_adam_options) {
+    : AdamFamily((check_sparse_adam_options(defaults), std::move(groups)), defaults.clone(), "SparseAdam") {
   for (const OptimizerParamGroup& g : param_groups()) check_sparse_adam_options(static_cast<const SparseAdamOptions&>(g.options()));
   for (const Tensor& p : params())
     if (p.dim() != 2)
@@ -52,22 +32,26 @@ SparseAdam::SparseAdam(std::vector<OptimizerParamGroup> groups, const SparseAdam
 
 void SparseAdam::step() {
   NoGradGuard no_grad;
-  for (size_t i = 0; i < params().size(); ++i) {  // validate everything before any parameter moves
+  // Validate and allocate everything before any parameter moves.
+  for (size_t i = 0; i < params().size(); ++i) {
     if (grad::kind(params()[i]) == grad::Kind::kDense)
       throw std::invalid_argument("SparseAdam: parameter " + std::to_string(i) + " of shape " +
                                   shape_str(params()[i].shape()) +
                                   " has a dense gradient (a dense contribution such as a tied head, or grad() read it); "
                                   "SparseAdam takes sparse or row-tracked embedding gradients, use Adam");
   }
+  std::vector<AdamParamState> next = states_;
+  for (size_t i = 0; i < params().size(); ++i)
+    if (grad::kind(params()[i]) != grad::Kind::kNone && next[i].step == 0) {
+      next[i].exp_avg = zeros(params()[i].shape());
+      next[i].exp_avg_sq = zeros(params()[i].shape());
+    }
+  states_ = std::move(next);
   for (size_t i = 0; i < params().size(); ++i) {
     const Tensor& p = params()[i];
     if (grad::kind(p) == grad::Kind::kNone) continue;
-    const SparseAdamOptions& o = static_cast<const SparseAdamOptions&>(param_groups()[group_of(i)].options());
+    const SparseAdamOptions& o = options_of<SparseAdamOptions>(i);
     AdamParamState& s = states_[i];
-    if (s.step == 0) {
-      s.exp_avg = zeros(p.shape());
-      s.exp_avg_sq = zeros(p.shape());
-    }
     s.step += 1;
     const auto [beta1, beta2] = o.betas();
     const double bc1 = 1.0 - std::pow(beta1, static_cast<double>(s.step));

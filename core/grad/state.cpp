@@ -190,6 +190,13 @@ void GradState::clear() {
 
 // --- the slot on the tensor ---
 
+std::unique_lock<std::mutex> lock_leaf_grad(const Tensor& t) {
+  if (!t.is_leaf()) return {};
+  static std::mutex stripes[64];
+  const auto key = reinterpret_cast<uintptr_t>(detail::impl_ptr(t)) / alignof(TensorImpl);
+  return std::unique_lock<std::mutex>(stripes[key % 64]);
+}
+
 GradState& grad_state(const Tensor& t) {
   auto& g = detail::impl_ptr(t)->grad;
   if (!g) g = std::make_unique<GradState>();
@@ -200,6 +207,7 @@ const GradState* find_grad_state(const Tensor& t) { return t.defined() ? detail:
 
 void accumulate_grad_range(const Tensor& t, const Tensor& g, int64_t outer, int64_t D, int64_t start, int64_t inner) {
   if (!t.requires_grad()) return;
+  const auto lock = lock_leaf_grad(t);
   grad_state(t).add_dense_range(t.shape(), g, outer, D, start, inner, t.is_leaf());
 }
 

@@ -1,4 +1,4 @@
-// Internal (not installed): permute's copy (permute.cpp). The plain path is permute_values_plain, one element
+// Permute's copy (permute.cpp). The plain path is permute_values_plain, one element
 // at a time through permuted strides; permute_values copies whole runs with memcpy when the last dim stays
 // last (a (B, T, H, D) <-> (B, H, T, D) head split: runs of D), else takes the plain path. Tests compare them.
 #pragma once

@@ -58,7 +58,7 @@ Tensor Tensor::narrow(int64_t dim_in, int64_t start_in, int64_t length) const {
   out_shape[d] = length;
   Tensor y = empty(out_shape, a.dtype());
   copy_range(a, D, start, y, length, 0, r.outer, length, r.inner);
-  record(y, "narrow", {a}, [a, r, start](const Tensor& dy) {  // only the range is written (grad_state.h)
+  record(y, "narrow", {a}, [a, r, start](const Tensor& dy) {  // only the range is written (core/grad/state.h)
     detail::accumulate_grad_range(a, dy, r.outer, r.D, start, r.inner);
   });
   return y;

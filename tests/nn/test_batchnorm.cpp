@@ -6,14 +6,14 @@
 #include <cmath>
 #include <vector>
 
-#include "../ops_v2_helpers.h"
+#include "helpers.h"
 
 namespace mt = microtorch;
 namespace F = mt::nn::functional;
-using ops_v2::Inputs;
-using ops_v2::leaf;
-using ops_v2::require_gradcheck;
-using ops_v2::require_values;
+using helpers::Inputs;
+using helpers::leaf;
+using helpers::require_gradcheck;
+using helpers::require_values;
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <cmath>
 #include <vector>
 
-#include "../ops_v2_helpers.h"
+#include "helpers.h"
 
 namespace mt = microtorch;
 namespace F = mt::nn::functional;
@@ -78,11 +78,11 @@ TEST_CASE("init: Kaiming and Xavier draw within their bounds with the expected s
 TEST_CASE("F::pad: constant mode over any dims, crops, and the gradient, as torch's F.pad") {
   const mt::Tensor x = mt::arange(6, mt::kFloat32).view({2, 3}).requires_grad_(true);
   const mt::Tensor y = F::pad(x, F::PadFuncOptions({1, 2, 0, 1}).value(-1.0));
-  ops_v2::require_values(y, {3, 6}, {-1, 0, 1, 2, -1, -1, -1, 3, 4, 5, -1, -1, -1, -1, -1, -1, -1, -1});
+  helpers::require_values(y, {3, 6}, {-1, 0, 1, 2, -1, -1, -1, 3, 4, 5, -1, -1, -1, -1, -1, -1, -1, -1});
   (y * mt::arange(18, mt::kFloat32).view({3, 6})).sum().backward();
-  ops_v2::require_values(x.grad(), {2, 3}, {1, 2, 3, 7, 8, 9});
+  helpers::require_values(x.grad(), {2, 3}, {1, 2, 3, 7, 8, 9});
   const mt::Tensor y2 = F::pad(mt::arange(24, mt::kFloat32).view({2, 3, 4}), F::PadFuncOptions({-1, 1, 2, -1, 1, 0}));
-  ops_v2::require_values(y2, {3, 4, 4}, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  0,  0,  0,
+  helpers::require_values(y2, {3, 4, 4}, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  0,  0,  0,
                                          0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 0, 5,  6,  7,  0,
                                          0, 0, 0, 0, 0, 0, 0, 0, 13, 14, 15, 0, 17, 18, 19, 0});
   const mt::Tensor ids = F::pad(mt::tensor({3, 4}), F::PadFuncOptions({1, 0}).value(7));  // int64 stays int64
