@@ -69,7 +69,7 @@ Tensor transpose(const Tensor& a, int64_t dim0, int64_t dim1);  // copies: every
 Tensor permute(const Tensor& a, const Shape& dims);             // copies
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);    // same shape except along dim
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);  // same shape; a new dim at dim
-Tensor one_hot(const Tensor& ids, int64_t num_classes = -1);    // int ids (...) -> float32 (..., num_classes);
+Tensor one_hot(const Tensor& ids, int64_t num_classes = -1);    // int ids (...) -> int64 (..., num_classes);
                                                                  // -1: max(ids) + 1, as PyTorch
 
 // --- softmax (ops/softmax.cpp): over any dim, numerically stable ---

@@ -6,6 +6,7 @@
 //   for (auto& g : opt.param_groups()) g.options().set_lr(lr);
 #pragma once
 #include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -57,11 +58,17 @@ class OptimizerParamGroup {
   // The group's options, to read or to change (set_lr) in place; std::logic_error if the group has none
   // (never inside an optimizer).
   OptimizerOptions& options() const;
+  // The lr the first learning-rate scheduler on this group found (PyTorch's group['initial_lr']): the base
+  // of every scheduler's schedule. Unset until a scheduler is made (lr_scheduler.h); like the options, it is
+  // schedule state that a const group still lets change.
+  const std::optional<double>& initial_lr() const { return initial_lr_; }
+  void set_initial_lr(double lr) const { initial_lr_ = lr; }
 
  private:
   friend class Optimizer;
   std::vector<Tensor> params_;
   std::unique_ptr<OptimizerOptions> options_;
+  mutable std::optional<double> initial_lr_;
 };
 
 // The groups of an optimizer: their options may change in place (set_lr), but a group cannot be replaced

@@ -103,15 +103,6 @@ double val_loss(Gpt& model, const std::vector<int64_t>& val, int64_t B, int64_t 
   return sum.item<double>() / static_cast<double>(count);
 }
 
-// nanoGPT's get_lr: linear warm-up over `warmup` steps, cosine from lr to min_lr until `decay_end`.
-double lr_at(int64_t it, int64_t warmup, int64_t decay_end, double lr, double min_lr) {
-  if (it < warmup) return lr * static_cast<double>(it + 1) / static_cast<double>(warmup + 1);
-  if (it > decay_end) return min_lr;
-  const double r = static_cast<double>(it - warmup) / static_cast<double>(std::max<int64_t>(1, decay_end - warmup));
-  const double pi = std::acos(-1.0);
-  return min_lr + 0.5 * (1.0 + std::cos(pi * r)) * (lr - min_lr);
-}
-
 }  // namespace
 
 static int lesson(int argc, char** argv) {
@@ -180,7 +171,13 @@ static int lesson(int argc, char** argv) {
   groups.emplace_back(no_decay, std::make_unique<mt::optim::AdamWOptions>(mt::optim::AdamWOptions(adamw).weight_decay(0.0)));
   mt::optim::AdamW opt(std::move(groups), adamw);
   const std::vector<mt::Tensor> params = model.parameters();
-  const int64_t warmup = std::min<int64_t>(100, steps / 20), decay_end = steps;  // 100 and 2000 in the recipe
+  // nanoGPT's get_lr as two schedulers: lr (it + 1) / (warmup + 1) for the first `warmup` steps (LinearLR's
+  // factor from 1 / (warmup + 1) towards 1), then the cosine from lr to 1e-4 at the last step
+  const int64_t warmup = std::max<int64_t>(1, std::min<int64_t>(100, steps / 20));  // 100 in the recipe
+  mt::optim::LinearLR warm_up(opt, /*start_factor=*/1.0 / static_cast<double>(warmup + 1), /*end_factor=*/1.0,
+                              /*total_iters=*/warmup);
+  mt::optim::CosineAnnealingLR cosine(opt, /*T_max=*/std::max<int64_t>(1, steps - warmup), /*eta_min=*/1e-4);
+  mt::optim::SequentialLR schedule(opt, {&warm_up, &cosine}, /*milestones=*/{warmup});
 
   // --- Training ---
   std::mt19937_64 rng(seed);
@@ -190,7 +187,6 @@ static int lesson(int argc, char** argv) {
   const std::clock_t cpu_start = std::clock();  // CPU time too: on a shared machine wall time swings
   tutorials::Progress progress("train", steps);
   for (int64_t it = 0; it < steps; ++it) {
-    for (auto& group : opt.param_groups()) group.options().set_lr(lr_at(it, warmup, decay_end, 1e-3, 1e-4));
     const Batch whole = sample_batch(train, B, T, rng);  // every rank draws the same batch ...
     const int64_t share = B / ranks;                       // ... and keeps its share of the windows
     const Batch b = ranks == 1 ? whole : Batch{whole.x.narrow(0, rank * share, share), whole.y.narrow(0, rank * share, share)};
@@ -201,6 +197,7 @@ static int lesson(int argc, char** argv) {
     if (parallel) parallel->sync_gradients();  // the gradients averaged over the ranks
     mt::nn::utils::clip_grad_norm_(params, 1.0);
     opt.step();
+    schedule.step();  // the next step's lr
     step_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
     mt::Tensor whole_loss = loss.detach().clone();  // with --ddp: the mean over the whole batch

@@ -97,7 +97,7 @@ static int lesson(int argc, char** argv) {
   std::printf("\n3. A lookup equals one_hot(ids, V) matmul W (here V = 10, C = 4, ids (2, 3)).\n");
   const mt::Tensor ids23 = mt::randint(0, 10, {2, 3});
   const mt::Tensor by_lookup = F::embedding(ids23, W);                      // (2, 3, 4)
-  const mt::Tensor by_matmul = mt::matmul(mt::one_hot(ids23, 10), W);       // (2, 3, 10) x (10, 4)
+  const mt::Tensor by_matmul = mt::matmul(mt::one_hot(ids23, 10).to(mt::kFloat32), W);       // (2, 3, 10) x (10, 4)
   double max_diff = 0.0;
   for (int64_t i = 0; i < by_lookup.numel(); ++i)
     max_diff = std::max(max_diff, std::fabs(double(by_lookup.data_ptr<float>()[i]) - by_matmul.data_ptr<float>()[i]));
@@ -139,7 +139,7 @@ static int lesson(int argc, char** argv) {
   const int64_t T1 = std::min<int64_t>(T, 32);
   const mt::Tensor slice = mt::randint(0, V, {1, T1});
   auto start = std::chrono::steady_clock::now();
-  const mt::Tensor slow = mt::matmul(mt::one_hot(slice, V), table);  // (1, T1, C)
+  const mt::Tensor slow = mt::matmul(mt::one_hot(slice, V).to(mt::kFloat32), table);  // (1, T1, C)
   const double t_onehot = seconds_since(start);
   start = std::chrono::steady_clock::now();
   const mt::Tensor fast = F::embedding(slice, table);

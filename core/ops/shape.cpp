@@ -82,7 +82,7 @@ Tensor Tensor::clone() const {
   return y;
 }
 
-// (...) int ids -> (..., num_classes) float32 rows of the identity. Not differentiable (ids are integers).
+// (...) int ids -> (..., num_classes) int64 rows of the identity, as PyTorch. Not differentiable (ids are integers).
 // As torch.nn.functional.one_hot: num_classes -1 means max(ids) + 1 (refused for empty ids, which have none).
 Tensor one_hot(const Tensor& ids, int64_t num_classes) {
   if (!ids.defined()) throw std::invalid_argument("one_hot: ids is an undefined tensor; expected int64 or int32 ids");
@@ -111,9 +111,9 @@ Tensor one_hot(const Tensor& ids, int64_t num_classes) {
   }
   Shape shape = ids.shape();
   shape.push_back(num_classes);
-  Tensor y = zeros(shape);
-  float* out = y.data_ptr<float>();
-  for (size_t i = 0; i < flat.size(); ++i) out[static_cast<int64_t>(i) * num_classes + flat[i]] = 1.0f;
+  Tensor y = zeros(shape, kInt64);
+  int64_t* out = y.data_ptr<int64_t>();
+  for (size_t i = 0; i < flat.size(); ++i) out[static_cast<int64_t>(i) * num_classes + flat[i]] = 1;
   return y;
 }
 

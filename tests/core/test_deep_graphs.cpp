@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <microtorch/microtorch.h>
 
+#include <optional>
 #include <string>
 
 namespace mt = microtorch;
@@ -45,12 +46,14 @@ TEST_CASE("deep graphs: 200,000 nested modules register, list, switch mode, refu
   constexpr int kDepth = 200000;
   {
     mt::nn::Module root;
-    mt::nn::Module cur = root;
+    // A handle re-seated by emplace: assigning a Module copies the other's tensors into this one (module.h).
+    std::optional<mt::nn::Module> at(root);
     for (int i = 0; i < kDepth; ++i) {
       mt::nn::Module next;
-      cur.register_module("c", next);
-      cur = next;
+      at->register_module("c", next);
+      at.emplace(next);
     }
+    mt::nn::Module& cur = *at;
     cur.register_parameter("w", mt::ones({1}));
     // the cycle check walks the whole chain below root
     REQUIRE_THROWS_WITH(cur.register_module("loop", root), Catch::Contains("cycle"));
@@ -62,4 +65,15 @@ TEST_CASE("deep graphs: 200,000 nested modules register, list, switch mode, refu
     root.train();
     REQUIRE(cur.is_training());
   }  // root, cur and the 200k States between them are freed here
+  {  // grown from the bottom: each new parent registers the chain so far (the cycle check must stay linear)
+    std::optional<mt::nn::Module> top(std::in_place);
+    top->register_parameter("w", mt::ones({1}));
+    for (int i = 0; i < kDepth; ++i) {
+      mt::nn::Module parent;
+      parent.register_module("c", *top);
+      top.emplace(parent);
+    }
+    REQUIRE(top->named_parameters().size() == 1);
+    REQUIRE(top->named_parameters()[0].first.size() == 2 * kDepth + 1);
+  }
 }
