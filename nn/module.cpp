@@ -125,10 +125,10 @@ Module::Module(std::shared_ptr<State> state) : state_(std::move(state)) {
 // to's slots take from's tensors by name: a name from lacks is emptied, one to lacks is added.
 static void assign_slots(Module::Slots& to, const Module::Slots& from) {
   for (auto& slot : to) slot.second = Tensor();
-  for (const auto& [name, t] : from) {
-    auto it = std::find_if(to.begin(), to.end(), [&](const auto& slot) { return slot.first == name; });
-    if (it != to.end()) it->second = t;
-    else to.emplace_back(name, t);
+  for (const auto& entry : from) {  // not a structured binding: C++17 lambdas cannot capture one (clang refuses)
+    auto it = std::find_if(to.begin(), to.end(), [&](const auto& slot) { return slot.first == entry.first; });
+    if (it != to.end()) it->second = entry.second;
+    else to.push_back(entry);
   }
 }
 
