@@ -5,6 +5,7 @@
 #include "core/grad.h"
 #include "core/gradcheck.h"
 #include "core/ops.h"
+#include "core/scalar.h"
 #include "core/storage.h"
 #include "core/tensor.h"
 #include "io/checkpoint.h"

@@ -8,6 +8,7 @@
 #include "grad.h"
 #include "grad/state.h"
 #include "ops/tensor_access.h"
+#include "ops/views.h"
 
 namespace microtorch {
 
@@ -21,6 +22,16 @@ DetectAnomalyGuard::DetectAnomalyGuard() : prev_(anomaly_enabled) { anomaly_enab
 DetectAnomalyGuard::~DetectAnomalyGuard() { anomaly_enabled = prev_; }
 bool DetectAnomalyGuard::is_enabled() { return anomaly_enabled; }
 }  // namespace autograd
+
+bool Tensor::requires_grad() const {
+  if (impl().base) detail::refresh_view(*this);  // a write through another view may have given it a node
+  return impl().requires_grad;
+}
+
+bool Tensor::is_leaf() const {
+  if (impl().base) detail::refresh_view(*this);
+  return impl().grad_fn == nullptr;
+}
 
 bool needs_grad(const std::vector<Tensor>& inputs) {
   if (!GradMode::is_enabled()) return false;
@@ -39,6 +50,11 @@ void record(Tensor& out, const char* op, std::vector<Tensor> inputs, BackwardFn 
   node->backward = std::move(backward);
   detail::impl_ptr(out)->requires_grad = true;
   detail::impl_ptr(out)->grad_fn = std::move(node);
+}
+
+void record_strided(Tensor& out, const char* op, std::vector<Tensor> inputs, BackwardFn backward) {
+  record(out, op, std::move(inputs), std::move(backward));
+  if (Node* node = detail::impl_ptr(out)->grad_fn.get()) node->strided_grad = true;
 }
 
 Tensor& Tensor::requires_grad_(bool on) {
@@ -85,7 +101,7 @@ static void check_finite(const Node& node) {
   for (size_t i = 0; i < node.inputs.size(); ++i) {
     const Tensor& in = node.inputs[i];
     if (!in.defined() || !detail::impl_ptr(in)->grad) continue;
-    Tensor g = detail::impl_ptr(in)->grad->dense_copy(in.shape());
+    Tensor g = detail::impl_ptr(in)->grad->dense_copy(in.shape()).contiguous();
     const float* p = g.data_ptr<float>();
     for (int64_t k = 0; k < g.numel(); ++k)
       if (!std::isfinite(p[k]))
@@ -96,6 +112,7 @@ static void check_finite(const Node& node) {
 }
 
 void Tensor::backward(const Tensor& grad_out) const {
+  detail::refresh_view(*this);
   if (!requires_grad())
     throw std::runtime_error("backward: this tensor does not require grad and has no grad_fn");
   // The seed is checked before anything is stored: a wrong one would poison every later grad() and step().
@@ -114,7 +131,8 @@ void Tensor::backward(const Tensor& grad_out) const {
       throw std::runtime_error("backward: the graph through '" + node.op +
                                "' was already freed by an earlier backward; run the forward again");
     for (size_t i = 0; i < node.inputs.size(); ++i)
-      if (node.inputs[i].defined() && detail::impl_ptr(node.inputs[i])->storage->version != node.input_versions[i])
+      if (node.inputs[i].defined() && node.input_versions[i] != Node::kUnchecked &&
+          detail::impl_ptr(node.inputs[i])->storage->version != node.input_versions[i])
         throw std::runtime_error("backward: input " + std::to_string(i) + " of '" + node.op +
                                  "' was modified by an in-place operation after it was used; clone it first");
   }
@@ -126,8 +144,9 @@ void Tensor::backward(const Tensor& grad_out) const {
     Node& node = *t->grad_fn;
     std::unique_ptr<detail::GradState> g = std::move(t->grad);  // an interior gradient lives only until used
     if (g && g->defined()) {
-      const Tensor dy = g->dense_copy(t->shape);
+      Tensor dy = g->dense_copy(t->shape);
       g.reset();  // dy is now the only handle on it, so a leaf can keep it rather than copy (grad/state.cpp)
+      if (!node.strided_grad) dy = dy.contiguous();  // only a view's backward takes any layout
       node.backward(dy);
       if (autograd::DetectAnomalyGuard::is_enabled()) check_finite(node);
     }

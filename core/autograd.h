@@ -32,15 +32,21 @@ using BackwardFn = std::function<void(const Tensor& dout)>;
 struct Node {
   std::string op;                        // "mul", "embedding", ...: named in errors
   std::vector<Tensor> inputs;            // the edges backward walks
-  std::vector<uint64_t> input_versions;  // storage versions when recorded
+  std::vector<uint64_t> input_versions;  // storage versions when recorded (kUnchecked: values never read)
   BackwardFn backward;                   // adds into the inputs' gradients; empty once freed
+  bool strided_grad = false;             // backward takes dout in any layout (a view's); else row-major
+  static constexpr uint64_t kUnchecked = ~uint64_t{0};
 };
 
 // True when `out` should be recorded: grad mode is on and some input requires grad.
 bool needs_grad(const std::vector<Tensor>& inputs);
 
-// Makes `out` the result of `op` on `inputs` with the given backward, if any input requires grad.
+// Makes `out` the result of `op` on `inputs` with the given backward, if any input requires grad. The
+// backward gets dout in row-major order.
 void record(Tensor& out, const char* op, std::vector<Tensor> inputs, BackwardFn backward);
+// The same for a backward that reads dout through its strides (it may arrive as a transposed or otherwise
+// non-contiguous view): nothing is copied into row-major order first.
+void record_strided(Tensor& out, const char* op, std::vector<Tensor> inputs, BackwardFn backward);
 
 namespace autograd {
 

@@ -25,7 +25,7 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
   std::vector<Tensor> xs;
   std::vector<std::vector<float>> saved;
   for (const Tensor& t : inputs) {
-    Tensor x = t.detach().clone();
+    Tensor x = t.detach().contiguous().clone();  // row-major: perturbed element by element below
     if (t.requires_grad()) x.requires_grad_(true);
     xs.push_back(x);
     saved.push_back(t.dtype() == kFloat32 ? values_of(t) : std::vector<float>{});
@@ -39,8 +39,9 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
   std::normal_distribution<float> normal(0.0f, 1.0f);
   std::vector<float> weights(static_cast<size_t>(y.numel()));
   for (float& w : weights) w = normal(gen);
-  auto weighted_sum = [&](const Tensor& out) {
+  auto weighted_sum = [&](const Tensor& out_any) {
     double s = 0.0;
+    const Tensor out = out_any.contiguous();  // a view's values in row-major order
     const float* p = out.data_ptr<float>();
     for (size_t k = 0; k < weights.size(); ++k) s += static_cast<double>(p[k]) * weights[k];
     return s;

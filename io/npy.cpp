@@ -23,7 +23,8 @@
 
 namespace microtorch {
 
-template <class T> static std::string npy_bytes(const Tensor& t) {
+template <class T> static std::string npy_bytes(const Tensor& t_in) {
+  const Tensor t = t_in.detach().contiguous();  // row-major bytes, whatever the view
   const std::vector<size_t> shape(t.shape().begin(), t.shape().end());
   const auto view = xt::adapt(t.data_ptr<T>(), static_cast<size_t>(t.numel()), xt::no_ownership(), shape);
   return xt::dump_npy(view);

@@ -75,7 +75,8 @@ std::string encode_safetensors_header(const NamedTensors& tensors, const Metadat
   return out + text;
 }
 
-void write_little_endian(const Tensor& t, const std::function<void(const void*, size_t)>& sink) {
+void write_little_endian(const Tensor& t_in, const std::function<void(const void*, size_t)>& sink) {
+  const Tensor t = t_in.detach().contiguous();  // row-major bytes, whatever the view
   const size_t n = nbytes_of(t);
   if (host_is_little_endian()) {
     sink(detail::raw_data(t), n);

@@ -113,7 +113,7 @@ TEST_CASE("out-of-range dims are rejected, naming the dim") {
   REQUIRE_THROWS_AS(mt::softmax(floats({}), 1), std::out_of_range);
 }
 
-TEST_CASE("backward and copy_ reject mismatched shapes, naming both") {
+TEST_CASE("backward and copy_ reject mismatched shapes, naming both, and copy_ casts dtypes as PyTorch") {
   mt::Tensor x = mt::ones({2, 3}).requires_grad_(true);
   REQUIRE_THROWS_WITH((x * 2.0f).backward(floats({3, 2})), Contains("[3, 2]") && Contains("[2, 3]"));
   REQUIRE_THROWS_WITH((x * 2.0f).backward(), Contains("[2, 3]"));
@@ -121,16 +121,21 @@ TEST_CASE("backward and copy_ reject mismatched shapes, naming both") {
 
   mt::Tensor dst = floats({2, 2});
   REQUIRE_THROWS_WITH(dst.copy_(mt::ones({4})), Contains("[4]") && Contains("[2, 2]"));
-  REQUIRE_THROWS_WITH(dst.copy_(ints({2, 2})), Contains("int64") && Contains("float32"));
   REQUIRE(dst.to_vector<float>() == std::vector<float>(4, 0.0f));
+  dst.copy_(mt::tensor({1, 2, 3, 4}, {2, 2}));  // int64 values cast to float32, as PyTorch's copy_
+  REQUIRE(dst.to_vector<float>() == std::vector<float>{1, 2, 3, 4});
 }
 
-TEST_CASE("copy_ from a source that requires grad needs NoGradGuard") {
+TEST_CASE("copy_ from a source that requires grad is recorded: the destination requires grad, as PyTorch") {
   mt::Tensor dst = floats({2});
   const mt::Tensor src = mt::ones({2}).requires_grad_(true);
-  REQUIRE_THROWS_AS(dst.copy_(src), std::runtime_error);
-  REQUIRE(dst.to_vector<float>() == std::vector<float>(2, 0.0f));
-  mt::NoGradGuard no_grad;
   dst.copy_(src);
-  REQUIRE(dst.to_vector<float>() == std::vector<float>(2, 1.0f));
+  REQUIRE(dst.requires_grad());
+  (dst * mt::tensor({2.f, 3.f})).sum().backward();
+  REQUIRE(src.grad().to_vector<float>() == std::vector<float>{2, 3});
+  mt::Tensor plain = floats({2});
+  mt::NoGradGuard no_grad;
+  plain.copy_(src);
+  REQUIRE_FALSE(plain.requires_grad());
+  REQUIRE(plain.to_vector<float>() == std::vector<float>(2, 1.0f));
 }

@@ -233,7 +233,7 @@ TEST_CASE("matmul 2-D, batched (B, T, K) x (K, N) and with a 1-D b") {
   require_gradcheck("matmul_const_b", mm, {leaf({3, 4}), mt::randn({4, 2})});
 }
 
-TEST_CASE("transpose swaps two dims into new storage") {
+TEST_CASE("transpose swaps two dims: a view, its values in the new order") {
   mt::Tensor t = A().transpose(0, 1);
   REQUIRE(t.shape() == mt::Shape{3, 2});
   require_values(t, {1, 4, 2, 5, 3, 6});

@@ -1,11 +1,12 @@
 // The GPT training step's fast loops against the plain loops beside them, on random shapes: clip_grad_norm_'s
 // sum of squares and scale (core/grad_kernels.h), the Adam/AdamW element loop (optim/adam_kernel.h),
-// layer_norm's rows (nn/layer_norm_rows.h), permute's run copy (core/ops/permute_values.h) and narrow's
-// range-only backward (accumulate_grad_range in core/grad_state.h).
+// layer_norm's rows (nn/layer_norm_rows.h), the strided copy behind contiguous() of a permuted view
+// (core/ops/strided.h) and a part's backward written only at the part (accumulate_grad_at, core/ops/views.h).
 #include <catch2/catch.hpp>
 #include <microtorch/core/grad/norm_kernels.h>
 #include <microtorch/core/grad/state.h>
-#include <microtorch/core/ops/permute_values.h>
+#include <microtorch/core/ops/strided.h>
+#include <microtorch/core/ops/views.h>
 #include <microtorch/core/kernels/row_sums.h>
 #include <microtorch/core/ops/tensor_access.h>
 #include <microtorch/core/grad/door.h>
@@ -99,7 +100,7 @@ TEST_CASE("step kernels: layer_norm's fast rows match the plain rows") {
   }
 }
 
-TEST_CASE("step kernels: permute's run copy equals the element walk on random shapes and orders") {
+TEST_CASE("step kernels: contiguous() of a permuted view equals the element walk on random shapes and orders") {
   std::mt19937 rng(14);
   for (int trial = 0; trial < 60; ++trial) {
     const int64_t n = 1 + trial % 5;
@@ -108,26 +109,22 @@ TEST_CASE("step kernels: permute's run copy equals the element walk on random sh
     std::vector<int64_t> dims(static_cast<size_t>(n));
     std::iota(dims.begin(), dims.end(), 0);
     std::shuffle(dims.begin(), dims.end() - (trial % 2 == 0 ? 1 : 0), rng);  // half keep the last dim last
-    const mt::Tensor a = mt::randn(shape);
-    REQUIRE(mt::detail::permute_values(a, dims).to_vector<float>() == mt::detail::permute_values_plain(a, dims).to_vector<float>());
-    const mt::Tensor ids = mt::randint(0, 100, shape);
-    REQUIRE(mt::detail::permute_values(ids, dims).to_vector<int64_t>() ==
-            mt::detail::permute_values_plain(ids, dims).to_vector<int64_t>());
+    for (const mt::Tensor& a : {mt::randn(shape), mt::randint(0, 100, shape)}) {
+      const mt::Tensor p = a.permute(dims);
+      mt::Tensor plain = mt::empty(p.shape(), p.dtype());
+      mt::detail::copy_strided_plain(plain, p);
+      REQUIRE(p.contiguous().to(mt::kFloat64).to_vector<double>() == plain.to(mt::kFloat64).to_vector<double>());
+    }
+  }
+  for (int64_t D : {16, 32, 48, 300}) {  // a head split's runs of D floats
+    const mt::Tensor p = mt::randn({2, 3, 4, D}).permute({0, 2, 1, 3});
+    mt::Tensor plain = mt::empty(p.shape());
+    mt::detail::copy_strided_plain(plain, p);
+    REQUIRE(p.contiguous().to_vector<float>() == plain.to_vector<float>());
   }
 }
 
-TEST_CASE("step kernels: permute's run copy in 64-byte pieces (a head's D floats) equals the element walk") {
-  const std::vector<int64_t> dims{0, 2, 1, 3};
-  for (int64_t D : {16, 32, 48, 300}) {  // 64, 128, 192 bytes: pieces; 1200: one memcpy
-    const mt::Tensor a = mt::randn({2, 3, 4, D});
-    REQUIRE(mt::detail::permute_values(a, dims).to_vector<float>() == mt::detail::permute_values_plain(a, dims).to_vector<float>());
-  }
-  const mt::Tensor ids = mt::randint(0, 100, {3, 2, 8});  // int64: 8 of them fill 64 bytes
-  REQUIRE(mt::detail::permute_values(ids, {1, 0, 2}).to_vector<int64_t>() ==
-          mt::detail::permute_values_plain(ids, {1, 0, 2}).to_vector<int64_t>());
-}
-
-TEST_CASE("step kernels: narrow's range-only backward equals zeros-then-add, leaf and interior, repeated") {
+TEST_CASE("step kernels: a part's backward written at the part equals zeros-then-add, leaf and interior, repeated") {
   std::mt19937 rng(15);
   for (int trial = 0; trial < 30; ++trial) {
     const int64_t outer = 1 + trial % 4, D = 2 + trial % 5, inner = 1 + trial % 3;
@@ -142,10 +139,15 @@ TEST_CASE("step kernels: narrow's range-only backward equals zeros-then-add, lea
     for (int rep = 0; rep < 3; ++rep) {  // first into nothing, then onto a gradient
       const int64_t start = std::uniform_int_distribution<int64_t>(0, D - 1)(rng);
       const int64_t len = std::uniform_int_distribution<int64_t>(0, D - start)(rng);
-      const mt::Tensor g = mt::randn({outer, len, inner});
-      mt::detail::accumulate_grad_range(t[0], g, outer, D, start, inner);
-      mt::detail::accumulate_grad_range_plain(t[1], g, outer, D, start, inner);
-      auto grad_of = [&shape](const mt::Tensor& u) { return mt::grad::dense(u).to_vector<float>(); };
+      const int64_t step = 1 + rep % 2;
+      const mt::Tensor g = mt::randn({outer, (len + step - 1) / step, inner});
+      // the part: [start, start + len) of dim 1 every `step`, in a row-major tensor of the shape
+      const mt::detail::Geometry at{g.shape(), {D * inner, inner * step, 1}, start * inner};
+      mt::detail::accumulate_grad_at(t[0], g, at);
+      mt::Tensor full = mt::zeros(shape);  // the plain path: zeros with g written at the part, added whole
+      mt::detail::copy_strided(mt::detail::as_strided(full, at.sizes, at.strides, at.offset), g);
+      mt::accumulate_grad(t[1], full);
+      auto grad_of = [](const mt::Tensor& u) { return mt::grad::dense(u).to_vector<float>(); };
       REQUIRE(grad_of(t[0]) == grad_of(t[1]));
     }
   }

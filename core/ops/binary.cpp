@@ -2,9 +2,13 @@
 // core/kernels/ (elementwise.h); each gradient is summed back to its input's shape by sum_to.
 #include "../autograd.h"
 #include "../grad.h"
+#include "../kernels/binary_op.h"
 #include "../kernels/elementwise.h"
+#include "../kernels/parallel.h"
 #include "../ops.h"
 #include "broadcast.h"
+#include "strided.h"
+#include "tensor_access.h"
 #include "xt.h"
 
 namespace microtorch {
@@ -34,12 +38,42 @@ static Shape broadcast_shape(const char* op, const Shape& a, const Shape& b) {
 
 using Binary = kernels::BinaryOp;
 
+// out = a (op) b through any strides: one walk over (out, a, b), strided.h's runs. out takes the layout of
+// an operand of its shape (a transposed a gives a transposed out, so the runs stay contiguous), as PyTorch.
+template <class T> static void binary_strided(Binary op, const Tensor& out, const Tensor& a, const Tensor& b) {
+  const Shape& shape = out.shape();
+  if (out.numel() == 0) return;
+  const detail::RunPlan<3> plan = detail::plan_runs<3>(
+      shape, {out.strides(), detail::broadcast_strides(a, shape), detail::broadcast_strides(b, shape)});
+  T* o = static_cast<T*>(detail::raw_data(out));
+  const T *x = static_cast<const T*>(detail::raw_data(a)), *y = static_cast<const T*>(detail::raw_data(b));
+  kernels::with_op(op, [&](auto f) {
+    const int64_t grain = std::max<int64_t>(1, kernels::kGrain / plan.sizes.back());
+    kernels::parallel_for(0, plan.runs(), grain, [&](int64_t lo, int64_t hi) {
+      detail::for_each_run(plan, lo, hi, [&](const std::array<int64_t, 3>& off, int64_t n, const std::array<int64_t, 3>& st) {
+        T* __restrict po = o + off[0];
+        const T *px = x + off[1], *py = y + off[2];
+        if (st[0] == 1 && st[1] == 1 && st[2] == 1) for (int64_t i = 0; i < n; ++i) po[i] = f(px[i], py[i]);
+        else for (int64_t i = 0; i < n; ++i) po[i * st[0]] = f(px[i * st[1]], py[i * st[2]]);
+      });
+    });
+  });
+}
+
 // out = a (op) b, broadcast. Not recorded: the ops below record, and backward closures call it freely.
+// Contiguous inputs take the tuned loops of core/kernels/broadcast.cpp; strided ones the walk above.
 static Tensor binary_values(Binary op, const char* name, const Tensor& a, const Tensor& b) {
   check_float(name, a);
   check_float(name, b);
-  Tensor out = empty(broadcast_shape(name, a.shape(), b.shape()));
-  kernels::binary(op, a.data_ptr<float>(), a.shape(), b.data_ptr<float>(), b.shape(), out.data_ptr<float>(), out.shape());
+  const Shape shape = broadcast_shape(name, a.shape(), b.shape());
+  if (a.is_contiguous() && b.is_contiguous()) {
+    Tensor out = empty(shape);
+    kernels::binary(op, a.data_ptr<float>(), a.shape(), b.data_ptr<float>(), b.shape(), out.data_ptr<float>(), shape);
+    return out;
+  }
+  const Tensor& like = a.shape() == shape ? a : b.shape() == shape ? b : a;
+  Tensor out = like.shape() == shape ? detail::empty_like_layout(like, kFloat32) : empty(shape);
+  binary_strided<float>(op, out, a, b);
   return out;
 }
 
@@ -99,8 +133,9 @@ Tensor div(const Tensor& a, const Tensor& b) {
 }
 
 // y = -a. da -= dy.
-Tensor neg(const Tensor& a) {
-  check_float("neg", a);
+Tensor neg(const Tensor& a_in) {
+  check_float("neg", a_in);
+  const Tensor a = a_in.contiguous();
   Tensor y = empty(a.shape());
   kernels::negate(a.data_ptr<float>(), y.data_ptr<float>(), a.numel());
   record(y, "neg", {a}, [a](const Tensor& dy) { accumulate_grad(a, neg(dy)); });

@@ -35,8 +35,8 @@ Tensor compare_values(Cmp c, const char* op, const Tensor& a_in, const Tensor& b
   const Tensor a = a_in.to(common), b = b_in.to(common);
   Tensor out = empty(out_shape, kBool);
   bool* o = out.data_ptr<bool>();
-  const std::array<std::vector<int64_t>, 2> strides{detail::broadcast_strides(a.shape(), out_shape),
-                                                    detail::broadcast_strides(b.shape(), out_shape)};
+  const std::array<std::vector<int64_t>, 2> strides{detail::broadcast_strides(a, out_shape),
+                                                    detail::broadcast_strides(b, out_shape)};
   detail::dispatch(common, [&](auto tag) {
     using T = decltype(tag);
     const T *pa = static_cast<const T*>(detail::raw_data(a)), *pb = static_cast<const T*>(detail::raw_data(b));
@@ -75,7 +75,8 @@ Tensor operator>(const Tensor& a, float s) { return gt(a, scalar_like(a, s)); }
 Tensor operator>=(const Tensor& a, float s) { return ge(a, scalar_like(a, s)); }
 
 // out = a where keep(i, j) for each (M, N) matrix of a (..., M, N), else 0. Any dtype.
-template <class Keep> static Tensor triangle(const char* op, const Tensor& a, Keep keep) {
+template <class Keep> static Tensor triangle(const char* op, const Tensor& a_in, Keep keep) {
+  const Tensor a = a_in.contiguous();
   if (a.dim() < 2)
     throw std::invalid_argument(std::string(op) + ": expected a tensor of at least 2 dims (..., M, N), got shape " +
                                 shape_str(a.shape()));
@@ -121,14 +122,16 @@ static void check_mask(const char* op, const Tensor& mask) {
 // out = a with value where mask (broadcast to a's shape) is true. The value must fit a's dtype (checked by callers).
 static Tensor fill_masked(const Tensor& a, const Tensor& mask, float value) {
   Tensor out = empty(a.shape(), a.dtype());
-  const std::array<std::vector<int64_t>, 1> strides{detail::broadcast_strides(mask.shape(), a.shape())};
+  const std::array<std::vector<int64_t>, 2> strides{detail::broadcast_strides(mask, a.shape()), a.strides()};
   const bool* m = mask.data_ptr<bool>();
   detail::dispatch(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* x = static_cast<const T*>(detail::raw_data(a));
     T* o = static_cast<T*>(detail::raw_data(out));
     const T v = static_cast<T>(value);
-    detail::for_each_broadcast(a.shape(), strides, [&](int64_t i, const std::array<int64_t, 1>& off) { o[i] = m[off[0]] ? v : x[i]; });
+    detail::for_each_broadcast(a.shape(), strides, [&](int64_t i, const std::array<int64_t, 2>& off) {
+      o[i] = m[off[0]] ? v : x[off[1]];
+    });
   });
   return out;
 }
@@ -150,9 +153,9 @@ Tensor Tensor::masked_fill(const Tensor& mask, float value) const { return micro
 // out (broadcast of all three) = cond ? a : b, float32.
 static Tensor select_where(const Tensor& cond, const Tensor& a, const Tensor& b, const Shape& out_shape) {
   Tensor out = empty(out_shape);
-  const std::array<std::vector<int64_t>, 3> strides{detail::broadcast_strides(cond.shape(), out_shape),
-                                                    detail::broadcast_strides(a.shape(), out_shape),
-                                                    detail::broadcast_strides(b.shape(), out_shape)};
+  const std::array<std::vector<int64_t>, 3> strides{detail::broadcast_strides(cond, out_shape),
+                                                    detail::broadcast_strides(a, out_shape),
+                                                    detail::broadcast_strides(b, out_shape)};
   const bool* c = cond.data_ptr<bool>();
   const float *pa = a.data_ptr<float>(), *pb = b.data_ptr<float>();
   float* o = out.data_ptr<float>();

@@ -12,28 +12,32 @@
 namespace microtorch {
 
 // g broadcast up to `shape` (copies; not recorded).
-static Tensor broadcast_to(const Tensor& g, const Shape& shape) {
+static Tensor broadcast_to(const Tensor& g_in, const Shape& shape) {
+  const Tensor g = g_in.contiguous();
   Tensor out = empty(shape);
   kernels::broadcast_copy(g.data_ptr<float>(), g.shape(), out.data_ptr<float>(), shape);
   return out;
 }
 
-Tensor sum_to(const Tensor& g, const Shape& shape) {
-  if (g.shape() == shape) return g;
+Tensor sum_to(const Tensor& g_in, const Shape& shape) {
+  if (g_in.shape() == shape) return g_in;
+  const Tensor g = g_in.contiguous();
   Tensor out = empty(shape);
   kernels::sum_to(g.data_ptr<float>(), g.shape(), out.data_ptr<float>(), shape);
   return out;
 }
 
-Tensor sum_to_product(const Tensor& a, const Tensor& b, const Shape& shape) {
+Tensor sum_to_product(const Tensor& a_in, const Tensor& b_in, const Shape& shape) {
+  const Tensor a = a_in.contiguous(), b = b_in.contiguous();
   Tensor out = empty(shape);
   kernels::sum_to_product(a.data_ptr<float>(), b.data_ptr<float>(), a.shape(), out.data_ptr<float>(), shape);
   return out;
 }
 
 // y = sum(a), a 0-d tensor. da += dy everywhere.
-Tensor sum(const Tensor& a) {
-  detail::check_float("sum", a);
+Tensor sum(const Tensor& a_in) {
+  detail::check_float("sum", a_in);
+  const Tensor a = a_in.contiguous();
   Tensor y = empty({});
   y.data_ptr<float>()[0] = kernels::sum_all(a.data_ptr<float>(), a.numel());
   record(y, "sum", {a}, [a](const Tensor& dy) { accumulate_grad(a, broadcast_to(dy, a.shape())); });
@@ -41,8 +45,9 @@ Tensor sum(const Tensor& a) {
 }
 
 // y = sum(a) / numel (a division, as ATen's mean). da += dy / numel everywhere.
-Tensor mean(const Tensor& a) {
-  detail::check_float("mean", a);
+Tensor mean(const Tensor& a_in) {
+  detail::check_float("mean", a_in);
+  const Tensor a = a_in.contiguous();
   const float n = static_cast<float>(a.numel());
   Tensor y = empty({});
   y.data_ptr<float>()[0] = kernels::sum_all(a.data_ptr<float>(), a.numel()) / n;
@@ -52,8 +57,9 @@ Tensor mean(const Tensor& a) {
 
 // y = sum of a over `dim` (divided by its size for mean); keepdim leaves that dim as 1.
 // da += dy (/ size for mean) broadcast back along dim.
-static Tensor sum_or_mean(const char* op, const Tensor& a, int64_t dim, bool keepdim, bool mean) {
-  detail::check_float(op, a);
+static Tensor sum_or_mean(const char* op, const Tensor& a_in, int64_t dim, bool keepdim, bool mean) {
+  detail::check_float(op, a_in);
+  const Tensor a = a_in.contiguous();
   const int64_t d = detail::wrap_dim(op, dim, a.dim());
   Shape kept = a.shape();
   kept[d] = 1;

@@ -61,8 +61,9 @@ bool greater(float x, float y) { return (std::isnan(x) && !std::isnan(y)) || x >
 }  // namespace
 
 // values = the max along dim, indices = its first position (NaN wins). dvalues goes to that position.
-std::tuple<Tensor, Tensor> max(const Tensor& a, int64_t dim, bool keepdim) {
-  detail::check_float("max", a);
+std::tuple<Tensor, Tensor> max(const Tensor& a_in, int64_t dim, bool keepdim) {
+  detail::check_float("max", a_in);
+  const Tensor a = a_in.contiguous();
   int64_t d = 0;
   const Around r = around("max", a, dim, &d);
   if (r.D == 0)
@@ -97,8 +98,9 @@ Tensor argmax(const Tensor& a, int64_t dim, bool keepdim) {
 }
 
 // The k largest along dim, largest first, ties by lower index. dvalues goes back to the picked positions.
-std::tuple<Tensor, Tensor> topk(const Tensor& a, int64_t k, int64_t dim) {
-  detail::check_float("topk", a);
+std::tuple<Tensor, Tensor> topk(const Tensor& a_in, int64_t k, int64_t dim) {
+  detail::check_float("topk", a_in);
+  const Tensor a = a_in.contiguous();
   int64_t d = 0;
   const Around r = around("topk", a, dim, &d);
   if (k < 0 || k > r.D)
@@ -131,8 +133,9 @@ std::tuple<Tensor, Tensor> topk(const Tensor& a, int64_t k, int64_t dim) {
 
 // Draws num_samples category indices from each row of weights (probs need not sum to 1). Without replacement
 // each draw removes its category. Validated whole before anything is drawn.
-Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement) {
-  detail::check_float("multinomial", probs);
+Tensor multinomial(const Tensor& probs_in, int64_t num_samples, bool replacement) {
+  detail::check_float("multinomial", probs_in);
+  const Tensor probs = probs_in.contiguous();
   if (probs.dim() != 1 && probs.dim() != 2)
     throw std::invalid_argument("multinomial: probs must be 1-d (C) or 2-d (R, C), got shape " + shape_str(probs.shape()));
   const int64_t C = probs.shape().back(), R = probs.dim() == 2 ? probs.shape()[0] : 1;

@@ -82,8 +82,9 @@ void softmax_backward_strided(const float* g, const float* y, float* da, const A
 }  // namespace
 
 // y = log_softmax(a) per row: a - max - log(sum(exp(a - max))). da += dy - exp(y) * sum(dy).
-Tensor log_softmax(const Tensor& a, int64_t dim) {
-  const Around shape = around_dim("log_softmax", a, dim);
+Tensor log_softmax(const Tensor& a_in, int64_t dim) {
+  const Around shape = around_dim("log_softmax", a_in, dim);
+  const Tensor a = a_in.contiguous();
   if (shape.inner != 1) {
     Tensor y = empty(a.shape());
     softmax_strided(a.data_ptr<float>(), y.data_ptr<float>(), shape, true);
@@ -120,8 +121,9 @@ Tensor log_softmax(const Tensor& a, int64_t dim) {
 }
 
 // y = softmax(a) per row. da += y * (dy - sum(dy * y)).
-Tensor softmax(const Tensor& a, int64_t dim) {
-  const Around shape = around_dim("softmax", a, dim);
+Tensor softmax(const Tensor& a_in, int64_t dim) {
+  const Around shape = around_dim("softmax", a_in, dim);
+  const Tensor a = a_in.contiguous();
   if (shape.inner != 1) {
     Tensor y = empty(a.shape());
     softmax_strided(a.data_ptr<float>(), y.data_ptr<float>(), shape, false);

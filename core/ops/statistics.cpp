@@ -14,8 +14,9 @@ namespace microtorch {
 
 // y = sum((a - mean)^2) / (n - unbiased) along dim (NaN when n - unbiased <= 0, as PyTorch).
 // da += dy * 2 (a - mean) / (n - unbiased).
-Tensor var(const Tensor& a, int64_t dim, bool unbiased, bool keepdim) {
-  detail::check_float("var", a);
+Tensor var(const Tensor& a_in, int64_t dim, bool unbiased, bool keepdim) {
+  detail::check_float("var", a_in);
+  const Tensor a = a_in.contiguous();
   const int64_t nd = a.dim() == 0 ? 1 : a.dim();
   const int64_t d = detail::wrap_dim("var", dim, nd);
   Shape shape = a.shape();

@@ -12,6 +12,7 @@
 #include "../grad.h"
 #include "../kernels/parallel.h"
 #include "../ops.h"
+#include "strided.h"
 #include "xt.h"
 
 namespace microtorch {
@@ -19,9 +20,11 @@ using detail::as_xt;
 
 // out[i] = f(x[i]) over a float32 tensor of a's shape (not recorded). f is a lambda, inlined, so the loop
 // vectorizes; large tensors are split across threads (each element written once: the same floats for any count).
-template <class F> static Tensor map(const char* op, const Tensor& a, F f) {
-  detail::check_float(op, a);
-  Tensor y = empty(a.shape());
+// A dense input of any layout (a transposed one) runs as one flat loop, its output laid out as it.
+template <class F> static Tensor map(const char* op, const Tensor& a_in, F f) {
+  detail::check_float(op, a_in);
+  const Tensor a = detail::is_dense(a_in) ? a_in : a_in.contiguous();
+  Tensor y = detail::empty_like_layout(a, kFloat32);
   const float* x = a.data_ptr<float>();
   float* out = y.data_ptr<float>();
   kernels::parallel_for(0, a.numel(), kernels::kGrain, [&](int64_t lo, int64_t hi) {
@@ -31,9 +34,12 @@ template <class F> static Tensor map(const char* op, const Tensor& a, F f) {
   return y;
 }
 
-// out[i] = f(u[i], v[i]) for two float32 tensors of one shape (not recorded); for backward closures.
-template <class F> static Tensor map2(const Tensor& u, const Tensor& v, F f) {
-  Tensor y = empty(u.shape());
+// out[i] = f(u[i], v[i]) for two float32 tensors of one shape (not recorded); for backward closures. Two
+// dense tensors of one layout run flat; otherwise both are made row-major first.
+template <class F> static Tensor map2(const Tensor& u_in, const Tensor& v_in, F f) {
+  const bool flat = detail::is_dense(u_in) && u_in.strides() == v_in.strides() && detail::is_dense(v_in);
+  const Tensor u = flat ? u_in : u_in.contiguous(), v = flat ? v_in : v_in.contiguous();
+  Tensor y = detail::empty_like_layout(u, kFloat32);
   const float *p = u.data_ptr<float>(), *q = v.data_ptr<float>();
   float* out = y.data_ptr<float>();
   kernels::parallel_for(0, u.numel(), kernels::kGrain, [&](int64_t lo, int64_t hi) {
@@ -53,8 +59,9 @@ Tensor tanh(const Tensor& a) {
 }
 
 // y = max(a, 0). da += dy where a > 0.
-Tensor relu(const Tensor& a) {
-  detail::check_float("relu", a);
+Tensor relu(const Tensor& a_in) {
+  detail::check_float("relu", a_in);
+  const Tensor a = a_in.contiguous();
   Tensor y = empty(a.shape());
   auto xa = as_xt(a);
   auto xy = as_xt(y);
@@ -62,7 +69,7 @@ Tensor relu(const Tensor& a) {
   record(y, "relu", {a}, [a](const Tensor& dy) {
     Tensor da = empty(a.shape());
     auto xda = as_xt(da);
-    xt::noalias(xda) = xt::where(as_xt(a) > 0.0f, as_xt(dy), 0.0f);
+    xt::noalias(xda) = xt::where(as_xt(a) > 0.0f, as_xt(dy.contiguous()), 0.0f);
     accumulate_grad(a, da);
   });
   return y;
@@ -76,8 +83,9 @@ Tensor exp(const Tensor& a) {
 }
 
 // y = log(a). da += dy / a.
-Tensor log(const Tensor& a) {
-  detail::check_float("log", a);
+Tensor log(const Tensor& a_in) {
+  detail::check_float("log", a_in);
+  const Tensor a = a_in.contiguous();
   Tensor y = empty(a.shape());
   auto xa = as_xt(a);
   auto xy = as_xt(y);
