@@ -1,8 +1,9 @@
 // Shared pieces of the benchmark: the workloads' sizes and inputs (both libraries get the same), the
-// timers, the printing of a row, and the libtorch side's entry points (torch_*.cpp, built only when CMake
-// finds Torch). A section is a function `void xxx_section(int threads)` listed in main.cpp; a row is one
-// call of `row(...)` with the two timings.
+// timers, the printing of a figure, and the libtorch side's entry points (torch_*.cpp, built only when CMake
+// finds Torch). A section is a function `void xxx_section(int threads, bool targets)` listed in main.cpp; a
+// figure is one call of `row(...)`.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -72,18 +73,37 @@ double page_faults_per_call(const Workload& fn, int warmup, int reps);
 // Heap allocations (global operator new, counted in common.cpp) per call of fn.
 int64_t allocations_per_call(const Workload& fn);
 
-// --- printing: one row is a name, a ratio and a detail; with a target it is checked and counted ---
-void row(const std::string& what, double ratio, const std::string& detail, const char* cmp = nullptr,
-         double target = 0);
-void header(const std::string& title);
+// --- printing: each figure is a line on stdout and, with `--rows FILE`, a tab-separated line appended to FILE,
+// from which bench/run writes bench/RESULTS.md (bench/results.awk). The lines of FILE:
+//   section <TAB> title <TAB> what the section times
+//   row <TAB> figure <TAB> microtorch <TAB> baseline <TAB> ratio <TAB> lower|higher <TAB> target <TAB> met|MISSED
+//   note <TAB> text                       (about the whole run: OpenBLAS's core, which GEMM microtorch runs)
+struct Figure {
+  std::string what;               // the figure's name, unique within its section
+  std::string mine;               // microtorch's side: "1.380 ms (max 1.520 ms)"
+  std::string baseline;           // the baseline's side, naming it: "libtorch 2.010 ms (max 2.300 ms)"; may be empty
+  double ratio = std::nan("");    // microtorch / baseline; NaN when the figure has none
+  bool higher_is_better = false;  // true for a ratio of rates (GFLOP/s, MB/s), false for one of times or bytes
+  const char* cmp = nullptr;      // "<=" or ">=": the ratio is checked against `target`, and a miss counted
+  double target = 0;
+};
+void row(const Figure& f);
+Figure figure(const std::string& what, const std::string& mine);  // a figure of microtorch's alone
+// A timed pair as a figure: both sides' medians and maxima in `unit` (ms or us), ratio a / b.
+Figure pair_figure(const std::string& what, const Pair& p, const std::string& baseline, std::string (*unit)(double));
+void header(const std::string& title, const std::string& about = "");  // starts a section
+void note(const std::string& text);
+void open_rows(const std::string& path);  // appends from now on
+std::string threads_label(int threads);   // "1 thread", "2 threads"
 std::string ms(double seconds);
 std::string us(double seconds);
+std::string mb(double bytes);
 int missed_targets();
 
 // --- sections (main.cpp runs them in order, for each thread count; `targets` on the first) ---
 void embedding_section(int threads, bool targets);  // bench_embedding.cpp
 void ops_section(int threads, bool targets);        // bench_ops.cpp
-void memory_section();                              // bench_embedding.cpp, once
+void memory_section(int threads);                   // bench_embedding.cpp, at the first thread count
 void gpt_section(int threads, bool targets);        // bench_gpt.cpp
 
 // --- the GPT step's compute floor (gemm_floor.cpp): its matmuls as plain SGEMM calls on its shapes ---

@@ -101,110 +101,104 @@ Workload mt_workload(const std::string& name) {
 
 void embedding_section(int threads, bool targets) {
   const char* le = targets ? "<=" : nullptr;
-  const char* ge = targets ? ">=" : nullptr;
-  header("embedding, " + std::to_string(threads) + " thread" + (threads > 1 ? "s" : ""));
-  char buf[256];
+  header("embedding, " + threads_label(threads), "GPT-2 scale (V 50257, C 768, B 8, T 1024) unless said; makemore: batch 32");
   {
     auto gather = mt_gather();
-    Pair p = median_pair(gather, mt_memcpy(), 5, 30);
-    std::snprintf(buf, sizeof buf, "(%s, max %s, vs memcpy of %.1f MB %s, max %s; 30 runs)", ms(p.a).c_str(),
-                  ms(p.a_max).c_str(), B * T * C * 4 / 1e6, ms(p.b).c_str(), ms(p.b_max).c_str());
-    row("gather (Embedding forward) / memcpy, median", p.a / p.b, buf, le, 1.1);
-    row("gather: slowest of 30 runs / its median", p.a_max / p.a, "(outliers)", le, 2.0);
+    const Pair p = median_pair(gather, mt_memcpy(), 5, 30);
+    char memcpy_name[64];
+    std::snprintf(memcpy_name, sizeof memcpy_name, "memcpy of %.1f MB", B * T * C * 4 / 1e6);
+    Figure f = pair_figure("gather (Embedding forward) / memcpy", p, memcpy_name, ms);
+    f.cmp = le, f.target = 1.1;
+    row(f);
+    row({"gather: slowest of 30 blocks / its median", "max " + ms(p.a_max) + ", median " + ms(p.a), "", p.a_max / p.a,
+         false, le, 2.0});
 #ifdef MICROTORCH_BENCH_LIBTORCH
-    Pair q = median_pair(here(gather), libtorch("gather"), 5, 30);
-    std::snprintf(buf, sizeof buf, "(%s vs libtorch %s)", ms(q.a).c_str(), ms(q.b).c_str());
-    row("gather / libtorch embedding forward", q.a / q.b, buf);
+    row(pair_figure("gather / libtorch embedding forward", median_pair(here(gather), libtorch("gather"), 5, 30),
+                    "libtorch", ms));
 #endif
   }
 #ifdef MICROTORCH_BENCH_LIBTORCH
-  {
-    Pair p = median_pair(here(mt_embedding_step(true)), libtorch("sparse"), 3, 15);
-    std::snprintf(buf, sizeof buf, "(%s vs libtorch sparse %s)", ms(p.a).c_str(), ms(p.b).c_str());
-    row("sparse step / libtorch sparse step", p.a / p.b, buf, le, 0.5);
-  }
-  {
-    Pair p = median_pair(here(mt_embedding_step(false)), libtorch("dense"), 2, 9);
-    std::snprintf(buf, sizeof buf, "(%s vs libtorch dense %s)", ms(p.a).c_str(), ms(p.b).c_str());
-    row("default-mode step / libtorch dense step", p.a / p.b, buf, le, 0.1);
-  }
-  {
-    Pair p = median_pair(here(mt_mlp_step()), libtorch("mlp"), 3, 21, 200);
-    std::snprintf(buf, sizeof buf, "(%s vs libtorch %s)", us(p.a).c_str(), us(p.b).c_str());
-    row("makemore MLP step / libtorch", p.a / p.b, buf, le, 0.33);
-  }
-  {
-    Pair p = median_pair(here(mt_bigram_step()), libtorch("bigram"), 3, 21, 500);
-    std::snprintf(buf, sizeof buf, "(%s vs libtorch %s)", us(p.a).c_str(), us(p.b).c_str());
-    row("bigram step / libtorch", p.a / p.b, buf, le, 0.33);
-  }
+  auto versus = [&](const char* what, const Workload& mine, const char* theirs, int warmup, int reps, int inner,
+                    std::string (*unit)(double), double target) {
+    Figure f = pair_figure(what, median_pair(here(mine), libtorch(theirs), warmup, reps, inner), "libtorch", unit);
+    f.cmp = le, f.target = target;
+    row(f);
+  };
+  versus("sparse step / libtorch sparse step", mt_embedding_step(true), "sparse", 3, 15, 1, ms, 0.5);
+  versus("default-mode step / libtorch dense step", mt_embedding_step(false), "dense", 2, 9, 1, ms, 0.1);
+  versus("makemore MLP step / libtorch", mt_mlp_step(), "mlp", 3, 21, 200, us, 0.33);
+  versus("bigram step / libtorch", mt_bigram_step(), "bigram", 3, 21, 500, us, 0.33);
   {
     const double flop = 2.0 * kRows * C * V;
-    Pair p = median_pair(here(mt_tied_gemm()), libtorch("tied"), 1, 5);
-    std::snprintf(buf, sizeof buf, "(%.1f vs libtorch %.1f GFLOP/s, (%lld x %lld) x (%lld x %lld)^T)", flop / p.a / 1e9,
-                  flop / p.b / 1e9, (long long)kRows, (long long)C, (long long)V, (long long)C);
-    row("tied-head GEMM GFLOP/s / libtorch", p.b / p.a, buf, ge, 0.9);
+    const Pair p = median_pair(here(mt_tied_gemm()), libtorch("tied"), 1, 5);
+    auto rate = [flop](double median, double max) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.1f GFLOP/s (slowest %.1f)", flop / median / 1e9, flop / max / 1e9);
+      return std::string(buf);
+    };
+    row({"tied-head GEMM (1024 x 768)(768 x 50257) GFLOP/s / libtorch", rate(p.a, p.a_max), "libtorch " + rate(p.b, p.b_max),
+         p.b / p.a, true, targets ? ">=" : nullptr, 0.9});
   }
 #else
-  (void)ge;
   {
     const double t = median_seconds(mt_tied_gemm(), 1, 5);
-    row("tied-head GEMM", 2.0 * kRows * C * V / t / 1e9, "GFLOP/s (no libtorch to compare with)");
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f GFLOP/s", 2.0 * kRows * C * V / t / 1e9);
+    row(figure("tied-head GEMM (1024 x 768)(768 x 50257) GFLOP/s", buf));
   }
 #endif
-  row("makemore MLP step", static_cast<double>(allocations_per_call(mt_mlp_step())), "(heap allocations per call)");
-  row("bigram step", static_cast<double>(allocations_per_call(mt_bigram_step())), "(heap allocations per call)");
-}
-
-// Page faults per GPT-2-scale step, with the storage cache off (each step's 25 MB buffers are fresh pages)
-// and on; libtorch beside them.
-static void page_faults() {
-  header("minor page faults per GPT-2-scale embedding step (getrusage, 10 steps after 3)");
-  char buf[128];
-  for (bool sparse : {true, false}) {
-    const char* mode = sparse ? "sparse step" : "default-mode step";
-    mt::set_storage_cache_enabled(false);
-    const double off = page_faults_per_call(mt_embedding_step(sparse), 3, 10);
-    mt::set_storage_cache_enabled(true);
-    const double on = page_faults_per_call(mt_embedding_step(sparse), 3, 10);
-    std::snprintf(buf, sizeof buf, "(faults/step: cache off %.0f, on %.0f)", off, on);
-    row(std::string("microtorch ") + mode + ", cache on / off", off > 0 ? on / off : 0.0, buf);
-#ifdef MICROTORCH_BENCH_LIBTORCH
-    std::snprintf(buf, sizeof buf, "(faults/step)");
-    row(std::string("libtorch ") + mode, libtorch_page_faults(sparse ? "sparse" : "dense", 3, 10), buf);
-#endif
-  }
+  row(figure("makemore MLP step: heap allocations per call", std::to_string(allocations_per_call(mt_mlp_step()))));
+  row(figure("bigram step: heap allocations per call", std::to_string(allocations_per_call(mt_bigram_step()))));
 }
 
 // Peak RSS first: its children fork before this process has run libtorch, whose OpenMP threads a forked
-// child would wait for forever.
-void memory_section() {
-  header("peak resident memory of one GPT-2-scale embedding step (V=" + std::to_string(V) + ", C=" + std::to_string(C) +
-         ", B=" + std::to_string(B) + ", T=" + std::to_string(T) + "; VmHWM in a forked child, minus its RSS at the start)");
-  const double table = V * C * 4 / 1e6;
+// child would wait for forever. Then minor page faults per step, with the storage cache off (each step's
+// 25 MB buffers are fresh pages) and on.
+void memory_section(int threads) {
+  header("memory, " + threads_label(threads),
+         "one GPT-2-scale embedding step (V 50257, C 768, B 8, T 1024; the table is " + mb(V * C * 4.0) +
+             "): peak RSS over 3 steps in a forked child, minus its RSS at the start; minor page faults per step "
+             "(getrusage, 10 steps after 3)");
   // The child starts with the parent's cached blocks already resident: it drops them first, so the step
   // pays for its own memory.
   const Workload drop_cache = [] { mt::empty_storage_cache(); };
-  auto report = [&](const char* what, int64_t bytes) {
-    std::printf("  %-46s %7.1f MB   (%.2f x the %.0f MB table)\n", what, bytes / 1e6, bytes / 1e6 / table, table);
-  };
   auto three_steps = [](std::function<Workload()> make) {
     return [make] {
       auto step = make();
       for (int i = 0; i < 3; ++i) step();
     };
   };
-  report("microtorch sparse step", peak_rss_in_child(three_steps([] { return mt_embedding_step(true); }), drop_cache));
-  report("microtorch default-mode step", peak_rss_in_child(three_steps([] { return mt_embedding_step(false); }), drop_cache));
-  mt::set_storage_cache_enabled(false);
-  report("  the same, storage cache off: sparse", peak_rss_in_child(three_steps([] { return mt_embedding_step(true); }), drop_cache));
-  report("  the same, storage cache off: default-mode", peak_rss_in_child(three_steps([] { return mt_embedding_step(false); }), drop_cache));
-  mt::set_storage_cache_enabled(true);
+  double peak[2], peak_no_cache[2], faults[2], faults_no_cache[2];  // [sparse, default mode]
+  for (int sparse : {1, 0}) {
+    const auto make = [sparse] { return mt_embedding_step(sparse); };
+    peak[sparse] = static_cast<double>(peak_rss_in_child(three_steps(make), drop_cache));
+    mt::set_storage_cache_enabled(false);
+    peak_no_cache[sparse] = static_cast<double>(peak_rss_in_child(three_steps(make), drop_cache));
+    faults_no_cache[sparse] = page_faults_per_call(make(), 3, 10);
+    mt::set_storage_cache_enabled(true);
+    faults[sparse] = page_faults_per_call(make(), 3, 10);
+  }
 #ifdef MICROTORCH_BENCH_LIBTORCH
-  report("libtorch sparse step", peak_rss_in_child(three_steps([] { return torch_embedding_step(true); })));
-  report("libtorch dense step", peak_rss_in_child(three_steps([] { return torch_embedding_step(false); })));
+  const double torch_peak[2] = {static_cast<double>(peak_rss_in_child(three_steps([] { return torch_embedding_step(false); }))),
+                                static_cast<double>(peak_rss_in_child(three_steps([] { return torch_embedding_step(true); })))};
+  const double torch_faults[2] = {libtorch_page_faults("dense", 3, 10), libtorch_page_faults("sparse", 3, 10)};
 #endif
-  page_faults();
+  char buf[64];
+  for (int sparse : {1, 0}) {
+    const std::string step = sparse ? "sparse step" : "default-mode step";
+    Figure rss = figure("peak RSS, " + step, mb(peak[sparse]) + " (storage cache off: " + mb(peak_no_cache[sparse]) + ")");
+    std::snprintf(buf, sizeof buf, "%.0f (storage cache off: %.0f)", faults[sparse], faults_no_cache[sparse]);
+    Figure pf = figure("page faults per " + step, buf);
+#ifdef MICROTORCH_BENCH_LIBTORCH
+    const char* theirs = sparse ? "libtorch sparse " : "libtorch dense ";
+    rss.baseline = theirs + mb(torch_peak[sparse]);
+    rss.ratio = peak[sparse] / torch_peak[sparse];
+    std::snprintf(buf, sizeof buf, "%.0f", torch_faults[sparse]);
+    pf.baseline = theirs + std::string(buf);
+#endif
+    row(rss);
+    row(pf);
+  }
 }
 
 }  // namespace bench

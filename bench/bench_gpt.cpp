@@ -2,9 +2,9 @@
 // the residual projections at 0.02/sqrt(2L), clip 1.0, AdamW lr 1e-3 betas (0.9, 0.99) weight decay 0.1 on
 // the 2-D parameters) as one step: forward, cross-entropy, zero_grad (to none), backward, clip, step.
 // microtorch runs lesson 6's own model (tutorials/common/gpt_model.h); libtorch the same in torch::nn
-// (torch_gpt.cpp). Printed: median and max step time of each (alternated, after warm-up), the ratio, the
-// compute floor (the step's matmul FLOPs / SGEMM rate on its shapes, measured here), page faults per
-// step, and peak RSS of each library alone (a fresh copy of this program running --peak).
+// (torch_gpt.cpp). Figures: median and max step time of each (alternated, after warm-up), the ratio, the
+// compute floor (the step's matmul FLOPs / the SGEMM rate on its shapes, timed in the same run), page faults
+// per step, and peak RSS of each library alone (a fresh copy of this program running --peak).
 #include <unistd.h>
 
 #include <cstdio>
@@ -59,8 +59,13 @@ Workload mt_gpt_step() {
 
 namespace {
 
-// Peak RSS of `name` alone: a fresh copy of this program runs `--peak name 5` and prints the bytes.
-std::string peak_of(const char* name) {
+// Peak RSS of `name` alone: a fresh copy of this program runs `--peak name 5` and prints its peak resident bytes
+// and its resident bytes at the start.
+struct Peak {
+  double bytes, above_start;  // -1 when the copy failed
+  std::string str() const { return bytes < 0 ? "n/a" : mb(bytes) + " (" + mb(above_start) + " above its start)"; }
+};
+Peak peak_of(const char* name) {
   char cmd[512];
   std::snprintf(cmd, sizeof cmd, "/proc/%d/exe --peak %s 5", static_cast<int>(getpid()), name);
   FILE* p = popen(cmd, "r");
@@ -69,47 +74,46 @@ std::string peak_of(const char* name) {
     if (std::fscanf(p, "%lld %lld", &peak, &base) != 2) peak = -1;
     pclose(p);
   }
-  if (peak < 0) return "n/a";
-  char buf[80];
-  std::snprintf(buf, sizeof buf, "%.1f MB (%.1f MB above the program's start)", peak / 1048576.0, (peak - base) / 1048576.0);
-  return buf;
+  return {static_cast<double>(peak), static_cast<double>(peak - base)};
 }
 
 }  // namespace
 
 void gpt_section(int threads, bool targets) {
-  header("GPT step, nanoGPT's CPU recipe (L 4, H 4, C 128, T 64, B 12, tied head, clip 1.0, AdamW), " +
-         std::to_string(threads) + " thread" + (threads > 1 ? "s" : ""));
-  const char* tun = std::getenv("GLIBC_TUNABLES");
-  std::printf("  glibc malloc: %s\n", tun && *tun ? (std::string("GLIBC_TUNABLES=") + tun + " (keeps freed memory)").c_str()
-                                                  : "default (BENCH_GLIBC_KEEP unset: freed memory is trimmed)");
+  header("GPT step, " + threads_label(threads),
+         "nanoGPT's CPU recipe: L 4, H 4, C 128, T 64, B 12, V 65, tied head, clip 1.0, AdamW; medians of 30 alternated steps");
   Workload mine = mt_gpt_step();
-  char buf[256];
 #ifdef MICROTORCH_BENCH_LIBTORCH
   const Pair p = median_pair(here(mine), libtorch("gpt"), 5, 30);
-  std::snprintf(buf, sizeof buf, "(%s vs libtorch %s; max %s vs %s)", ms(p.a).c_str(), ms(p.b).c_str(),
-                ms(p.a_max).c_str(), ms(p.b_max).c_str());
-  row("GPT step: fwd, bwd, clip, AdamW", p.a / p.b, buf, targets ? "<=" : nullptr, 0.8);
-  const double mine_s = p.a, theirs_s = p.b;
+  Figure step = pair_figure("GPT step: fwd, bwd, clip, AdamW", p, "libtorch", ms);
+  step.cmp = targets ? "<=" : nullptr, step.target = 0.8;
+  row(step);
+  const double mine_s = p.a;
 #else
-  const double mine_s = median_seconds(mine, 5, 30), theirs_s = 0;
-  std::snprintf(buf, sizeof buf, "ms per step (no libtorch to compare with)");
-  row("GPT step: fwd, bwd, clip, AdamW", mine_s * 1e3, buf);
+  (void)targets;
+  const double mine_s = median_seconds(mine, 5, 30);
+  row(figure("GPT step: fwd, bwd, clip, AdamW", ms(mine_s)));
 #endif
   const double flops = gpt_step_flops(), gemm = gpt_sgemm_seconds();
-  std::printf("  compute floor: %.2f GFLOP of matmuls per step / %.1f GFLOP/s SGEMM on the step's shapes = %s "
-              "(microtorch at %.2fx the floor", flops / 1e9, flops / gemm / 1e9, ms(gemm).c_str(), mine_s / gemm);
-  if (theirs_s > 0) std::printf(", libtorch at %.2fx", theirs_s / gemm);
-  std::printf(")\n");
-  std::printf("  page faults per step: microtorch %.0f", page_faults_per_call(mine, 1, 10));
+  char buf[128];
+  std::snprintf(buf, sizeof buf, "OpenBLAS SGEMM on the step's matmuls %s (%.2f GFLOP at %.1f GFLOP/s)", ms(gemm).c_str(),
+                flops / 1e9, flops / gemm / 1e9);
+  Figure floor = figure("GPT step / its compute floor", ms(mine_s));
+  floor.baseline = buf, floor.ratio = mine_s / gemm;
+  row(floor);
+  std::snprintf(buf, sizeof buf, "%.0f", page_faults_per_call(mine, 1, 10));
+  Figure faults = figure("page faults per step", buf);
+  const Peak ours = peak_of("gpt");
+  Figure rss = figure("peak RSS over 5 steps, each library alone", ours.str());
 #ifdef MICROTORCH_BENCH_LIBTORCH
-  std::printf(", libtorch %.0f", libtorch_page_faults("gpt", 1, 10));
+  std::snprintf(buf, sizeof buf, "libtorch %.0f", libtorch_page_faults("gpt", 1, 10));
+  faults.baseline = buf;
+  const Peak theirs = peak_of("torch_gpt");
+  rss.baseline = "libtorch " + theirs.str();
+  if (ours.bytes > 0 && theirs.bytes > 0) rss.ratio = ours.bytes / theirs.bytes;
 #endif
-  std::printf("\n  peak RSS over 5 steps, each library alone: microtorch %s", peak_of("gpt").c_str());
-#ifdef MICROTORCH_BENCH_LIBTORCH
-  std::printf("; libtorch %s", peak_of("torch_gpt").c_str());
-#endif
-  std::printf("\n");
+  row(faults);
+  row(rss);
 }
 
 }  // namespace bench

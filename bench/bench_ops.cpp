@@ -1,5 +1,5 @@
 // The general engine's rows: one per op class, forward and forward+backward, microtorch / libtorch on the
-// same shapes (issue 11's table among them). A row is one line here and one in torch_ops.cpp, same name.
+// same shapes (version 2's GPT ops among them). A row is one line here and one in torch_ops.cpp, same name.
 // Forward+backward rows set the inputs' gradients to none first (as zero_grad(set_to_none) in both).
 #include <cstdio>
 #include <cstdlib>
@@ -77,21 +77,18 @@ Workload mt_op(const std::string& name) {
 }
 
 void ops_section(int threads, bool targets) {
-  (void)targets;  // every op row has the issue's target, at every thread count
-  header("ops, " + std::to_string(threads) + " thread" + (threads > 1 ? "s" : "") + " (microtorch / libtorch)");
-  char buf[160];
+  (void)targets;  // every op row has its target, at every thread count
+  header("ops, " + threads_label(threads), "1M floats unless said; medians of 21 alternated blocks of 10 calls");
   const char* only = std::getenv("BENCH_ROWS");  // a substring of the rows to run, for a quick look
   for (const OpRow& r : kOpRows) {
     if (only && !std::strstr(r.name, only)) continue;
     Workload mine = r.make();
 #ifdef MICROTORCH_BENCH_LIBTORCH
-    Pair p = median_pair(here(mine), libtorch(std::string("op:") + r.name), 3, 21, 10);
-    std::snprintf(buf, sizeof buf, "(%s vs libtorch %s; max %s vs %s; page faults/call %.0f)", us(p.a).c_str(),
-                  us(p.b).c_str(), us(p.a_max).c_str(), us(p.b_max).c_str(), page_faults_per_call(mine, 1, 20));
-    row(r.name, p.a / p.b, buf, "<=", 1.0);
+    Figure f = pair_figure(r.name, median_pair(here(mine), libtorch(std::string("op:") + r.name), 3, 21, 10), "libtorch", us);
+    f.cmp = "<=", f.target = 1.0;
+    row(f);
 #else
-    std::snprintf(buf, sizeof buf, "us per call (no libtorch to compare with)");
-    row(r.name, median_seconds(mine, 3, 21, 10) * 1e6, buf);
+    row(figure(r.name, us(median_seconds(mine, 3, 21, 10))));
 #endif
   }
 }

@@ -97,11 +97,10 @@ double median_seconds(const Workload& fn, int warmup, int reps, int inner) {
 }
 
 // Each block first settles (a pause, so the other side's idle workers stop spinning on the second core:
-// libtorch's OpenMP workers, in the peer process, poll for 0.5-3 ms after each op with bench/run's
-// GOMP_SPINCOUNT, 6-18 ms without) and runs fn once untimed (which pays the other workload's leftovers:
-// the dirty cache lines it leaves to write back, ~1 ms after a 25 MB memcpy, and its workers' wake-up),
-// then times `inner` calls. Each workload is so timed in its own steady state, as in a loop of its own.
-// BENCH_SETTLE_US sets the pause.
+// libtorch's OpenMP workers poll for a while after each op, less with bench/run's GOMP_SPINCOUNT) and runs
+// fn once untimed (which pays the other workload's leftovers: the dirty cache lines it leaves to write back,
+// and its workers' wake-up), then times `inner` calls. Each workload is so timed in its own steady state, as
+// in a loop of its own. BENCH_SETTLE_US sets the pause (default 3000).
 double timed_block(const Workload& fn, int inner) {
   const char* e = std::getenv("BENCH_SETTLE_US");
   std::this_thread::sleep_for(std::chrono::microseconds(e ? std::atoi(e) : 3000));
@@ -186,18 +185,44 @@ int64_t allocations_per_call(const Workload& fn) {
 
 // --- printing ---
 static int g_missed = 0;
+static FILE* g_rows = nullptr;  // --rows FILE
 int missed_targets() { return g_missed; }
 
-void header(const std::string& title) { std::printf("\n== %s ==\n", title.c_str()); }
+void open_rows(const std::string& path) {
+  g_rows = std::fopen(path.c_str(), "a");
+  if (!g_rows) std::fprintf(stderr, "bench: cannot append to %s\n", path.c_str());
+}
 
-void row(const std::string& what, double ratio, const std::string& detail, const char* cmp, double target) {
-  std::printf("  %-46s %7.3f   %s", what.c_str(), ratio, detail.c_str());
-  if (cmp) {
-    const bool ok = cmp[0] == '<' ? ratio <= target : ratio >= target;
+std::string threads_label(int threads) { return std::to_string(threads) + (threads == 1 ? " thread" : " threads"); }
+
+void header(const std::string& title, const std::string& about) {
+  std::printf("\n== %s ==\n", title.c_str());
+  if (!about.empty()) std::printf("  %s\n", about.c_str());
+  if (g_rows) std::fprintf(g_rows, "section\t%s\t%s\n", title.c_str(), about.c_str());
+}
+
+void note(const std::string& text) {
+  std::printf("%s\n", text.c_str());
+  if (g_rows) std::fprintf(g_rows, "note\t%s\n", text.c_str());
+}
+
+void row(const Figure& f) {
+  char ratio[32] = "", target[32] = "";
+  if (!std::isnan(f.ratio)) std::snprintf(ratio, sizeof ratio, "%.3f", f.ratio);
+  const char* status = "";
+  if (f.cmp) {
+    const bool ok = f.cmp[0] == '<' ? f.ratio <= f.target : f.ratio >= f.target;
     if (!ok) ++g_missed;
-    std::printf("   [target %s %.2f: %s]", cmp, target, ok ? "met" : "MISSED");
+    std::snprintf(target, sizeof target, "%s %.2f", f.cmp, f.target);
+    status = ok ? "met" : "MISSED";
   }
+  std::printf("  %-46s %7s   (%s%s%s)", f.what.c_str(), ratio, f.mine.c_str(), f.baseline.empty() ? "" : " vs ",
+              f.baseline.c_str());
+  if (f.cmp) std::printf("   [target %s: %s]", target, status);
   std::printf("\n");
+  if (g_rows)
+    std::fprintf(g_rows, "row\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.what.c_str(), f.mine.c_str(), f.baseline.c_str(), ratio,
+                 f.higher_is_better ? "higher" : "lower", target, status);
 }
 
 static std::string fixed(double v, const char* unit) {
@@ -207,5 +232,22 @@ static std::string fixed(double v, const char* unit) {
 }
 std::string ms(double s) { return fixed(s * 1e3, "ms"); }
 std::string us(double s) { return fixed(s * 1e6, "us"); }
+std::string mb(double bytes) { return fixed(bytes / 1e6, "MB"); }
+
+Figure figure(const std::string& what, const std::string& mine) {
+  Figure f;
+  f.what = what;
+  f.mine = mine;
+  return f;
+}
+
+Figure pair_figure(const std::string& what, const Pair& p, const std::string& baseline, std::string (*unit)(double)) {
+  Figure f;
+  f.what = what;
+  f.mine = unit(p.a) + " (max " + unit(p.a_max) + ")";
+  f.baseline = baseline + " " + unit(p.b) + " (max " + unit(p.b_max) + ")";
+  f.ratio = p.a / p.b;
+  return f;
+}
 
 }  // namespace bench

@@ -2,8 +2,9 @@
 // process, or libtorch doing exactly the same work in a peer process, peer.cpp), with warm-up and the median
 // (and max) of alternated blocks.
 //   bench/run                      (configures build-bench/, builds, runs with 1 then 2 threads)
-//   build-bench/bench/microtorch_bench [threads...] [--only SECTION]   or   --loop WORKLOAD N
-//   (sections: memory, embedding, ops, gpt; BENCH_ROWS=substring picks op rows)
+//   build-bench/bench/microtorch_bench [threads...] [--only SECTION] [--rows FILE]   or   --loop WORKLOAD N
+//   (sections: memory, embedding, ops, gpt; BENCH_ROWS=substring picks op rows; --rows appends every figure
+//   to FILE as a tab-separated line, bench.h says the format, for bench/run's bench/RESULTS.md)
 // A new section: a function in its own file, declared in bench.h, one line in kSections below.
 #include <cstdio>
 #include <cstdlib>
@@ -56,7 +57,7 @@ int peak(const std::string& name, int n) {
 int main(int argc, char** argv) {
   // Both libraries' threads pinned one per CPU, unless the caller says otherwise: libtorch's by libgomp in the
   // peer process (peer.cpp), which inherits this environment, microtorch's by its pool (thread_binding.cpp).
-  // Unpinned, a worker woken after the settle pause was often placed on its caller's CPU for a whole block.
+  // Unpinned, the scheduler may place a worker woken after the settle pause on its caller's CPU.
   setenv("OMP_PROC_BIND", "true", 0);
   if (argc == 4 && std::string(argv[1]) == "--loop") return loop(argv[2], std::atoi(argv[3]));
   if (argc == 4 && std::string(argv[1]) == "--peak") return peak(argv[2], std::atoi(argv[3]));
@@ -67,24 +68,24 @@ int main(int argc, char** argv) {
   std::string only;
   for (int i = 1; i < argc; ++i) {
     if (std::string(argv[i]) == "--only" && i + 1 < argc) only = argv[++i];
+    else if (std::string(argv[i]) == "--rows" && i + 1 < argc) bench::open_rows(argv[++i]);
     else threads.push_back(std::atoi(argv[i]));
   }
   if (threads.empty()) threads = {1, 2};
   std::printf("microtorch bench: ratios are microtorch / baseline, medians of alternated blocks (libtorch in a peer process)\n");
-  // libtorch calls OpenBLAS, whose core (Haswell or SkylakeX here) sets its GEMM speed; microtorch runs its own
-  // AVX-512 SGEMM where the CPU has it, OpenBLAS with MICROTORCH_GEMM_OPENBLAS=1 (core/ops/matmul.cpp).
-  const char* coretype = std::getenv("OPENBLAS_CORETYPE");
+  // libtorch calls OpenBLAS, whose core (OPENBLAS_CORETYPE, or its own pick) sets its GEMM speed; microtorch
+  // runs its own AVX-512 SGEMM where the CPU has it, OpenBLAS with MICROTORCH_GEMM_OPENBLAS=1 (core/ops/matmul.cpp).
   const char* mt_blas = std::getenv("MICROTORCH_GEMM_OPENBLAS");
-  std::printf("OpenBLAS core: %s%s%s; microtorch's GEMM: %s\n", bench::openblas_core().c_str(),
-              coretype ? ", OPENBLAS_CORETYPE=" : "", coretype ? coretype : "",
-              mt_blas && std::string(mt_blas) == "1" ? "OpenBLAS (MICROTORCH_GEMM_OPENBLAS=1)" : "its own AVX-512 kernel where the CPU has AVX-512");
+  bench::note("OpenBLAS core: " + bench::openblas_core() + "; microtorch's GEMM: " +
+              (mt_blas && std::string(mt_blas) == "1" ? "OpenBLAS (MICROTORCH_GEMM_OPENBLAS=1)"
+                                                      : "its own AVX-512 kernel where the CPU has AVX-512"));
 #ifndef MICROTORCH_BENCH_LIBTORCH
-  std::printf("(built without libtorch: only the memcpy comparisons)\n");
+  bench::note("built without libtorch: only the memcpy comparisons");
 #endif
   bench::inputs();
-  if (only.empty() || only == "memory") bench::memory_section();
   for (size_t i = 0; i < threads.size(); ++i) {
     microtorch::set_num_threads(threads[i]);
+    if (i == 0 && (only.empty() || only == "memory")) bench::memory_section(threads[i]);
     for (const Section& s : kSections)
       if (only.empty() || only == s.name) s.run(threads[i], i == 0);
   }

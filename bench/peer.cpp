@@ -1,11 +1,10 @@
 // libtorch's side of the comparisons, in a process of its own. Both libraries keep worker threads that poll
-// for a while after each parallel op (libtorch's OpenMP team, microtorch's pool). In one process with two
-// cores, the idle team of one sat beside the other's timed calls; at 2 threads libtorch's rows fell for
-// minutes at a time into 390-590 us per call against ~67 us alone (in a process of its own too, until
-// OMP_PROC_BIND pinned its threads: main.cpp sets it for both). So this program starts itself again as
-// `microtorch_bench --peer THREADS`, which builds libtorch's workloads and times blocks of them on request:
-// the blocks still alternate (ours here, theirs there), and the process whose block is not running waits in
-// a blocking read, its threads asleep once their polling ends (the settle pause before every block).
+// for a while after each parallel op (libtorch's OpenMP team, microtorch's pool); in one process with two
+// cores, the idle team of one would sit beside the other's timed calls and take the second core. So this
+// program starts itself again as `microtorch_bench --peer THREADS`, which builds libtorch's workloads and
+// times blocks of them on request: the blocks still alternate (ours in this process, theirs in the peer),
+// and the process whose block is not running waits in a blocking read, its threads asleep once their
+// polling ends (the settle pause before every block). Both libraries' threads are pinned (main.cpp).
 // Protocol, one line each way: "once N NAME" (N calls) -> "0"; "block N NAME" -> seconds per call;
 // "faults W R NAME" -> page faults per call; a failure -> "error MESSAGE".
 #include <sched.h>

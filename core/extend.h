@@ -1,5 +1,5 @@
 // Writing your own differentiable op: the three calls the built-in ops use, and nothing of how gradients
-// are held inside (that is core/grad_state.h, not installed).
+// are held inside (that is core/grad/, not installed).
 //
 //   // y = a * a (same shape); da += dy * 2a
 //   mt::Tensor square(const mt::Tensor& a) {

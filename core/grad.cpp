@@ -14,6 +14,7 @@ void accumulate_grad(const Tensor& t, const Tensor& g) {
     throw std::invalid_argument("accumulate_grad: the gradient must be float32 of the tensor's shape " +
                                 shape_str(t.shape()) + ", got " +
                                 (g.defined() ? dtype_name(g.dtype()) + " of shape " + shape_str(g.shape()) : "an undefined tensor"));
+  const auto lock = detail::lock_leaf_grad(t);
   detail::grad_state(t).add_dense(g, t.is_leaf());
 }
 

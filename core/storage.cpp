@@ -99,7 +99,7 @@ struct Cache {
     const size_t cls = *block = enabled ? size_class(n) : n;
     // Best fit: the smallest cached class that holds n, if at most twice n's class. Exact classes alone
     // thrash: a step's sizes differ from moment to moment, and under the peak bound a miss evicts blocks
-    // the next moment needs (35 misses, ~200 page faults a step in gpt_shakespeare).
+    // the next moment needs, and each miss page-faults a fresh block.
     auto it = free_blocks.lower_bound(cls);
     if (it != free_blocks.end() && it->first <= 2 * cls) {
       void* p = it->second.back();

@@ -1,11 +1,12 @@
 // The storage allocator: make_storage (declared in tensor.h) and the cache of freed blocks behind it.
 // A storage above 64 KB takes its bytes from a cache of freed blocks, kept in size classes (1/8 of a power
 // of two apart), so a training loop that frees and re-allocates the same sizes every step gets its blocks
-// back without asking the kernel for fresh pages (a fresh 25 MB buffer costs ~20k page faults). A request
+// back without asking the kernel for fresh pages (a fresh buffer costs one page fault per 4 KB). A request
 // takes the smallest cached class that holds it, up to twice its own (best fit). The cache never holds more
 // than the peak of bytes in use at once (a miss that would pass it frees cached blocks first), so live +
-// cached stays within twice the peak: bounding live + cached by the peak itself made a GPT step evict
-// blocks it needed a moment later (35 misses and ~200 page faults a step). Small storages use the plain heap (glibc's own bins already recycle them without page faults).
+// cached stays within twice the peak: a tighter bound (live + cached within the peak) makes a training step
+// evict blocks it needs a moment later. Small storages use the plain heap (glibc's own bins already recycle
+// them without page faults).
 // Off with MICROTORCH_NO_CACHE=1 in the environment, in sanitizer builds, or by set_storage_cache_enabled.
 #pragma once
 #include <cstddef>

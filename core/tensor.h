@@ -47,7 +47,7 @@ std::shared_ptr<Storage> make_storage(size_t nbytes);
 struct Node;  // a recorded op (autograd.h)
 namespace detail {
 struct TensorAccess;  // internal: core/tensor_access.h
-class GradState;  // a gradient being accumulated (internal: grad_state.h)
+class GradState;  // a gradient being accumulated (internal: core/grad/state.h)
 }
 
 struct TensorImpl {

@@ -15,7 +15,7 @@ void set_num_threads(int n) {
   if (n < 1) throw std::invalid_argument("set_num_threads: expected n >= 1, got " + std::to_string(n));
   {
     // OpenBLAS may start its threads here; under OMP_PROC_BIND the pool has pinned this thread to one CPU,
-    // and threads started from it would share that one (a 2-thread SGEMM measured at 1.5x its time).
+    // and threads started from it would share that one CPU.
     kernels::UnpinnedScope unpinned;
     openblas_set_num_threads(n);
   }

@@ -8,13 +8,9 @@
 namespace microtorch::nn {
 
 struct DropoutOptions {
-  /// Probability of zeroing an element, in [0, 1] (default 0.5).
   DropoutOptions(double p = 0.5) : p_(p) {}
-  DropoutOptions& p(double v) { p_ = v; return *this; }
-  double p() const { return p_; }
-
- private:
-  double p_;
+  /// Probability of zeroing an element, in [0, 1].
+  MICROTORCH_ARG(double, p);
 };
 
 class Dropout : public Module {

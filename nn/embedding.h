@@ -9,63 +9,32 @@
 
 namespace microtorch::nn {
 
+// The table's sizes, and the lookup's options as F::embedding takes them (functional.h says what each does).
 struct EmbeddingOptions {
   EmbeddingOptions(int64_t num_embeddings, int64_t embedding_dim);
-  /// Row that is zeroed at init and never receives gradient; negative counts back from num_embeddings.
-  EmbeddingOptions& padding_idx(std::optional<int64_t> v) { padding_idx_ = v; return *this; }
-  /// Looked-up rows whose norm exceeds this are rescaled in place (before the gather) to this norm.
-  EmbeddingOptions& max_norm(std::optional<double> v) { max_norm_ = v; return *this; }
-  /// The p of the p-norm used by max_norm (2 by default).
-  EmbeddingOptions& norm_type(double v) { norm_type_ = v; return *this; }
-  /// Divide each row's gradient by how often its id occurs in the batch (works with sparse too).
-  EmbeddingOptions& scale_grad_by_freq(bool v) { scale_grad_by_freq_ = v; return *this; }
-  /// Keep the gradient as the looked-up rows, never a dense (V, C) buffer (see optim::SGD).
-  EmbeddingOptions& sparse(bool v) { sparse_ = v; return *this; }
-  /// Use this (V, C) tensor as the weight (shares its storage) instead of a fresh N(0, 1) table.
-  EmbeddingOptions& _weight(const Tensor& w) { weight_ = w; return *this; }
-
-  int64_t num_embeddings() const { return num_embeddings_; }
-  int64_t embedding_dim() const { return embedding_dim_; }
-  const std::optional<int64_t>& padding_idx() const { return padding_idx_; }
-  const std::optional<double>& max_norm() const { return max_norm_; }
-  double norm_type() const { return norm_type_; }
-  bool scale_grad_by_freq() const { return scale_grad_by_freq_; }
-  bool sparse() const { return sparse_; }
-  const Tensor& _weight() const { return weight_; }
   functional::EmbeddingFuncOptions func_options() const;  // the options F::embedding takes
-
- private:
-  int64_t num_embeddings_, embedding_dim_;
-  std::optional<int64_t> padding_idx_;
-  std::optional<double> max_norm_;
-  double norm_type_ = 2.0;
-  bool scale_grad_by_freq_ = false;
-  bool sparse_ = false;
-  Tensor weight_;
+  /// V: the number of rows.
+  MICROTORCH_ARG(int64_t, num_embeddings);
+  /// C: the size of each row.
+  MICROTORCH_ARG(int64_t, embedding_dim);
+  /// Row that is zeroed at init and never receives gradient; negative counts back from num_embeddings.
+  MICROTORCH_ARG(std::optional<int64_t>, padding_idx);
+  MICROTORCH_ARG(std::optional<double>, max_norm);
+  MICROTORCH_ARG(double, norm_type) = 2.0;
+  MICROTORCH_ARG(bool, scale_grad_by_freq) = false;
+  MICROTORCH_ARG(bool, sparse) = false;
+  /// Use this (V, C) tensor as the weight (shares its storage) instead of a fresh N(0, 1) table.
+  MICROTORCH_ARG(Tensor, _weight);
 };
 
 struct EmbeddingFromPretrainedOptions {
-  /// true (the default): the table is not trained (requires_grad false).
-  EmbeddingFromPretrainedOptions& freeze(bool v) { freeze_ = v; return *this; }
-  EmbeddingFromPretrainedOptions& padding_idx(std::optional<int64_t> v) { padding_idx_ = v; return *this; }
-  EmbeddingFromPretrainedOptions& max_norm(std::optional<double> v) { max_norm_ = v; return *this; }
-  EmbeddingFromPretrainedOptions& norm_type(double v) { norm_type_ = v; return *this; }
-  EmbeddingFromPretrainedOptions& scale_grad_by_freq(bool v) { scale_grad_by_freq_ = v; return *this; }
-  EmbeddingFromPretrainedOptions& sparse(bool v) { sparse_ = v; return *this; }
-  bool freeze() const { return freeze_; }
-  const std::optional<int64_t>& padding_idx() const { return padding_idx_; }
-  const std::optional<double>& max_norm() const { return max_norm_; }
-  double norm_type() const { return norm_type_; }
-  bool scale_grad_by_freq() const { return scale_grad_by_freq_; }
-  bool sparse() const { return sparse_; }
-
- private:
-  bool freeze_ = true;
-  std::optional<int64_t> padding_idx_;
-  std::optional<double> max_norm_;
-  double norm_type_ = 2.0;
-  bool scale_grad_by_freq_ = false;
-  bool sparse_ = false;
+  /// true: the table is not trained (requires_grad false).
+  MICROTORCH_ARG(bool, freeze) = true;
+  MICROTORCH_ARG(std::optional<int64_t>, padding_idx);
+  MICROTORCH_ARG(std::optional<double>, max_norm);
+  MICROTORCH_ARG(double, norm_type) = 2.0;
+  MICROTORCH_ARG(bool, scale_grad_by_freq) = false;
+  MICROTORCH_ARG(bool, sparse) = false;
 };
 
 class Embedding : public Module {

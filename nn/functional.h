@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "../core/arg.h"
 #include "../core/tensor.h"
 
 namespace microtorch::nn::functional {
@@ -11,27 +12,15 @@ namespace microtorch::nn::functional {
 // Options of F::embedding, as torch::nn::functional::EmbeddingFuncOptions.
 struct EmbeddingFuncOptions {
   /// Row that is never updated by the gradient; negative counts back from the number of rows.
-  EmbeddingFuncOptions& padding_idx(std::optional<int64_t> v) { padding_idx_ = v; return *this; }
+  MICROTORCH_ARG(std::optional<int64_t>, padding_idx);
   /// Looked-up rows whose norm exceeds this are rescaled in place to this norm before the gather.
-  EmbeddingFuncOptions& max_norm(std::optional<double> v) { max_norm_ = v; return *this; }
+  MICROTORCH_ARG(std::optional<double>, max_norm);
   /// The p of the p-norm used by max_norm.
-  EmbeddingFuncOptions& norm_type(double v) { norm_type_ = v; return *this; }
+  MICROTORCH_ARG(double, norm_type) = 2.0;
   /// Divide each row's gradient by how often its id occurs in the batch.
-  EmbeddingFuncOptions& scale_grad_by_freq(bool v) { scale_grad_by_freq_ = v; return *this; }
+  MICROTORCH_ARG(bool, scale_grad_by_freq) = false;
   /// Keep the weight's gradient as rows (ids and their gradient rows), never a dense (V, C) buffer.
-  EmbeddingFuncOptions& sparse(bool v) { sparse_ = v; return *this; }
-  const std::optional<int64_t>& padding_idx() const { return padding_idx_; }
-  const std::optional<double>& max_norm() const { return max_norm_; }
-  double norm_type() const { return norm_type_; }
-  bool scale_grad_by_freq() const { return scale_grad_by_freq_; }
-  bool sparse() const { return sparse_; }
-
- private:
-  std::optional<int64_t> padding_idx_;
-  std::optional<double> max_norm_;
-  double norm_type_ = 2.0;
-  bool scale_grad_by_freq_ = false;
-  bool sparse_ = false;
+  MICROTORCH_ARG(bool, sparse) = false;
 };
 
 // ids (...) int64 or int32, weight (V, C) -> (..., C): a gather of rows. Backward adds the output's
@@ -44,11 +33,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor
 
 struct CrossEntropyFuncOptions {
   /// Targets equal to this contribute no loss and no gradient, and are not counted in the mean.
-  CrossEntropyFuncOptions& ignore_index(int64_t v) { ignore_index_ = v; return *this; }
-  int64_t ignore_index() const { return ignore_index_; }
-
- private:
-  int64_t ignore_index_ = -100;
+  MICROTORCH_ARG(int64_t, ignore_index) = -100;
 };
 
 // logits (N, V) float32, targets (N) int64 -> the mean over non-ignored targets of
@@ -58,23 +43,15 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEnt
 
 // --- layer_norm.cpp ---
 struct LayerNormFuncOptions {
-  /// The trailing dims normalised over, e.g. {C}.
   LayerNormFuncOptions(std::vector<int64_t> normalized_shape) : normalized_shape_(std::move(normalized_shape)) {}
+  /// The trailing dims normalised over, e.g. {C}.
+  MICROTORCH_ARG(std::vector<int64_t>, normalized_shape);
   /// Per-element scale of shape normalized_shape; undefined (the default): none.
-  LayerNormFuncOptions& weight(const Tensor& v) { weight_ = v; return *this; }
+  MICROTORCH_ARG(Tensor, weight);
   /// Per-element shift of shape normalized_shape; undefined (the default): none.
-  LayerNormFuncOptions& bias(const Tensor& v) { bias_ = v; return *this; }
-  /// Added to the variance before the square root (default 1e-5).
-  LayerNormFuncOptions& eps(double v) { eps_ = v; return *this; }
-  const std::vector<int64_t>& normalized_shape() const { return normalized_shape_; }
-  const Tensor& weight() const { return weight_; }
-  const Tensor& bias() const { return bias_; }
-  double eps() const { return eps_; }
-
- private:
-  std::vector<int64_t> normalized_shape_;
-  Tensor weight_, bias_;
-  double eps_ = 1e-5;
+  MICROTORCH_ARG(Tensor, bias);
+  /// Added to the variance before the square root.
+  MICROTORCH_ARG(double, eps) = 1e-5;
 };
 
 // x (..., *normalized_shape) -> (x - mean) / sqrt(var + eps) * weight + bias, mean and biased var over the
@@ -83,16 +60,10 @@ Tensor layer_norm(const Tensor& x, const LayerNormFuncOptions& options);
 
 // --- dropout.cpp ---
 struct DropoutFuncOptions {
-  /// Probability of zeroing an element, in [0, 1] (default 0.5).
-  DropoutFuncOptions& p(double v) { p_ = v; return *this; }
-  /// false: the identity (as in eval()); true (the default): inverted dropout.
-  DropoutFuncOptions& training(bool v) { training_ = v; return *this; }
-  double p() const { return p_; }
-  bool training() const { return training_; }
-
- private:
-  double p_ = 0.5;
-  bool training_ = true;
+  /// Probability of zeroing an element, in [0, 1].
+  MICROTORCH_ARG(double, p) = 0.5;
+  /// false: the identity (as in eval()); true: inverted dropout.
+  MICROTORCH_ARG(bool, training) = true;
 };
 
 // Inverted dropout: each element is kept with probability 1 - p (a draw of the global generator, see
@@ -102,24 +73,17 @@ Tensor dropout(const Tensor& x, const DropoutFuncOptions& options = {});
 
 // --- activation.cpp ---
 struct GELUFuncOptions {
-  /// "none" (the default): x * Phi(x) with erf; "tanh": 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
-  GELUFuncOptions& approximate(std::string v) { approximate_ = std::move(v); return *this; }
-  const std::string& approximate() const { return approximate_; }
-
- private:
-  std::string approximate_ = "none";
+  /// "none": x * Phi(x) with erf; "tanh": 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+  MICROTORCH_ARG(std::string, approximate) = "none";
 };
 
 Tensor gelu(const Tensor& x, const GELUFuncOptions& options = {});  // elementwise, as torch's F.gelu
 Tensor logsigmoid(const Tensor& x);  // log(1 / (1 + exp(-x))), stable for large |x|
 
 struct SoftmaxFuncOptions {
-  /// The dim the probabilities sum to 1 over; negative counts from the end.
   SoftmaxFuncOptions(int64_t dim) : dim_(dim) {}
-  int64_t dim() const { return dim_; }
-
- private:
-  int64_t dim_;
+  /// The dim the probabilities sum to 1 over; negative counts from the end.
+  MICROTORCH_ARG(int64_t, dim);
 };
 
 Tensor softmax(const Tensor& x, const SoftmaxFuncOptions& options);  // mt::softmax(x, dim)

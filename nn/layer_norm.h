@@ -10,24 +10,15 @@
 namespace microtorch::nn {
 
 struct LayerNormOptions {
-  /// The trailing dims normalised over, e.g. {C}.
   LayerNormOptions(std::vector<int64_t> normalized_shape) : normalized_shape_(std::move(normalized_shape)) {}
-  /// Added to the variance before the square root (default 1e-5).
-  LayerNormOptions& eps(double v) { eps_ = v; return *this; }
-  /// Learn a per-element weight (ones at init) and, with bias(true), a bias (zeros); default true.
-  LayerNormOptions& elementwise_affine(bool v) { elementwise_affine_ = v; return *this; }
-  /// With elementwise_affine: learn the bias too (default true).
-  LayerNormOptions& bias(bool v) { bias_ = v; return *this; }
-  const std::vector<int64_t>& normalized_shape() const { return normalized_shape_; }
-  double eps() const { return eps_; }
-  bool elementwise_affine() const { return elementwise_affine_; }
-  bool bias() const { return bias_; }
-
- private:
-  std::vector<int64_t> normalized_shape_;
-  double eps_ = 1e-5;
-  bool elementwise_affine_ = true;
-  bool bias_ = true;
+  /// The trailing dims normalised over, e.g. {C}.
+  MICROTORCH_ARG(std::vector<int64_t>, normalized_shape);
+  /// Added to the variance before the square root.
+  MICROTORCH_ARG(double, eps) = 1e-5;
+  /// Learn a per-element weight (ones at init) and, with bias(true), a bias (zeros).
+  MICROTORCH_ARG(bool, elementwise_affine) = true;
+  /// With elementwise_affine: learn the bias too.
+  MICROTORCH_ARG(bool, bias) = true;
 };
 
 class LayerNorm : public Module {

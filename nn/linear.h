@@ -7,16 +7,11 @@
 namespace microtorch::nn {
 
 struct LinearOptions {
-  LinearOptions(int64_t in_features, int64_t out_features) : in_(in_features), out_(out_features) {}
-  /// Learn an additive bias (default true).
-  LinearOptions& bias(bool v) { bias_ = v; return *this; }
-  int64_t in_features() const { return in_; }
-  int64_t out_features() const { return out_; }
-  bool bias() const { return bias_; }
-
- private:
-  int64_t in_, out_;
-  bool bias_ = true;
+  LinearOptions(int64_t in_features, int64_t out_features) : in_features_(in_features), out_features_(out_features) {}
+  MICROTORCH_ARG(int64_t, in_features);
+  MICROTORCH_ARG(int64_t, out_features);
+  /// Learn an additive bias.
+  MICROTORCH_ARG(bool, bias) = true;
 };
 
 class Linear : public Module {

@@ -17,15 +17,6 @@
 
 namespace microtorch::optim {
 
-void AdamOptions::set_lr(double v) {
-  check_option(v >= 0.0, "Adam", "learning rate", v, ">= 0");
-  lr_ = v;
-}
-void AdamWOptions::set_lr(double v) {
-  check_option(v >= 0.0, "AdamW", "learning rate", v, ">= 0");
-  lr_ = v;
-}
-
 template <class O>
 static void check_adam_options(const O& o, const char* who) {
   const auto [b1, b2] = o.betas();
@@ -72,25 +63,34 @@ static void adam_update(const Tensor& p, const Tensor& grad, AdamParamState& s, 
                       s.exp_avg_sq.data_ptr<float>(), vmax, p.numel(), k);
 }
 
-// Every parameter a backward reached since zero_grad, with its group's options.
+// Every parameter a backward reached since zero_grad, with its group's options. Everything that allocates
+// (the dense form of a row gradient, a first step's moments) is done for every parameter before the first
+// one moves, so running out of memory changes no parameter and counts no step (as PyTorch's state init).
 template <class O>
 static void adam_step(const std::vector<Tensor>& params, std::vector<AdamParamState>& states,
                       const std::function<const O&(size_t)>& options_of, bool decoupled) {
   NoGradGuard no_grad;
+  std::vector<Tensor> grads(params.size());
+  std::vector<AdamParamState> next = states;  // handles: new moments are set here, adopted once all exist
   for (size_t i = 0; i < params.size(); ++i) {
     const Tensor& p = params[i];
     if (grad::kind(p) == grad::Kind::kNone) continue;
-    const O& o = options_of(i);
-    AdamParamState& s = states[i];
+    grads[i] = grad::dense(p);
+    AdamParamState& s = next[i];
+    const bool amsgrad = options_of(i).amsgrad();
     if (s.step == 0) {
       s.exp_avg = zeros(p.shape());
       s.exp_avg_sq = zeros(p.shape());
-      if (o.amsgrad()) s.max_exp_avg_sq = zeros(p.shape());
-    } else if (o.amsgrad() && !s.max_exp_avg_sq.defined()) {  // amsgrad switched on after the start
+      if (amsgrad) s.max_exp_avg_sq = zeros(p.shape());
+    } else if (amsgrad && !s.max_exp_avg_sq.defined()) {  // amsgrad switched on after the start
       s.max_exp_avg_sq = zeros(p.shape());
     }
-    adam_update(p, grad::dense(p), s, o, decoupled);
-    grad::bump_version(p);
+  }
+  states = std::move(next);
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (!grads[i].defined()) continue;
+    adam_update(params[i], grads[i], states[i], options_of(i), decoupled);
+    grad::bump_version(params[i]);
   }
 }
 

@@ -13,61 +13,35 @@ namespace microtorch::optim {
 // Adam's options (torch.optim.Adam's defaults).
 struct AdamOptions : OptimizerOptions {
   explicit AdamOptions(double lr = 1e-3) : lr_(lr) {}
-  AdamOptions& lr(double v) { lr_ = v; return *this; }
-  /// Decay rates of the moving averages of the gradient and of its square, each in [0, 1).
-  AdamOptions& betas(std::tuple<double, double> v) { betas_ = v; return *this; }
-  /// Added to the denominator for numerical stability.
-  AdamOptions& eps(double v) { eps_ = v; return *this; }
-  /// L2 penalty: the gradient becomes g + weight_decay * p.
-  AdamOptions& weight_decay(double v) { weight_decay_ = v; return *this; }
-  /// Divide by the running maximum of the second moment (Reddi et al. 2018).
-  AdamOptions& amsgrad(bool v) { amsgrad_ = v; return *this; }
-  double lr() const { return lr_; }
-  const std::tuple<double, double>& betas() const { return betas_; }
-  double eps() const { return eps_; }
-  double weight_decay() const { return weight_decay_; }
-  bool amsgrad() const { return amsgrad_; }
-
   std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<AdamOptions>(*this); }
   double get_lr() const override { return lr_; }
-  void set_lr(double v) override;  // checked: v >= 0
-
- private:
-  double lr_;
-  std::tuple<double, double> betas_{0.9, 0.999};
-  double eps_ = 1e-8;
-  double weight_decay_ = 0.0;
-  bool amsgrad_ = false;
+  void set_lr(double v) override { lr_ = checked_lr("Adam", v); }
+  MICROTORCH_ARG(double, lr);
+  /// Decay rates of the moving averages of the gradient and of its square, each in [0, 1).
+  MICROTORCH_ARG(betas_t, betas) = {0.9, 0.999};
+  /// Added to the denominator for numerical stability.
+  MICROTORCH_ARG(double, eps) = 1e-8;
+  /// L2 penalty: the gradient becomes g + weight_decay * p.
+  MICROTORCH_ARG(double, weight_decay) = 0.0;
+  /// Divide by the running maximum of the second moment (Reddi et al. 2018).
+  MICROTORCH_ARG(bool, amsgrad) = false;
 };
 
 // AdamW's options: as Adam's, with a decoupled weight_decay (default 1e-2).
 struct AdamWOptions : OptimizerOptions {
   explicit AdamWOptions(double lr = 1e-3) : lr_(lr) {}
-  AdamWOptions& lr(double v) { lr_ = v; return *this; }
-  /// Decay rates of the moving averages of the gradient and of its square, each in [0, 1).
-  AdamWOptions& betas(std::tuple<double, double> v) { betas_ = v; return *this; }
-  /// Added to the denominator for numerical stability.
-  AdamWOptions& eps(double v) { eps_ = v; return *this; }
-  /// Decoupled decay: the parameter is first multiplied by 1 - lr * weight_decay.
-  AdamWOptions& weight_decay(double v) { weight_decay_ = v; return *this; }
-  /// Divide by the running maximum of the second moment (Reddi et al. 2018).
-  AdamWOptions& amsgrad(bool v) { amsgrad_ = v; return *this; }
-  double lr() const { return lr_; }
-  const std::tuple<double, double>& betas() const { return betas_; }
-  double eps() const { return eps_; }
-  double weight_decay() const { return weight_decay_; }
-  bool amsgrad() const { return amsgrad_; }
-
   std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<AdamWOptions>(*this); }
   double get_lr() const override { return lr_; }
-  void set_lr(double v) override;  // checked: v >= 0
-
- private:
-  double lr_;
-  std::tuple<double, double> betas_{0.9, 0.999};
-  double eps_ = 1e-8;
-  double weight_decay_ = 1e-2;
-  bool amsgrad_ = false;
+  void set_lr(double v) override { lr_ = checked_lr("AdamW", v); }
+  MICROTORCH_ARG(double, lr);
+  /// Decay rates of the moving averages of the gradient and of its square, each in [0, 1).
+  MICROTORCH_ARG(betas_t, betas) = {0.9, 0.999};
+  /// Added to the denominator for numerical stability.
+  MICROTORCH_ARG(double, eps) = 1e-8;
+  /// Decoupled decay: the parameter is first multiplied by 1 - lr * weight_decay.
+  MICROTORCH_ARG(double, weight_decay) = 1e-2;
+  /// Divide by the running maximum of the second moment (Reddi et al. 2018).
+  MICROTORCH_ARG(bool, amsgrad) = false;
 };
 
 class Adam : public AdamFamily {

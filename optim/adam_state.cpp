@@ -58,8 +58,13 @@ void AdamFamily::load_state(const OptimizerState& state) {
                                   " but parameter " + std::to_string(i) + "'s group has amsgrad " +
                                   (amsgrad(i) ? "true" : "false"));
     const int64_t count = step.data_ptr<int64_t>()[0];
-    if (count < 1)
-      throw std::invalid_argument(name() + " state: step" + at + " is " + std::to_string(count) + " (expected >= 1)");
+    constexpr int64_t kMaxStep = int64_t{1} << 53;  // a double counts every step exactly up to here
+    if (count < 1 || count > kMaxStep)
+      throw std::invalid_argument(name() + " state: step" + at + " is " + std::to_string(count) + " (expected 1 to " +
+                                  std::to_string(kMaxStep) + ")");
+    check_state_values("exp_avg" + at, m, false);
+    check_state_values("exp_avg_sq" + at, v, true);
+    check_state_values("max_exp_avg_sq" + at, vmax, true);
     next[i] = AdamParamState{count, m, v, vmax};
   }
   states_ = std::move(next);

@@ -2,6 +2,7 @@
 #include "optimizer.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -17,6 +18,11 @@ void check_option(bool ok, const char* who, const char* what, double v, const ch
                                 expected + ")");
 }
 
+double checked_lr(const char* who, double lr) {
+  check_option(lr >= 0.0, who, "learning rate", lr, ">= 0");
+  return lr;
+}
+
 OptimizerParamGroup::OptimizerParamGroup(std::vector<Tensor> params) : params_(std::move(params)) {}
 OptimizerParamGroup::OptimizerParamGroup(std::vector<Tensor> params, std::unique_ptr<OptimizerOptions> options)
     : params_(std::move(params)), options_(std::move(options)) {}
@@ -30,11 +36,7 @@ OptimizerParamGroup& OptimizerParamGroup::operator=(const OptimizerParamGroup& o
   return *this;
 }
 
-OptimizerOptions& OptimizerParamGroup::options() {
-  if (!options_) throw std::logic_error("OptimizerParamGroup: this group has no options of its own yet");
-  return *options_;
-}
-const OptimizerOptions& OptimizerParamGroup::options() const {
+OptimizerOptions& OptimizerParamGroup::options() const {
   if (!options_) throw std::logic_error("OptimizerParamGroup: this group has no options of its own yet");
   return *options_;
 }
@@ -91,6 +93,16 @@ void Optimizer::zero_grad() {
 std::pair<Dtype, Shape> Optimizer::state_layout(const std::string& kind, size_t i) const {
   if (kind == "step") return {kInt64, {1}};
   return {kFloat32, params_.at(i).shape()};
+}
+
+void Optimizer::check_state_values(const std::string& name, const Tensor& t, bool non_negative) const {
+  if (!t.defined()) return;
+  const float* v = t.data_ptr<float>();
+  for (int64_t k = 0; k < t.numel(); ++k)
+    if (!std::isfinite(v[k]) || (non_negative && v[k] < 0.0f))
+      throw std::invalid_argument(std::string(who_) + " state: tensor '" + name + "' holds " + std::to_string(v[k]) +
+                                  " at flat index " + std::to_string(k) + " (expected " +
+                                  (non_negative ? "finite values >= 0" : "finite values") + ")");
 }
 
 std::vector<std::vector<Tensor>> Optimizer::checked_state(const OptimizerState& state) const {

@@ -7,9 +7,11 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
+#include "../core/arg.h"
 #include "../core/tensor.h"
 
 namespace microtorch::grad {
@@ -25,10 +27,21 @@ class OptimizerOptions {
   virtual std::unique_ptr<OptimizerOptions> clone() const = 0;
   virtual double get_lr() const = 0;
   virtual void set_lr(double lr) = 0;
+
+ protected:
+  // Options are copied as their own type (SGDOptions = SGDOptions), never through the base, which would
+  // change nothing: `group.options() = SGDOptions(0.1)` does not compile.
+  OptimizerOptions() = default;
+  OptimizerOptions(const OptimizerOptions&) = default;
+  OptimizerOptions& operator=(const OptimizerOptions&) = default;
 };
 
 // Throws std::invalid_argument("<who>: invalid <what> <v> (expected <expected>)") unless ok.
 void check_option(bool ok, const char* who, const char* what, double v, const char* expected);
+// lr itself, or std::invalid_argument naming `who` for a negative or NaN lr (every set_lr).
+double checked_lr(const char* who, double lr);
+
+using betas_t = std::tuple<double, double>;  // the Adam family's (beta1, beta2)
 
 class OptimizerParamGroup {
  public:
@@ -41,8 +54,9 @@ class OptimizerParamGroup {
 
   const std::vector<Tensor>& params() const { return params_; }
   bool has_options() const { return options_ != nullptr; }
-  OptimizerOptions& options();  // std::logic_error if the group has none (never inside an optimizer)
-  const OptimizerOptions& options() const;
+  // The group's options, to read or to change (set_lr) in place; std::logic_error if the group has none
+  // (never inside an optimizer).
+  OptimizerOptions& options() const;
 
  private:
   friend class Optimizer;
@@ -50,17 +64,19 @@ class OptimizerParamGroup {
   std::unique_ptr<OptimizerOptions> options_;
 };
 
-// The groups of an optimizer: their options may change (set_lr), the list and its parameters may not.
+// The groups of an optimizer: their options may change in place (set_lr), but a group cannot be replaced
+// (which could hand the optimizer another optimizer's options) and its parameters cannot change: the groups
+// are handed out const, and options() of a const group is still the live, writable options.
 class ParamGroups {
  public:
-  explicit ParamGroups(std::vector<OptimizerParamGroup>& groups) : groups_(&groups) {}
-  OptimizerParamGroup& operator[](size_t i) { return groups_->at(i); }
+  explicit ParamGroups(const std::vector<OptimizerParamGroup>& groups) : groups_(&groups) {}
+  const OptimizerParamGroup& operator[](size_t i) const { return groups_->at(i); }
   size_t size() const { return groups_->size(); }
-  std::vector<OptimizerParamGroup>::iterator begin() { return groups_->begin(); }
-  std::vector<OptimizerParamGroup>::iterator end() { return groups_->end(); }
+  std::vector<OptimizerParamGroup>::const_iterator begin() const { return groups_->begin(); }
+  std::vector<OptimizerParamGroup>::const_iterator end() const { return groups_->end(); }
 
  private:
-  std::vector<OptimizerParamGroup>* groups_;
+  const std::vector<OptimizerParamGroup>* groups_;
 };
 
 using OptimizerState = std::vector<std::pair<std::string, Tensor>>;  // named state tensors (checkpoints)
@@ -102,6 +118,9 @@ class Optimizer {
   size_t group_of(size_t i) const { return group_of_[i]; }  // the group of params()[i]
   // The state entries by index: found[kind][i], each checked against state_layout; throws before returning.
   std::vector<std::vector<Tensor>> checked_state(const OptimizerState& state) const;
+  // std::invalid_argument naming `name` unless every value of the float32 state tensor t is finite (and >= 0
+  // when non_negative): a NaN, an Inf or a negative second moment would turn every later step into NaN.
+  void check_state_values(const std::string& name, const Tensor& t, bool non_negative) const;
   // The walk over a row gradient's distinct rows (plain SGD, SparseAdam): one per optimizer, its scratch
   // kept between steps; a copy of the optimizer makes its own.
   grad::RowWalk& row_walk();

@@ -15,11 +15,6 @@
 
 namespace microtorch::optim {
 
-void SGDOptions::set_lr(double v) {
-  check_option(v >= 0.0, "SGD", "learning rate", v, ">= 0");
-  lr_ = v;
-}
-
 static void check_sgd_options(const SGDOptions& o) {
   check_option(o.lr() >= 0.0, "SGD", "learning rate", o.lr(), ">= 0");
   check_option(o.momentum() >= 0.0, "SGD", "momentum", o.momentum(), ">= 0");
@@ -77,21 +72,47 @@ OptimizerState SGD::state() const {
   return out;
 }
 
-void SGD::load_state(const OptimizerState& state) { momentum_buffers_ = checked_state(state)[0]; }
+void SGD::load_state(const OptimizerState& state) {
+  std::vector<Tensor> buffers = checked_state(state)[0];
+  for (size_t i = 0; i < buffers.size(); ++i) check_state_values("momentum_buffer." + std::to_string(i), buffers[i], false);
+  momentum_buffers_ = std::move(buffers);
+}
 
+// A step that allocates (a row gradient's dense form, a first momentum buffer) does so for every parameter
+// before the first one moves, so running out of memory changes nothing.
 void SGD::step() {
   NoGradGuard no_grad;
-  for (size_t i = 0; i < params().size(); ++i) {
+  const size_t n = params().size();
+  std::vector<Tensor> dense(n);           // the dense gradient, where the step reads it
+  std::vector<Tensor> buffers = momentum_buffers_;
+  std::vector<char> first(n, 0);          // the buffer was made by this step (buf = d)
+  for (size_t i = 0; i < n; ++i) {
     const Tensor& p = params()[i];
     const grad::Kind kind = grad::kind(p);
-    if (kind == grad::Kind::kNone) continue;
+    if (kind == grad::Kind::kNone || rows_only(i)) continue;
+    dense[i] = grad::dense(p);
     const SGDOptions& o = static_cast<const SGDOptions&>(param_groups()[group_of(i)].options());
-    const bool plain = o.momentum() == 0.0 && o.weight_decay() == 0.0;
-    if (plain && (kind == grad::Kind::kSparse || kind == grad::Kind::kTracked))
-      plain_rows_step(p, o);
-    else dense_step(p, momentum_buffers_[i], o);
+    if (o.momentum() != 0.0 && !buffers[i].defined()) {
+      buffers[i] = empty(p.shape());
+      first[i] = 1;
+    }
+  }
+  momentum_buffers_ = std::move(buffers);
+  for (size_t i = 0; i < n; ++i) {
+    const Tensor& p = params()[i];
+    if (grad::kind(p) == grad::Kind::kNone) continue;
+    const SGDOptions& o = static_cast<const SGDOptions&>(param_groups()[group_of(i)].options());
+    if (rows_only(i)) plain_rows_step(p, o);
+    else dense_step(p, dense[i], momentum_buffers_[i], first[i] != 0, o);
     grad::bump_version(p);
   }
+}
+
+// A plain step (lr only) on a row gradient: only the rows it holds move.
+bool SGD::rows_only(size_t i) const {
+  const SGDOptions& o = static_cast<const SGDOptions&>(param_groups()[group_of(i)].options());
+  const grad::Kind kind = grad::kind(params()[i]);
+  return o.momentum() == 0.0 && o.weight_decay() == 0.0 && (kind == grad::Kind::kSparse || kind == grad::Kind::kTracked);
 }
 
 // The dense plain step restricted to the rows the gradient holds: p[row] = fma(g[row], -lr, p[row]). Every
@@ -110,15 +131,12 @@ void SGD::plain_rows_step(const Tensor& p, const SGDOptions& o) {
       [w, C](int64_t id) { kernels::prefetch_row(w + id * C, C * int64_t(sizeof(float)), true); });
 }
 
-void SGD::dense_step(const Tensor& p, Tensor& buf, const SGDOptions& o) {
-  const Tensor grad = grad::dense(p);
+void SGD::dense_step(const Tensor& p, const Tensor& grad, const Tensor& buf, bool first, const SGDOptions& o) {
   const float wd = static_cast<float>(o.weight_decay());
   const float mu = static_cast<float>(o.momentum());
   const float keep = static_cast<float>(1.0 - o.dampening());
   const float neg_lr = static_cast<float>(-o.lr());
   const bool nesterov = o.nesterov();
-  const bool first = !buf.defined();
-  if (mu != 0.0f && first) buf = empty(p.shape());
   float* w = p.data_ptr<float>();
   const float* gp = grad.data_ptr<float>();
   float* b = mu != 0.0f ? buf.data_ptr<float>() : nullptr;

@@ -11,30 +11,17 @@ namespace microtorch::optim {
 
 struct SGDOptions : OptimizerOptions {
   explicit SGDOptions(double lr) : lr_(lr) {}
-  SGDOptions& lr(double v) { lr_ = v; return *this; }
-  /// Momentum factor mu: buf = mu * buf + (1 - dampening) * d (the first step's buf is d itself).
-  SGDOptions& momentum(double v) { momentum_ = v; return *this; }
-  SGDOptions& dampening(double v) { dampening_ = v; return *this; }
-  /// L2 penalty: d = g + weight_decay * p.
-  SGDOptions& weight_decay(double v) { weight_decay_ = v; return *this; }
-  /// Nesterov momentum: d = d + mu * buf (needs momentum > 0 and dampening 0).
-  SGDOptions& nesterov(bool v) { nesterov_ = v; return *this; }
-  double lr() const { return lr_; }
-  double momentum() const { return momentum_; }
-  double dampening() const { return dampening_; }
-  double weight_decay() const { return weight_decay_; }
-  bool nesterov() const { return nesterov_; }
-
   std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<SGDOptions>(*this); }
   double get_lr() const override { return lr_; }
-  void set_lr(double v) override;  // checked: v >= 0
-
- private:
-  double lr_;
-  double momentum_ = 0.0;
-  double dampening_ = 0.0;
-  double weight_decay_ = 0.0;
-  bool nesterov_ = false;
+  void set_lr(double v) override { lr_ = checked_lr("SGD", v); }
+  MICROTORCH_ARG(double, lr);
+  /// Momentum factor mu: buf = mu * buf + (1 - dampening) * d (the first step's buf is d itself).
+  MICROTORCH_ARG(double, momentum) = 0.0;
+  MICROTORCH_ARG(double, dampening) = 0.0;
+  /// L2 penalty: d = g + weight_decay * p.
+  MICROTORCH_ARG(double, weight_decay) = 0.0;
+  /// Nesterov momentum: d = d + mu * buf (needs momentum > 0 and dampening 0).
+  MICROTORCH_ARG(bool, nesterov) = false;
 };
 
 class SGD : public Optimizer {
@@ -60,8 +47,10 @@ class SGD : public Optimizer {
   void load_state(const OptimizerState& state) override;
 
  private:
+  bool rows_only(size_t i) const;                               // params()[i]'s step is plain_rows_step
   void plain_rows_step(const Tensor& p, const SGDOptions& o);  // lr only, on the rows a gradient holds
-  void dense_step(const Tensor& p, Tensor& buf, const SGDOptions& o);
+  // grad: p's dense gradient; buf: its momentum buffer (undefined without momentum), just made when first.
+  void dense_step(const Tensor& p, const Tensor& grad, const Tensor& buf, bool first, const SGDOptions& o);
 
   std::vector<Tensor> momentum_buffers_;
 };

@@ -15,11 +15,6 @@
 
 namespace microtorch::optim {
 
-void SparseAdamOptions::set_lr(double v) {
-  check_option(v >= 0.0, "SparseAdam", "learning rate", v, ">= 0");
-  lr_ = v;
-}
-
 static void check_sparse_adam_options(const SparseAdamOptions& o) {
   const auto [b1, b2] = o.betas();
   check_option(o.lr() >= 0.0, "SparseAdam", "learning rate", o.lr(), ">= 0");
@@ -52,22 +47,26 @@ SparseAdam::SparseAdam(std::vector<OptimizerParamGroup> groups, const SparseAdam
 
 void SparseAdam::step() {
   NoGradGuard no_grad;
-  for (size_t i = 0; i < params().size(); ++i) {  // validate everything before any parameter moves
+  // Validate and allocate everything before any parameter moves.
+  for (size_t i = 0; i < params().size(); ++i) {
     if (grad::kind(params()[i]) == grad::Kind::kDense)
       throw std::invalid_argument("SparseAdam: parameter " + std::to_string(i) + " of shape " +
                                   shape_str(params()[i].shape()) +
                                   " has a dense gradient (a dense contribution such as a tied head, or grad() read it); "
                                   "SparseAdam takes sparse or row-tracked embedding gradients, use Adam");
   }
+  std::vector<AdamParamState> next = states_;
+  for (size_t i = 0; i < params().size(); ++i)
+    if (grad::kind(params()[i]) != grad::Kind::kNone && next[i].step == 0) {
+      next[i].exp_avg = zeros(params()[i].shape());
+      next[i].exp_avg_sq = zeros(params()[i].shape());
+    }
+  states_ = std::move(next);
   for (size_t i = 0; i < params().size(); ++i) {
     const Tensor& p = params()[i];
     if (grad::kind(p) == grad::Kind::kNone) continue;
     const SparseAdamOptions& o = static_cast<const SparseAdamOptions&>(param_groups()[group_of(i)].options());
     AdamParamState& s = states_[i];
-    if (s.step == 0) {
-      s.exp_avg = zeros(p.shape());
-      s.exp_avg_sq = zeros(p.shape());
-    }
     s.step += 1;
     const auto [beta1, beta2] = o.betas();
     const double bc1 = 1.0 - std::pow(beta1, static_cast<double>(s.step));

@@ -14,23 +14,14 @@ namespace microtorch::optim {
 
 struct SparseAdamOptions : OptimizerOptions {
   explicit SparseAdamOptions(double lr = 1e-3) : lr_(lr) {}
-  SparseAdamOptions& lr(double v) { lr_ = v; return *this; }
-  /// Decay rates of the moving averages of the gradient and of its square, each in [0, 1).
-  SparseAdamOptions& betas(std::tuple<double, double> v) { betas_ = v; return *this; }
-  /// Added to the denominator for numerical stability.
-  SparseAdamOptions& eps(double v) { eps_ = v; return *this; }
-  double lr() const { return lr_; }
-  const std::tuple<double, double>& betas() const { return betas_; }
-  double eps() const { return eps_; }
-
   std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<SparseAdamOptions>(*this); }
   double get_lr() const override { return lr_; }
-  void set_lr(double v) override;  // checked: v >= 0
-
- private:
-  double lr_;
-  std::tuple<double, double> betas_{0.9, 0.999};
-  double eps_ = 1e-8;
+  void set_lr(double v) override { lr_ = checked_lr("SparseAdam", v); }
+  MICROTORCH_ARG(double, lr);
+  /// Decay rates of the moving averages of the gradient and of its square, each in [0, 1).
+  MICROTORCH_ARG(betas_t, betas) = {0.9, 0.999};
+  /// Added to the denominator for numerical stability.
+  MICROTORCH_ARG(double, eps) = 1e-8;
 };
 
 class SparseAdam : public AdamFamily {

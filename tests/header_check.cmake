@@ -19,7 +19,7 @@ endforeach()
 # name -> a body that uses it; the first must compile (the control), every other must not.
 set(control_body "mt::Tensor t = mt::zeros({2}); (void)mt::sparse_grad(t); (void)mt::optim::SGDOptions(0.1)")
 set(names Grad RowChunk detail_RowChunk grad_RowChunk RowWalk GradState accumulate_grad_rows detail_accumulate_grad_rows sum_to gemm
-          momentum_buffers_assign impl_ptr shared_impl raw_data bump_version)
+          momentum_buffers_assign param_group_assign options_assign impl_ptr shared_impl raw_data bump_version)
 set(Grad "mt::Grad* g = nullptr; (void)g")
 set(RowChunk "mt::RowChunk r; (void)r")
 set(detail_RowChunk "mt::detail::RowChunk r; (void)r")
@@ -34,6 +34,9 @@ set(impl_ptr "mt::Tensor t = mt::zeros({1}); (void)t.impl_ptr()")
 set(shared_impl "mt::Tensor t = mt::zeros({1}); (void)t.shared_impl()")
 set(raw_data "mt::Tensor t = mt::zeros({1}); (void)t.raw_data()")
 set(bump_version "mt::Tensor t = mt::zeros({1}); t.bump_version()")
+# A group cannot be replaced (it could hand AdamW an SGD's options), nor its options through the base.
+set(param_group_assign "mt::Tensor w = mt::zeros({1}); mt::optim::AdamW o({w}); o.param_groups()[0] = mt::optim::OptimizerParamGroup({w}, std::make_unique<mt::optim::SGDOptions>(123))")
+set(options_assign "mt::Tensor w = mt::zeros({1}); mt::optim::AdamW o({w}); o.param_groups()[0].options() = mt::optim::SGDOptions(123)")
 set(momentum_buffers_assign "mt::Tensor w = mt::zeros({1}); mt::optim::SGD o({w}, mt::optim::SGDOptions(0.1)); o.momentum_buffers()[0] = mt::zeros({3})")
 foreach(name control ${names})
   if(name STREQUAL "control")

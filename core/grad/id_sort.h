@@ -1,7 +1,7 @@
-// Internal (not installed): (id, position) pairs sorted by id, a sparse gradient's rows grouped by id
-// (grad_rows.cpp). The plain path it speeds up is std::sort of the pairs (sort_by_id_plain, the tests'
-// oracle): ~370 us for a GPT-2 batch's 8192 rows, on the step's one serial stretch. Here a stable radix
-// sort on the id's bytes, as many as the largest id needs (two for GPT-2's 50257): ~30 us.
+// (id, position) pairs sorted by id: a sparse gradient's rows grouped by id (row_walk.cpp). The plain path it
+// speeds up is std::sort of the pairs (sort_by_id_plain, the tests' oracle), O(n log n) on the step's one
+// serial stretch. Here a stable radix sort on the id's bytes, as many as the largest id needs (two for
+// GPT-2's 50257): O(n) per byte.
 #pragma once
 #include <cstddef>
 #include <cstdint>

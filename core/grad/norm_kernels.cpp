@@ -1,4 +1,4 @@
-// Fast path of clip_grad_norm_'s two passes (grad_kernels.h); the plain loops are beside them.
+// Fast path of clip_grad_norm_'s two passes (norm_kernels.h); the plain loops are beside them.
 #include "norm_kernels.h"
 
 #include "../kernels/row_sums.h"

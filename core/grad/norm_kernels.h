@@ -1,5 +1,5 @@
-// Internal (not installed): the fast loops clip_grad_norm_ runs over every gradient value (the norm in
-// grad_rows.cpp, the scaling in grad_state.cpp).
+// The fast loops clip_grad_norm_ runs over every gradient value (the norm in
+// rows.cpp, the scaling in state.cpp).
 // The plain paths they speed up: `for k: acc += double(x[k]) * double(x[k])` (one chain of dependent adds)
 // and `for k: x[k] *= coef`; both stay here as the tests' oracles.
 #pragma once

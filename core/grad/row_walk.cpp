@@ -20,6 +20,7 @@ Kind kind(const Tensor& p) {
 
 void add_rows(const Tensor& weight, RowChunk rows, bool keep_sparse) {
   if (!weight.requires_grad()) return;
+  const auto lock = detail::lock_leaf_grad(weight);
   detail::grad_state(weight).add_rows(weight.shape(), std::move(rows), keep_sparse && weight.is_leaf());
 }
 

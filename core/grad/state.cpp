@@ -179,6 +179,13 @@ void GradState::clear() {
 
 // --- the slot on the tensor ---
 
+std::unique_lock<std::mutex> lock_leaf_grad(const Tensor& t) {
+  if (!t.is_leaf()) return {};
+  static std::mutex stripes[64];
+  const auto key = reinterpret_cast<uintptr_t>(detail::impl_ptr(t)) / alignof(TensorImpl);
+  return std::unique_lock<std::mutex>(stripes[key % 64]);
+}
+
 GradState& grad_state(const Tensor& t) {
   auto& g = detail::impl_ptr(t)->grad;
   if (!g) g = std::make_unique<GradState>();

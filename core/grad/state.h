@@ -1,4 +1,4 @@
-// Internal (not installed): how a parameter's gradient is held, as a small state machine. The contract it
+// How a parameter's gradient is held, as a small state machine. The contract it
 // keeps is core/grad.h's: grad() is the gradient the next step() and the next accumulation use.
 //
 //   state     holds                                      enters by
@@ -13,6 +13,7 @@
 // Optimizers read rows only through grad::RowWalk (door.h, row_walk.cpp), which owns the float order that
 // makes a sparse or tracked step bit-identical to the dense one.
 #pragma once
+#include <mutex>
 #include <vector>
 
 #include "../ops/strided.h"
@@ -66,6 +67,10 @@ class GradState {
 
 // t's gradient state, created empty on first use.
 GradState& grad_state(const Tensor& t);
+// Held while a backward adds into a leaf's gradient: two threads running backward() into one shared leaf
+// (hogwild, or two losses on one model) take turns, as PyTorch's AccumulateGrad does. Interior gradients
+// belong to one backward and are not locked. A lock from a small fixed table, picked by the tensor.
+std::unique_lock<std::mutex> lock_leaf_grad(const Tensor& t);
 // t's gradient state or null.
 const GradState* find_grad_state(const Tensor& t);
 

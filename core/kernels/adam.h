@@ -1,4 +1,4 @@
-// Internal (not installed): the Adam/AdamW element loop (adam.cpp), its float order torch 1.13's
+// The Adam/AdamW element loop (adam.cpp), its float order torch 1.13's
 // _single_tensor_adam(w). The plain path it speeds up is adam_kernel_plain, the loop over k with the
 // options tested per element; adam_kernel hoists them and promises the compiler w, g, m, v do not overlap,
 // so the same per-element float operations run 16 at a time (bit-identical: tests compare the two).

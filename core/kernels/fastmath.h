@@ -1,7 +1,7 @@
 // Internal: float exp, tanh and erf written branch-free (selects, no calls), so that GCC vectorizes a loop over
 // them with -march=native; glibc's expf/tanhf/erff are scalar calls. exp and tanh Cephes-style, erf on minimax
 // fits of its own; each within 2 ulp of the exact value over the whole float range, with inf, NaN and signed
-// zero as std:: gives them (tests/test_fastmath.cpp).
+// zero as std:: gives them (tests/core/test_fastmath.cpp).
 #pragma once
 #include <cmath>
 #include <cstdint>

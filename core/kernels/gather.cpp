@@ -19,8 +19,8 @@ void gather_rows_reference(float* out, const float* w, const int64_t* ids, int64
 }
 
 // An output far larger than the caches is written with non-temporal stores: an ordinary store first
-// reads the destination line from memory, which makes a row-by-row gather ~1.5x a memcpy of the same
-// bytes (memcpy streams by itself above a size; a 3 KB row copy does not). Needs an aligned out (a
+// reads the destination line from memory, so a row-by-row gather moves half as many bytes again as a
+// memcpy of the same output (memcpy streams by itself above a size; a 3 KB row copy does not). Needs an aligned out (a
 // tensor's storage is 64-byte aligned) and rows of whole 64-byte lines, so every row is aligned too.
 static constexpr int64_t kStreamingBytes = 8 << 20;
 static constexpr int64_t kLine = 16;  // floats in a 64-byte cache line

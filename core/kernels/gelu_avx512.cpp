@@ -6,10 +6,10 @@
 //   gelu'(x) = 1 / 2 + sign(x) G(|x|),  G(a) = E(a) + a phi(a), phi(a) = exp(-a^2 / 2) / sqrt(2 pi)
 // E and G are each 32 polynomials of degree 5, one per interval [i / 4, (i + 1) / 4), in u = 4 a - i. One
 // AVX-512 permute (vpermt2ps) picks a coefficient for 16 lanes at once from two registers (32 intervals), so
-// 16 floats cost ~20 instructions: 6 permutes, 5 fmas and the index arithmetic (~2x the plain path's speed).
+// 16 floats cost about 20 instructions: 6 permutes, 5 fmas and the index arithmetic.
 // The fits: per interval, minimax of the absolute error (Lawson's iteration in long double), the coefficients
 // rounded to float one at a time from the highest degree, the lower ones refitted after each. Evaluated in
-// float, |E - exact| <= 3e-8 and |G - exact| <= 6e-8: tests/test_gelu_kernels.cpp sweeps both against the
+// float, |E - exact| <= 3e-8 and |G - exact| <= 6e-8: tests/nn/test_activations.cpp sweeps both against the
 // formulas in double, and checks these kernels against the std::erf reference like the plain path.
 // The functions carry target("avx512f"), so they are in every x86-64 build; gelu.cpp calls them only when
 // the CPU has AVX-512.

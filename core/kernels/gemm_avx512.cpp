@@ -1,7 +1,7 @@
-// Speeds up gemm() (core/ops/matmul.cpp), whose plain path is OpenBLAS's SGEMM, the oracle this file is tested
-// against (tests/test_gemm_avx512.cpp). On a CPU with AVX-512 this SGEMM keeps 24 of the 32 zmm registers as a
-// 12 x 32 block of C and runs ~1.7x faster than OpenBLAS's AVX2 kernels, which are what OpenBLAS runs when
-// OPENBLAS_CORETYPE=Haswell (as on this project's machines) and on CPUs it does not know.
+// Speeds up gemm() (core/kernels/gemm.cpp), whose plain path is OpenBLAS's SGEMM, the oracle this file is
+// tested against. On a CPU with AVX-512 this SGEMM keeps 24 of the 32 zmm registers as a 12 x 32 block of C,
+// twice the width of OpenBLAS's AVX2 kernels, which are what OpenBLAS runs when OPENBLAS_CORETYPE=Haswell and
+// on CPUs it does not know.
 //
 // The loops are GotoBLAS's: B is packed by blocks of (kKc x kNc) into 32-column panels, and the micro-kernel
 // multiplies 12 rows of A, read in place (broadcast loads need no packing), by one B panel into C. Each element

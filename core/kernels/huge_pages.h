@@ -1,4 +1,4 @@
-// Internal (not installed): large storage blocks on 2 MB pages. The plain path it speeds up is
+// Large storage blocks on 2 MB pages. The plain path it speeds up is
 // storage.cpp's `::operator new(bytes, 64-byte aligned)` on 4 KB pages.
 #pragma once
 #include <cstddef>

@@ -1,4 +1,4 @@
-// Internal (not installed): layer_norm's per-row loops (layer_norm.cpp). The plain paths they speed up are the
+// Layer_norm's per-row loops (layer_norm.cpp). The plain paths they speed up are the
 // *_plain functions, one element at a time with every sum a single chain of dependent double adds; the fast
 // ones sum in 8 double partial sums and run the float work branch-free over restrict rows (vectorised). The
 // floats differ from the plain ones only by the double sums' rounding (~1e-16 relative); tests compare them.

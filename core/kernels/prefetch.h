@@ -5,7 +5,7 @@
 
 namespace microtorch::kernels {
 
-constexpr int64_t kRowsAhead = 8;  // how many rows ahead to prefetch (measured on the gather bench)
+constexpr int64_t kRowsAhead = 8;  // how many rows ahead to prefetch (tuned on the gather bench)
 
 // Asks for every 64-byte line of the `bytes` at p; `for_write` when the loop will store there.
 inline void prefetch_row(const void* p, int64_t bytes, bool for_write = false) {

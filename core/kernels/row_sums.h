@@ -1,4 +1,4 @@
-// Internal (not installed): sums of float rows in double (attention's softmax denominators and its backward's
+// Sums of float rows in double (attention's softmax denominators and its backward's
 // rowsum(P * dP)). The plain paths they speed up, kept as the tests' oracles: one chain of dependent double
 // adds (`acc += x[j]`); the fast ones keep 8 partial sums (one AVX-512 register) added pairwise at the end.
 #pragma once

@@ -1,8 +1,8 @@
-// Pinning the pool's threads under OMP_PROC_BIND (thread_binding.h). Why: on these VMs an idle CPU is
-// halted, and a worker woken after ~1 ms of idleness was placed on the caller's own CPU and stayed there for
-// the whole next burst of ops: 2-thread x.sum() of 1M floats ran at one thread's 40-50 us instead of 28 us.
-// Pinned (the caller to its CPU, worker k to the k-th CPU after it) it keeps 28 us. Off by default, as in
-// PyTorch: pinning the caller's thread is the user's call.
+// Pinning the pool's threads under OMP_PROC_BIND (thread_binding.h). Why: on a VM an idle CPU is halted, and
+// the scheduler may place a worker woken after a pause on the caller's own CPU, where it stays for the whole
+// next burst of ops, which then run at one thread's speed. Pinned (the caller to its CPU, worker k to the k-th
+// CPU after it), each keeps its own CPU. Off by default, as in PyTorch: pinning the caller's thread is the
+// user's call.
 #include "thread_binding.h"
 
 #include <sched.h>

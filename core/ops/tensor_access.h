@@ -1,4 +1,4 @@
-// Internal (not installed): the library's own way into a Tensor's storage and autograd state. Ops, the
+// The library's own way into a Tensor's storage and autograd state. Ops, the
 // gradient state, optimizers and the checkpoint codec use these; the public Tensor keeps them private.
 #pragma once
 #include "../tensor.h"

@@ -69,6 +69,7 @@ void record_view(Tensor& y, const char* op, const Tensor& a, BackwardFn backward
 // Adds g (any layout) into t's gradient at geometry g_at, a place in a contiguous tensor of t's shape.
 void accumulate_grad_at(const Tensor& t, const Tensor& g, const Geometry& at) {
   if (!t.requires_grad()) return;
+  const auto lock = lock_leaf_grad(t);
   grad_state(t).add_dense_at(t.shape(), g, at, t.is_leaf());
 }
 
