@@ -60,9 +60,9 @@ void record_strided(Tensor& out, const char* op, std::vector<Tensor> inputs, Bac
 Tensor& Tensor::requires_grad_(bool on) {
   if (!on && !is_leaf())
     throw std::runtime_error("requires_grad_(false): only a leaf can stop requiring grad; use detach()");
-  if (on && dtype() != kFloat32)
-    throw std::invalid_argument("requires_grad_: only float32 tensors can require grad, this one is " +
-                                dtype_name(dtype()));
+  if (on && !is_floating_point())
+    throw std::invalid_argument("requires_grad_: only floating-point tensors (float32, float64, float16, "
+                                "bfloat16) can require grad, this one is " + dtype_name(dtype()));
   impl().requires_grad = on;
   return *this;
 }
@@ -120,8 +120,8 @@ void Tensor::backward(const Tensor& grad_out) const {
   if (!grad_out.defined() && numel() != 1)
     throw std::invalid_argument("backward: grad_out can be omitted only for a one-element tensor; " + op +
                                 " has shape " + shape_str(shape()));
-  if (grad_out.defined() && (grad_out.dtype() != kFloat32 || grad_out.shape() != shape()))
-    throw std::invalid_argument("backward: grad_out for " + op + " must be float32 of shape " +
+  if (grad_out.defined() && (grad_out.dtype() != dtype() || grad_out.shape() != shape()))
+    throw std::invalid_argument("backward: grad_out for " + op + " must be " + dtype_name(dtype()) + " of shape " +
                                 shape_str(shape()) + ", got " + dtype_name(grad_out.dtype()) + " of shape " +
                                 shape_str(grad_out.shape()));
   const auto order = topological_order(shared_impl());
@@ -139,7 +139,7 @@ void Tensor::backward(const Tensor& grad_out) const {
   NoGradGuard no_grad;  // closures compute gradients with ordinary ops; nothing of that is recorded
   // The seed: ones, or grad_out itself. A leaf's gradient copies it (grad.cpp: it never aliases the
   // caller's tensor); an interior value's gradient is only read by its node's backward.
-  accumulate_grad(*this, grad_out.defined() ? grad_out.detach() : ones(shape()));
+  accumulate_grad(*this, grad_out.defined() ? grad_out.detach() : ones(shape(), dtype()));
   for (const auto& t : order) {
     Node& node = *t->grad_fn;
     std::unique_ptr<detail::GradState> g = std::move(t->grad);  // an interior gradient lives only until used

@@ -20,14 +20,23 @@ Tensor operator+(const Tensor& a, const Tensor& b);
 Tensor operator-(const Tensor& a, const Tensor& b);
 Tensor operator*(const Tensor& a, const Tensor& b);
 Tensor operator/(const Tensor& a, const Tensor& b);
-Tensor operator+(const Tensor& a, float s);
-Tensor operator-(const Tensor& a, float s);
-Tensor operator*(const Tensor& a, float s);
-Tensor operator/(const Tensor& a, float s);
-Tensor operator+(float s, const Tensor& a);
-Tensor operator-(float s, const Tensor& a);
-Tensor operator*(float s, const Tensor& a);
-Tensor operator/(float s, const Tensor& a);
+// With a number (any C++ number, as a Scalar): a float number keeps a float tensor's dtype and makes an
+// integer one float32; an integer keeps an integer tensor's (ids * 2 is int64, ids * 2.0f float32).
+Tensor operator+(const Tensor& a, const Scalar& s);
+Tensor operator-(const Tensor& a, const Scalar& s);
+Tensor operator*(const Tensor& a, const Scalar& s);
+Tensor operator/(const Tensor& a, const Scalar& s);
+Tensor operator+(const Scalar& s, const Tensor& a);
+Tensor operator-(const Scalar& s, const Tensor& a);
+Tensor operator*(const Scalar& s, const Tensor& a);
+Tensor operator/(const Scalar& s, const Tensor& a);
+
+// --- type promotion (ops/promotion.cpp), PyTorch's: the dtype an op on these operands computes and returns.
+// Tensors with dims decide among themselves (promote_types); a zero-dim tensor or a number matters only when
+// of a higher category (bool < integer < floating), a float number then counting as float32.
+Dtype result_type(const Tensor& a, const Tensor& b);
+Dtype result_type(const Tensor& a, const Scalar& s);
+Dtype result_type(const std::vector<Tensor>& operands);
 
 // --- unary (ops/unary.cpp) ---
 Tensor tanh(const Tensor& a);
@@ -64,8 +73,8 @@ Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement = 
 Tensor matmul(const Tensor& a, const Tensor& b);
 
 // --- shape (ops/shape.cpp) ---
-Tensor transpose(const Tensor& a, int64_t dim0, int64_t dim1);  // copies: every Tensor is contiguous
-Tensor permute(const Tensor& a, const Shape& dims);             // copies
+Tensor transpose(const Tensor& a, int64_t dim0, int64_t dim1);  // a view (tensor.h)
+Tensor permute(const Tensor& a, const Shape& dims);             // a view
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);    // same shape except along dim
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);  // same shape; a new dim at dim
 Tensor one_hot(const Tensor& ids, int64_t num_classes);         // int ids (...) -> float32 (..., num_classes)
@@ -88,15 +97,15 @@ Tensor operator<(const Tensor& a, const Tensor& b);
 Tensor operator<=(const Tensor& a, const Tensor& b);
 Tensor operator>(const Tensor& a, const Tensor& b);
 Tensor operator>=(const Tensor& a, const Tensor& b);
-Tensor operator==(const Tensor& a, float s);
-Tensor operator!=(const Tensor& a, float s);
-Tensor operator<(const Tensor& a, float s);
-Tensor operator<=(const Tensor& a, float s);
-Tensor operator>(const Tensor& a, float s);
-Tensor operator>=(const Tensor& a, float s);
+Tensor operator==(const Tensor& a, const Scalar& s);
+Tensor operator!=(const Tensor& a, const Scalar& s);
+Tensor operator<(const Tensor& a, const Scalar& s);
+Tensor operator<=(const Tensor& a, const Scalar& s);
+Tensor operator>(const Tensor& a, const Scalar& s);
+Tensor operator>=(const Tensor& a, const Scalar& s);
 Tensor tril(const Tensor& a, int64_t k = 0);  // (..., M, N): keeps j - i <= k, zeroes the rest
 Tensor triu(const Tensor& a, int64_t k = 0);  // keeps j - i >= k
-Tensor masked_fill(const Tensor& a, const Tensor& mask, float value);  // mask kBool, broadcastable to a
-Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);    // cond kBool; all three broadcast
+Tensor masked_fill(const Tensor& a, const Tensor& mask, const Scalar& value);  // mask kBool, broadcastable to a
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);    // cond kBool; all three broadcast, a and b promoted
 
 }  // namespace microtorch

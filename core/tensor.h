@@ -20,6 +20,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "arg.h"
 #include "dtype.h"
 #include "scalar.h"
 
@@ -163,13 +164,21 @@ class Tensor {
   Tensor& sub_(const Tensor& other);
   Tensor& mul_(const Tensor& other);
   Tensor& div_(const Tensor& other);
-  Tensor& mul_(float s);
+  Tensor& add_(const Scalar& s);  // a number: computed in this tensor's dtype
+  Tensor& sub_(const Scalar& s);
+  Tensor& mul_(const Scalar& s);
+  Tensor& div_(const Scalar& s);
   Tensor& operator+=(const Tensor& other);
   Tensor& operator-=(const Tensor& other);
   Tensor& operator*=(const Tensor& other);
   Tensor& operator/=(const Tensor& other);
+  Tensor& operator+=(const Scalar& s);
+  Tensor& operator-=(const Scalar& s);
+  Tensor& operator*=(const Scalar& s);
+  Tensor& operator/=(const Scalar& s);
   Tensor& zero_();
-  Tensor& fill_(float value);
+  Tensor& fill_(const Scalar& value);                            // cast to this dtype
+  Tensor& masked_fill_(const Tensor& mask, const Scalar& value);  // mask bool, broadcast to this shape
 
   // --- op shorthands (ops.h) ---
   Tensor sum() const;
@@ -177,7 +186,7 @@ class Tensor {
   Tensor sum(int64_t dim, bool keepdim = false) const;
   Tensor mean(int64_t dim, bool keepdim = false) const;
   Tensor var(int64_t dim, bool unbiased = true, bool keepdim = false) const;
-  Tensor masked_fill(const Tensor& mask, float value) const;
+  Tensor masked_fill(const Tensor& mask, const Scalar& value) const;
   Tensor operator-() const;
 
  private:
@@ -213,13 +222,30 @@ Tensor tensor(std::initializer_list<float> values);
 Tensor tensor(std::initializer_list<double> values);
 Tensor tensor(std::initializer_list<int> values);
 Tensor tensor(std::initializer_list<int64_t> values);
+// Factory options, as libtorch's TensorOptions: mt::zeros({2, 3}, mt::TensorOptions().dtype(mt::kFloat64)
+// .requires_grad(true)); a Dtype converts to one.
+struct TensorOptions {
+  TensorOptions() = default;
+  TensorOptions(Dtype d) : dtype_(d) {}  // NOLINT: implicit, as libtorch's
+  /// The element type.
+  MICROTORCH_ARG(Dtype, dtype) = kFloat32;
+  /// The result is a leaf that requires grad (a floating dtype only).
+  MICROTORCH_ARG(bool, requires_grad) = false;
+};
+
 Tensor empty(const Shape& shape, Dtype dtype = kFloat32);  // uninitialised, row-major
 // Uninitialised, with the given strides (in elements; storage for the largest offset they reach).
 Tensor empty_strided(const Shape& shape, const Shape& strides, Dtype dtype = kFloat32);
 Tensor empty_like(const Tensor& t);  // t's shape and dtype; t's layout when t is dense, as PyTorch
 Tensor zeros(const Shape& shape, Dtype dtype = kFloat32);
 Tensor ones(const Shape& shape);
-Tensor full(const Shape& shape, float value);
+Tensor full(const Shape& shape, float value);     // float32
+Tensor full(const Shape& shape, const Scalar& value, Dtype dtype);
+Tensor empty(const Shape& shape, const TensorOptions& options);
+Tensor zeros(const Shape& shape, const TensorOptions& options);
+Tensor ones(const Shape& shape, const TensorOptions& options);
+Tensor full(const Shape& shape, const Scalar& value, const TensorOptions& options);
+Tensor tensor(const std::vector<double>& values, const Shape& shape);   // float64
 Tensor arange(int64_t n, Dtype dtype = kInt64);   // 0, 1, ..., n-1
 Tensor arange(int64_t start, int64_t end);        // start, ..., end-1, int64 (empty when end <= start)
 Tensor eye(int64_t n);                            // (n, n) identity, float32
@@ -229,6 +255,8 @@ Tensor ones_like(const Tensor& t);
 void manual_seed(uint64_t seed);                  // seeds the one global generator
 Tensor randn(const Shape& shape);                 // N(0, 1), float32
 Tensor rand(const Shape& shape);                  // U[0, 1), float32
+Tensor randn(const Shape& shape, const TensorOptions& options);  // drawn in double, then cast to the dtype
+Tensor rand(const Shape& shape, const TensorOptions& options);
 Tensor randint(int64_t low, int64_t high, const Shape& shape);  // int64 in [low, high)
 
 // Threads used by kernels and OpenBLAS (as at::set_num_threads).

@@ -33,6 +33,9 @@ static void swap_elements(char* p, size_t nbytes, size_t width) {
 static const char* dtype_code(Dtype d) {
   switch (d) {
     case kFloat32: return "F32";
+    case kFloat64: return "F64";
+    case kFloat16: return "F16";
+    case kBFloat16: return "BF16";
     case kInt64: return "I64";
     case kInt32: return "I32";
     case kBool: return "BOOL";
@@ -106,9 +109,12 @@ static Dtype parse_dtype(const json& v, const std::string& source, const std::st
   if (!v.is_string()) corrupt_tensor(source, name, "\"dtype\" must be a string");
   const std::string& s = v.get_ref<const std::string&>();
   if (s == "F32") return kFloat32;
+  if (s == "F64") return kFloat64;
+  if (s == "F16") return kFloat16;
+  if (s == "BF16") return kBFloat16;
   if (s == "I64") return kInt64;
   if (s == "I32") return kInt32;
-  corrupt_tensor(source, name, "unknown dtype \"" + printable(s, 32) + "\" (expected F32, I64 or I32)");
+  corrupt_tensor(source, name, "unknown dtype \"" + printable(s, 32) + "\" (expected F32, F64, F16, BF16, I64 or I32)");
 }
 
 // A JSON array of non-negative integers, each at most `limit`.

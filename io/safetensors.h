@@ -1,6 +1,6 @@
 // The safetensors format (https://github.com/huggingface/safetensors), as bytes in memory:
 //   8 bytes  little-endian u64 N, the header length (capped at kMaxHeaderBytes when read)
-//   N bytes  JSON {"<name>": {"dtype": "F32"|"I64"|"I32", "shape": [..], "data_offsets": [begin, end]},
+//   N bytes  JSON {"<name>": {"dtype": "F32"|"F64"|"F16"|"BF16"|"I64"|"I32", "shape": [..], "data_offsets": [begin, end]},
 //                  "__metadata__": {"<key>": "<string>", ..}}, padded with spaces to a multiple of 8
 //   the rest raw little-endian tensor data; offsets count from its start and tile it exactly
 // Decoding trusts nothing: every malformed input is a std::runtime_error naming the source, the tensor

@@ -25,7 +25,7 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alp
 }
 
 // A matrix as the packed gemm reads it: stored transposed or not, and its stored row's stride.
-static bool stored(const Matrix& m, bool* trans, int64_t* ld) {
+template <class T> static bool stored(const MatrixOf<T>& m, bool* trans, int64_t* ld) {
   if ((m.cs == 1 || m.cols <= 1) && (m.rows <= 1 || m.rs >= std::max<int64_t>(m.cols, 1))) {
     *trans = false;
     *ld = m.rows <= 1 ? std::max<int64_t>(m.cols, 1) : m.rs;
@@ -39,13 +39,16 @@ static bool stored(const Matrix& m, bool* trans, int64_t* ld) {
   return false;
 }
 
-bool Matrix::readable() const {
+template <class T> bool MatrixOf<T>::readable() const {
   bool t;
   int64_t ld;
   return stored(*this, &t, &ld);
 }
+template struct MatrixOf<float>;
+template struct MatrixOf<double>;
 
-void gemm(bool ta, const Matrix& A, bool tb, const Matrix& B, float alpha, float beta, const Matrix& C) {
+void gemm(bool ta, const MatrixOf<float>& A, bool tb, const MatrixOf<float>& B, float alpha, float beta,
+          const MatrixOf<float>& C) {
   bool sa = false, sb = false, sc = false;
   int64_t lda = 0, ldb = 0, ldc = 0;
   stored(A, &sa, &lda);
@@ -53,6 +56,27 @@ void gemm(bool ta, const Matrix& A, bool tb, const Matrix& B, float alpha, float
   stored(C, &sc, &ldc);
   const int64_t M = ta ? A.cols : A.rows, K = ta ? A.rows : A.cols, N = tb ? B.rows : B.cols;
   gemm(sa != ta, sb != tb, M, N, K, alpha, A.p, lda, B.p, ldb, beta, C.p, ldc);
+}
+
+void gemm(bool ta, const MatrixOf<double>& A, bool tb, const MatrixOf<double>& B, double alpha, double beta,
+          const MatrixOf<double>& C) {
+  bool sa = false, sb = false, sc = false;
+  int64_t lda = 0, ldb = 0, ldc = 0;
+  stored(A, &sa, &lda);
+  stored(B, &sb, &ldb);
+  stored(C, &sc, &ldc);
+  const int64_t M = ta ? A.cols : A.rows, K = ta ? A.rows : A.cols, N = tb ? B.rows : B.cols;
+  if (M == 0 || N == 0) return;
+  if (K == 0) {
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t j = 0; j < N; ++j) C.p[i * ldc + j] = beta == 0.0 ? 0.0 : beta * C.p[i * ldc + j];
+    return;
+  }
+  using cxxblas::Transpose;
+  cxxblas::gemm<int>(cxxblas::RowMajor, sa != ta ? Transpose::Trans : Transpose::NoTrans,
+                     sb != tb ? Transpose::Trans : Transpose::NoTrans, static_cast<int>(M), static_cast<int>(N),
+                     static_cast<int>(K), alpha, A.p, static_cast<int>(lda), B.p, static_cast<int>(ldb), beta, C.p,
+                     static_cast<int>(ldc));
 }
 
 // The plain path: OpenBLAS, as configured by the environment (OPENBLAS_CORETYPE, OPENBLAS_NUM_THREADS).

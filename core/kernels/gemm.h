@@ -19,14 +19,19 @@ inline void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, fl
 
 // A matrix stored anywhere: element (i, j) at p[i * rs + j * cs] (a transposed tensor, an attention head
 // inside (B, T, 3C)). The SGEMM reads it in place when one of its dims steps by one element.
-struct Matrix {
-  float* p;
+template <class T> struct MatrixOf {
+  T* p;
   int64_t rows, cols, rs, cs;
   bool readable() const;  // rows or columns step by one (a dim of size 1 steps as it likes)
 };
+using Matrix = MatrixOf<float>;
 // C = alpha op(A) op(B) + beta C, op() transposing when ta / tb; A, B and C readable, C's columns stepping by
 // one. Each is handed to gemm() above in place, as a stored matrix, its transposition and its row stride.
-void gemm(bool ta, const Matrix& A, bool tb, const Matrix& B, float alpha, float beta, const Matrix& C);
+// float64 runs OpenBLAS's DGEMM (no tuned kernel: float64 is for precise checks, not speed).
+void gemm(bool ta, const MatrixOf<float>& A, bool tb, const MatrixOf<float>& B, float alpha, float beta,
+          const MatrixOf<float>& C);
+void gemm(bool ta, const MatrixOf<double>& A, bool tb, const MatrixOf<double>& B, double alpha, double beta,
+          const MatrixOf<double>& C);
 
 // The plain path, and the AVX-512 kernel's test oracle: OpenBLAS's SGEMM (M, N, K >= 1).
 void gemm_openblas(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,

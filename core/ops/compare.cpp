@@ -7,6 +7,7 @@
 #include "../ops.h"
 #include "broadcast.h"
 #include "dispatch.h"
+#include "promotion.h"
 #include "xt.h"
 #include "tensor_access.h"
 
@@ -27,12 +28,12 @@ template <class T> bool compare(Cmp c, T x, T y) {
   return false;
 }
 
-// out (broadcast shape, kBool) = a (op) b. Both are promoted as PyTorch does: float32 if either is, else int64.
+// out (broadcast shape, kBool) = a (op) b, both promoted as PyTorch does (result_type; float16 and bfloat16
+// compared in float32, which holds them exactly).
 Tensor compare_values(Cmp c, const char* op, const Tensor& a_in, const Tensor& b_in) {
-  const Dtype common = a_in.dtype() == kFloat32 || b_in.dtype() == kFloat32 ? kFloat32 : kInt64;
+  const Dtype common = detail::compute_dtype(result_type(a_in, b_in));
   const Shape out_shape = detail::broadcast_shapes(op, {a_in.shape(), b_in.shape()});
-  NoGradGuard no_grad;  // the casts are not recorded: a comparison has no gradient
-  const Tensor a = a_in.to(common), b = b_in.to(common);
+  const Tensor a = detail::cast_values(a_in, common), b = detail::cast_values(b_in, common);
   Tensor out = empty(out_shape, kBool);
   bool* o = out.data_ptr<bool>();
   const std::array<std::vector<int64_t>, 2> strides{detail::broadcast_strides(a, out_shape),
@@ -46,13 +47,6 @@ Tensor compare_values(Cmp c, const char* op, const Tensor& a_in, const Tensor& b
   return out;
 }
 
-// A 0-d tensor for a scalar compared with t: int64 when t holds integers and s is a whole number (an exact
-// integer comparison), else float32 (the comparison is then made in float32, as PyTorch promotes).
-Tensor scalar_like(const Tensor& t, float s) {
-  if (t.dtype() != kFloat32 && std::isfinite(s) && std::nearbyint(s) == s && std::fabs(s) < 9.2e18f)
-    return tensor(std::vector<int64_t>{static_cast<int64_t>(s)}, {});
-  return full({}, s);
-}
 }  // namespace
 
 Tensor eq(const Tensor& a, const Tensor& b) { return compare_values(Cmp::Eq, "eq", a, b); }
@@ -67,12 +61,12 @@ Tensor operator<(const Tensor& a, const Tensor& b) { return lt(a, b); }
 Tensor operator<=(const Tensor& a, const Tensor& b) { return le(a, b); }
 Tensor operator>(const Tensor& a, const Tensor& b) { return gt(a, b); }
 Tensor operator>=(const Tensor& a, const Tensor& b) { return ge(a, b); }
-Tensor operator==(const Tensor& a, float s) { return eq(a, scalar_like(a, s)); }
-Tensor operator!=(const Tensor& a, float s) { return ne(a, scalar_like(a, s)); }
-Tensor operator<(const Tensor& a, float s) { return lt(a, scalar_like(a, s)); }
-Tensor operator<=(const Tensor& a, float s) { return le(a, scalar_like(a, s)); }
-Tensor operator>(const Tensor& a, float s) { return gt(a, scalar_like(a, s)); }
-Tensor operator>=(const Tensor& a, float s) { return ge(a, scalar_like(a, s)); }
+Tensor operator==(const Tensor& a, const Scalar& s) { return eq(a, detail::scalar_tensor(s)); }
+Tensor operator!=(const Tensor& a, const Scalar& s) { return ne(a, detail::scalar_tensor(s)); }
+Tensor operator<(const Tensor& a, const Scalar& s) { return lt(a, detail::scalar_tensor(s)); }
+Tensor operator<=(const Tensor& a, const Scalar& s) { return le(a, detail::scalar_tensor(s)); }
+Tensor operator>(const Tensor& a, const Scalar& s) { return gt(a, detail::scalar_tensor(s)); }
+Tensor operator>=(const Tensor& a, const Scalar& s) { return ge(a, detail::scalar_tensor(s)); }
 
 // out = a where keep(i, j) for each (M, N) matrix of a (..., M, N), else 0. Any dtype.
 template <class Keep> static Tensor triangle(const char* op, const Tensor& a_in, Keep keep) {
@@ -120,7 +114,8 @@ static void check_mask(const char* op, const Tensor& mask) {
 }
 
 // out = a with value where mask (broadcast to a's shape) is true. The value must fit a's dtype (checked by callers).
-static Tensor fill_masked(const Tensor& a, const Tensor& mask, float value) {
+static Tensor fill_masked(const Tensor& a, const Tensor& mask, const Scalar& value) {
+  const Tensor v_t = detail::scalar_tensor(value).to(a.dtype());  // the value in a's dtype, cast as PyTorch casts
   Tensor out = empty(a.shape(), a.dtype());
   const std::array<std::vector<int64_t>, 2> strides{detail::broadcast_strides(mask, a.shape()), a.strides()};
   const bool* m = mask.data_ptr<bool>();
@@ -128,7 +123,7 @@ static Tensor fill_masked(const Tensor& a, const Tensor& mask, float value) {
     using T = decltype(tag);
     const T* x = static_cast<const T*>(detail::raw_data(a));
     T* o = static_cast<T*>(detail::raw_data(out));
-    const T v = static_cast<T>(value);
+    const T v = *v_t.data_ptr<T>();
     detail::for_each_broadcast(a.shape(), strides, [&](int64_t i, const std::array<int64_t, 2>& off) {
       o[i] = m[off[0]] ? v : x[off[1]];
     });
@@ -138,29 +133,34 @@ static Tensor fill_masked(const Tensor& a, const Tensor& mask, float value) {
 
 // y = a with value where mask. The mask broadcasts to a's shape (not the other way, as PyTorch's in-place
 // form). da += dy where not mask.
-Tensor masked_fill(const Tensor& a, const Tensor& mask, float value) {
+Tensor masked_fill(const Tensor& a, const Tensor& mask, const Scalar& value) {
   check_mask("masked_fill", mask);
   if (detail::broadcast_shapes("masked_fill", {a.shape(), mask.shape()}) != a.shape())
     throw std::invalid_argument("masked_fill: mask of shape " + shape_str(mask.shape()) +
                                 " does not broadcast to the tensor's shape " + shape_str(a.shape()));
-  detail::check_value_fits("masked_fill", value, a.dtype());
+  if (value.is_floating_point()) detail::check_value_fits("masked_fill", value.to_double(), a.dtype());
   Tensor y = fill_masked(a, mask, value);
-  record(y, "masked_fill", {a}, [a, mask](const Tensor& dy) { accumulate_grad(a, fill_masked(dy, mask, 0.0f)); });
+  record(y, "masked_fill", {a}, [a, mask](const Tensor& dy) { accumulate_grad(a, fill_masked(dy, mask, 0)); });
   return y;
 }
-Tensor Tensor::masked_fill(const Tensor& mask, float value) const { return microtorch::masked_fill(*this, mask, value); }
+Tensor Tensor::masked_fill(const Tensor& mask, const Scalar& value) const {
+  return microtorch::masked_fill(*this, mask, value);
+}
 
-// out (broadcast of all three) = cond ? a : b, float32.
+// out (broadcast of all three) = cond ? a : b, a and b of one dtype.
 static Tensor select_where(const Tensor& cond, const Tensor& a, const Tensor& b, const Shape& out_shape) {
-  Tensor out = empty(out_shape);
+  Tensor out = empty(out_shape, a.dtype());
   const std::array<std::vector<int64_t>, 3> strides{detail::broadcast_strides(cond, out_shape),
                                                     detail::broadcast_strides(a, out_shape),
                                                     detail::broadcast_strides(b, out_shape)};
   const bool* c = cond.data_ptr<bool>();
-  const float *pa = a.data_ptr<float>(), *pb = b.data_ptr<float>();
-  float* o = out.data_ptr<float>();
-  detail::for_each_broadcast(out_shape, strides, [&](int64_t i, const std::array<int64_t, 3>& off) {
-    o[i] = c[off[0]] ? pa[off[1]] : pb[off[2]];
+  detail::dispatch(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T *pa = static_cast<const T*>(detail::raw_data(a)), *pb = static_cast<const T*>(detail::raw_data(b));
+    T* o = out.data_ptr<T>();
+    detail::for_each_broadcast(out_shape, strides, [&](int64_t i, const std::array<int64_t, 3>& off) {
+      o[i] = c[off[0]] ? pa[off[1]] : pb[off[2]];
+    });
   });
   return out;
 }
@@ -168,14 +168,13 @@ static Tensor select_where(const Tensor& cond, const Tensor& a, const Tensor& b,
 // y = cond ? a : b, broadcasting all three. da += sum_to(dy where cond), db += sum_to(dy where not cond).
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   check_mask("where", cond);
-  detail::check_float("where", a);
-  detail::check_float("where", b);
   const Shape out_shape = detail::broadcast_shapes("where", {cond.shape(), a.shape(), b.shape()});
-  Tensor y = select_where(cond, a, b, out_shape);
+  const Dtype common = result_type(a, b);
+  Tensor y = select_where(cond, detail::cast_values(a, common), detail::cast_values(b, common), out_shape);
   record(y, "where", {a, b}, [cond, a, b, out_shape](const Tensor& dy) {
-    const Tensor zero = zeros({});
-    if (a.requires_grad()) accumulate_grad(a, sum_to(select_where(cond, dy, zero, out_shape), a.shape()));
-    if (b.requires_grad()) accumulate_grad(b, sum_to(select_where(cond, zero, dy, out_shape), b.shape()));
+    const Tensor zero = zeros({}, dy.dtype());
+    if (a.requires_grad()) accumulate_grad(a, sum_to(select_where(cond, dy, zero, out_shape), a.shape()).to(a.dtype()));
+    if (b.requires_grad()) accumulate_grad(b, sum_to(select_where(cond, zero, dy, out_shape), b.shape()).to(b.dtype()));
   });
   return y;
 }

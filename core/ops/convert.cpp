@@ -26,7 +26,7 @@ void Tensor::check_fits_integer(double v, size_t bytes) {
                                 std::to_string(8 * bytes) + "-bit integer");
 }
 
-void detail::check_value_fits(const char* op, float value, Dtype dtype) {
+void detail::check_value_fits(const char* op, double value, Dtype dtype) {
   if ((dtype == kInt64 || dtype == kInt32) && !fits_integer(value, element_size(dtype)))
     throw std::invalid_argument(std::string(op) + ": the value " + std::to_string(value) + " does not fit a " +
                                 dtype_name(dtype) + " tensor");

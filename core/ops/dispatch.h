@@ -30,6 +30,6 @@ template <class F> void dispatch_float(Dtype d, F&& f) {
 int64_t wrap_dim(const char* op, int64_t dim, int64_t ndim);
 
 // Throws std::invalid_argument unless the float value converts to dtype without overflow (ops/convert.cpp).
-void check_value_fits(const char* op, float value, Dtype dtype);
+void check_value_fits(const char* op, double value, Dtype dtype);
 
 }  // namespace microtorch::detail

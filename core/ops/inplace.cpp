@@ -14,6 +14,8 @@
 #include "../ops.h"
 #include "broadcast.h"
 #include "dispatch.h"
+#include "inplace.h"
+#include "promotion.h"
 #include "tensor_access.h"
 #include "views.h"
 
@@ -29,15 +31,16 @@ bool same_elements(const Tensor& a, const Tensor& b) {
 // The tensor whose node a write into t changes: t's base, or t itself.
 Tensor root_of(const Tensor& t) { return t.is_view() ? t._base() : t; }
 
-// Validates the write; returns true when it must be recorded on the tape.
-bool check_write(const char* op, const Tensor& self, const std::vector<Tensor>& operands) {
+// Validates the write; returns true when it must be recorded on the tape. `broadcast`: each operand must
+// broadcast to self's shape (the elementwise ops; index_put_, scatter_ and index_add_ check their own shapes).
+bool check_write(const char* op, const Tensor& self, const std::vector<Tensor>& operands, bool broadcast = true) {
   for (int64_t d = 0; d < self.dim(); ++d)
     if (self.strides()[d] == 0 && self.shape()[d] > 1)
       throw std::invalid_argument(std::string(op) + ": the tensor written in place has dim " + std::to_string(d) +
                                   " expanded (stride 0), so several of its elements are one memory location; "
                                   "clone() it first");
   for (const Tensor& o : operands)
-    if (detail::broadcast_shapes(op, {self.shape(), o.shape()}) != self.shape())
+    if (broadcast && detail::broadcast_shapes(op, {self.shape(), o.shape()}) != self.shape())
       throw std::invalid_argument(std::string(op) + ": the operand of shape " + shape_str(o.shape()) +
                                   " does not broadcast to the tensor's shape " + shape_str(self.shape()));
   if (!GradMode::is_enabled()) return false;
@@ -80,7 +83,7 @@ void check_operand_not_from(const char* op, const Tensor& root, const Tensor& ot
 // self <- f(old self, operands), recorded. f computes out of place, on grad mode, a tensor of self's shape
 // and dtype. Every read of the written storage (self, an operand that is a view of it) is a copy taken
 // before the write, whose gradient flows into prev (root's old value and node) at its place.
-template <class F> void write_recorded(const char* op, const Tensor& self, const std::vector<Tensor>& operands, F f) {
+void write_recorded(const char* op, const Tensor& self, const std::vector<Tensor>& operands, const detail::OutOfPlace& f) {
   Tensor root = root_of(self);
   for (const Tensor& o : operands)
     if (!shares_storage(o, root)) check_operand_not_from(op, root, o);
@@ -133,12 +136,20 @@ template <class Fn> void write_binary(const Tensor& self, Tensor other, Fn fn) {
 
 bool native_float(Dtype d) { return d == kFloat32 || d == kFloat64; }
 
+// PyTorch's can_cast for an in-place result: a float result does not go into an integer tensor, nor a
+// number into a bool one.
+void check_can_cast(const char* op, Dtype result, Dtype self) {
+  if ((is_floating_point(result) && !is_floating_point(self)) || (result != kBool && self == kBool))
+    throw std::invalid_argument(std::string(op) + ": the result type " + dtype_name(result) +
+                                " cannot be cast to the tensor's dtype " + dtype_name(self) + ", as in PyTorch");
+}
+
 // The in-place arithmetic ops: check, then record or write. `out_of_place` is the op (a + b ...).
 template <class OutOfPlace, class Fn>
 Tensor& binary_inplace(const char* op, Tensor& self, const Tensor& other, OutOfPlace out_of_place, Fn fn) {
-  if (!self.is_floating_point())
-    throw std::invalid_argument(std::string(op) + ": expected a floating-point tensor to write into, got " +
-                                dtype_name(self.dtype()) + " (the result of the op would not fit it)");
+  check_can_cast(op, std::string(op) == "div_" && !is_floating_point(result_type(self, other)) ? kFloat32
+                                                                                               : result_type(self, other),
+                 self.dtype());
   if (check_write(op, self, {other})) {
     write_recorded(op, self, {other}, [&](const std::vector<Tensor>& r) { return out_of_place(r[0], r[1]).to(self.dtype()); });
   } else if (native_float(self.dtype()) && other.dtype() == self.dtype()) {
@@ -173,16 +184,28 @@ Tensor& Tensor::div_(const Tensor& other) {
   return binary_inplace("div_", *this, other, [](const Tensor& a, const Tensor& b) { return a / b; },
                         [](auto x, auto u) { return x / u; });
 }
-Tensor& Tensor::mul_(float s) { return mul_(full({}, s).to(is_floating_point() ? dtype() : kFloat32)); }
+// With a number: the number in this tensor's dtype first (so the loop runs in it, as PyTorch's).
+static Tensor number_as(const Tensor& self, const Scalar& s) {
+  const Tensor t = detail::scalar_tensor(s);
+  return is_floating_point(result_type(self, t)) == self.is_floating_point() ? t.to(self.dtype()) : t;
+}
+Tensor& Tensor::add_(const Scalar& s) { return add_(number_as(*this, s)); }
+Tensor& Tensor::sub_(const Scalar& s) { return sub_(number_as(*this, s)); }
+Tensor& Tensor::mul_(const Scalar& s) { return mul_(number_as(*this, s)); }
+Tensor& Tensor::div_(const Scalar& s) { return div_(number_as(*this, s)); }
+Tensor& Tensor::operator+=(const Scalar& s) { return add_(s); }
+Tensor& Tensor::operator-=(const Scalar& s) { return sub_(s); }
+Tensor& Tensor::operator*=(const Scalar& s) { return mul_(s); }
+Tensor& Tensor::operator/=(const Scalar& s) { return div_(s); }
 Tensor& Tensor::operator+=(const Tensor& other) { return add_(other); }
 Tensor& Tensor::operator-=(const Tensor& other) { return sub_(other); }
 Tensor& Tensor::operator*=(const Tensor& other) { return mul_(other); }
 Tensor& Tensor::operator/=(const Tensor& other) { return div_(other); }
 
 // Every element = value (cast to the dtype). Recorded, the old value gets a zero gradient.
-Tensor& Tensor::fill_(float value) {
-  detail::check_value_fits("fill_", value, dtype());
-  const Tensor v = full({}, value).to(dtype());
+Tensor& Tensor::fill_(const Scalar& value) {
+  if (value.is_floating_point()) detail::check_value_fits("fill_", value.to_double(), dtype());
+  const Tensor v = detail::scalar_tensor(value).to(dtype());
   if (check_write("fill_", *this, {})) {
     write_recorded("fill_", *this, {}, [&](const std::vector<Tensor>& r) {
       const Tensor old = r[0];
@@ -198,7 +221,35 @@ Tensor& Tensor::fill_(float value) {
   return *this;
 }
 
-Tensor& Tensor::zero_() { return fill_(0.0f); }
+Tensor& Tensor::zero_() { return fill_(0); }
+
+// Where mask (broadcast to this shape) is true, value.
+Tensor& Tensor::masked_fill_(const Tensor& mask, const Scalar& value) {
+  return detail::write_in_place("masked_fill_", *this, {}, [&](const std::vector<Tensor>& r) {
+    return microtorch::masked_fill(r[0], mask, value);
+  });
+}
+
+namespace detail {
+
+Tensor& write_in_place(const char* op, Tensor& self, const std::vector<Tensor>& operands, const OutOfPlace& f) {
+  if (check_write(op, self, operands, false)) {
+    write_recorded(op, self, operands, f);
+  } else {
+    Tensor y;
+    {
+      NoGradGuard off;
+      std::vector<Tensor> reads{self.detach()};
+      for (const Tensor& o : operands) reads.push_back(o.detach());
+      y = f(reads);
+    }
+    copy_strided(self, y);
+  }
+  bump_version(self);
+  return self;
+}
+
+}  // namespace detail
 
 // self <- src broadcast to self's shape and cast to self's dtype. Recorded: dsrc += dy summed to src's shape
 // (cast back), the old value gets a zero gradient (PyTorch's CopyBackwards).

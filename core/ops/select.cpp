@@ -42,11 +42,12 @@ Shape reduced_shape(const Shape& s, int64_t d, int64_t n, bool keep) {
 }
 
 // da (outer, D, inner) = zeros, plus dy (outer, k, inner) added at the picked positions idx (outer, k, inner).
+template <class T>
 Tensor scatter_back(const Tensor& dy, const Tensor& idx, const Shape& a_shape, const Around& r, int64_t k) {
-  Tensor da = zeros(a_shape);
-  const float* g = dy.data_ptr<float>();
+  Tensor da = zeros(a_shape, dy.dtype());
+  const T* g = dy.data_ptr<T>();
   const int64_t* ix = idx.data_ptr<int64_t>();
-  float* out = da.data_ptr<float>();
+  T* out = da.data_ptr<T>();
   for (int64_t o = 0; o < r.outer; ++o)
     for (int64_t j = 0; j < k; ++j)
       for (int64_t i = 0; i < r.inner; ++i) {
@@ -57,12 +58,11 @@ Tensor scatter_back(const Tensor& dy, const Tensor& idx, const Shape& a_shape, c
 }
 
 // true when x ranks before y for "largest first": NaN is the largest (as PyTorch), ties keep order.
-bool greater(float x, float y) { return (std::isnan(x) && !std::isnan(y)) || x > y; }
+template <class T> bool greater(T x, T y) { return (std::isnan(x) && !std::isnan(y)) || x > y; }
 }  // namespace
 
 // values = the max along dim, indices = its first position (NaN wins). dvalues goes to that position.
-std::tuple<Tensor, Tensor> max(const Tensor& a_in, int64_t dim, bool keepdim) {
-  detail::check_float("max", a_in);
+template <class T> static std::tuple<Tensor, Tensor> max_of(const Tensor& a_in, int64_t dim, bool keepdim) {
   const Tensor a = a_in.contiguous();
   int64_t d = 0;
   const Around r = around("max", a, dim, &d);
@@ -70,13 +70,13 @@ std::tuple<Tensor, Tensor> max(const Tensor& a_in, int64_t dim, bool keepdim) {
     throw std::invalid_argument("max: dim " + std::to_string(dim) + " of shape " + shape_str(a.shape()) +
                                 " has size 0; there is no maximum");
   const Shape kept = reduced_shape(a.shape(), d, 1, true);
-  Tensor values = empty(kept), indices = empty(kept, kInt64);
-  const float* x = a.data_ptr<float>();
-  float* v = values.data_ptr<float>();
+  Tensor values = empty(kept, a.dtype()), indices = empty(kept, kInt64);
+  const T* x = a.data_ptr<T>();
+  T* v = values.data_ptr<T>();
   int64_t* ix = indices.data_ptr<int64_t>();
   for (int64_t o = 0; o < r.outer; ++o)
     for (int64_t i = 0; i < r.inner; ++i) {
-      const float* col = x + o * r.D * r.inner + i;  // seek to column (o, :, i), stride inner
+      const T* col = x + o * r.D * r.inner + i;  // seek to column (o, :, i), stride inner
       int64_t best = 0;
       for (int64_t j = 1; j < r.D; ++j)
         if (greater(col[j * r.inner], col[best * r.inner]) && !std::isnan(col[best * r.inner])) best = j;
@@ -87,9 +87,19 @@ std::tuple<Tensor, Tensor> max(const Tensor& a_in, int64_t dim, bool keepdim) {
   values = values.view(out_shape);
   indices = indices.view(out_shape);
   record(values, "max", {a}, [a, indices, r](const Tensor& dy) {
-    accumulate_grad(a, scatter_back(dy, indices, a.shape(), r, 1));
+    accumulate_grad(a, scatter_back<T>(dy, indices, a.shape(), r, 1));
   });
   return {values, indices};
+}
+
+// float32 and float64 natively, float16 and bfloat16 through float32 (exactly: the max is one of the values).
+std::tuple<Tensor, Tensor> max(const Tensor& a, int64_t dim, bool keepdim) {
+  detail::check_floating("max", a);
+  if (a.dtype() == kFloat16 || a.dtype() == kBFloat16) {
+    auto [v, i] = max(a.to(kFloat32), dim, keepdim);
+    return {v.to(a.dtype()), i};
+  }
+  return a.dtype() == kFloat64 ? max_of<double>(a, dim, keepdim) : max_of<float>(a, dim, keepdim);
 }
 
 Tensor argmax(const Tensor& a, int64_t dim, bool keepdim) {
@@ -98,8 +108,7 @@ Tensor argmax(const Tensor& a, int64_t dim, bool keepdim) {
 }
 
 // The k largest along dim, largest first, ties by lower index. dvalues goes back to the picked positions.
-std::tuple<Tensor, Tensor> topk(const Tensor& a_in, int64_t k, int64_t dim) {
-  detail::check_float("topk", a_in);
+template <class T> static std::tuple<Tensor, Tensor> topk_of(const Tensor& a_in, int64_t k, int64_t dim) {
   const Tensor a = a_in.contiguous();
   int64_t d = 0;
   const Around r = around("topk", a, dim, &d);
@@ -107,17 +116,17 @@ std::tuple<Tensor, Tensor> topk(const Tensor& a_in, int64_t k, int64_t dim) {
     throw std::out_of_range("topk: k " + std::to_string(k) + " is out of range for dim " + std::to_string(dim) +
                             " of size " + std::to_string(r.D) + " (expected k in [0, " + std::to_string(r.D) + "])");
   const Shape out_shape = reduced_shape(a.shape(), d, k, true);
-  Tensor values = empty(out_shape), indices = empty(out_shape, kInt64);
-  const float* x = a.data_ptr<float>();
-  float* v = values.data_ptr<float>();
+  Tensor values = empty(out_shape, a.dtype()), indices = empty(out_shape, kInt64);
+  const T* x = a.data_ptr<T>();
+  T* v = values.data_ptr<T>();
   int64_t* ix = indices.data_ptr<int64_t>();
   std::vector<int64_t> order(static_cast<size_t>(r.D));
   for (int64_t o = 0; o < r.outer; ++o)
     for (int64_t i = 0; i < r.inner; ++i) {
-      const float* col = x + o * r.D * r.inner + i;  // seek to column (o, :, i), stride inner
+      const T* col = x + o * r.D * r.inner + i;  // seek to column (o, :, i), stride inner
       std::iota(order.begin(), order.end(), int64_t{0});
       std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int64_t p, int64_t q) {
-        const float xp = col[p * r.inner], xq = col[q * r.inner];
+        const T xp = col[p * r.inner], xq = col[q * r.inner];
         return greater(xp, xq) || (!greater(xq, xp) && p < q);
       });
       for (int64_t j = 0; j < k; ++j) {
@@ -126,9 +135,18 @@ std::tuple<Tensor, Tensor> topk(const Tensor& a_in, int64_t k, int64_t dim) {
       }
     }
   record(values, "topk", {a}, [a, indices, r, k](const Tensor& dy) {
-    accumulate_grad(a, scatter_back(dy, indices, a.shape(), r, k));
+    accumulate_grad(a, scatter_back<T>(dy, indices, a.shape(), r, k));
   });
   return {values, indices};
+}
+
+std::tuple<Tensor, Tensor> topk(const Tensor& a, int64_t k, int64_t dim) {
+  detail::check_floating("topk", a);
+  if (a.dtype() == kFloat16 || a.dtype() == kBFloat16) {
+    auto [v, i] = topk(a.to(kFloat32), k, dim);
+    return {v.to(a.dtype()), i};
+  }
+  return a.dtype() == kFloat64 ? topk_of<double>(a, k, dim) : topk_of<float>(a, k, dim);
 }
 
 // Draws num_samples category indices from each row of weights (probs need not sum to 1). Without replacement

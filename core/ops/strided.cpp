@@ -156,6 +156,13 @@ void copy_strided(const Tensor& dst, const Tensor& src) {
 
 void add_strided(const Tensor& dst, const Tensor& src) {
   if (dst.numel() == 0) return;
+  if (dst.dtype() == kFloat16 || dst.dtype() == kBFloat16) {  // summed in float32, rounded once
+    const Tensor sum = empty(dst.shape(), kFloat32), addend = empty(src.shape(), kFloat32);
+    copy_strided(sum, dst);
+    copy_strided(addend, src);
+    add_strided(sum, addend);
+    return copy_strided(dst, sum);
+  }
   const RunPlan<2> plan = plan_runs<2>(dst.shape(), {dst.strides(), broadcast_strides(src, dst.shape())});
   dispatch_float(dst.dtype(), [&](auto tag) {
     using T = decltype(tag);
