@@ -3,6 +3,7 @@
 #include "core/autograd.h"
 #include "core/extend.h"
 #include "core/grad.h"
+#include "core/indexing.h"
 #include "core/gradcheck.h"
 #include "core/ops.h"
 #include "core/scalar.h"

@@ -108,4 +108,12 @@ Tensor triu(const Tensor& a, int64_t k = 0);  // keeps j - i >= k
 Tensor masked_fill(const Tensor& a, const Tensor& mask, const Scalar& value);  // mask kBool, broadcastable to a
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);    // cond kBool; all three broadcast, a and b promoted
 
+// --- picking and placing by index (ops/index.cpp); the indexing of x.index({...}) is in indexing.h ---
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);  // index 1-D int64/int32, no negatives
+Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);        // index as many dims as x
+Tensor scatter(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor masked_select(const Tensor& x, const Tensor& mask);               // 1-D, row-major order
+
 }  // namespace microtorch

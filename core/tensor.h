@@ -46,6 +46,9 @@ struct Storage {
 std::shared_ptr<Storage> make_storage(size_t nbytes);
 
 struct Node;  // a recorded op (autograd.h)
+namespace indexing {
+class TensorIndex;  // indexing.h
+}
 namespace detail {
 struct TensorAccess;  // internal: core/tensor_access.h
 class GradState;  // a gradient being accumulated (internal: core/grad/state.h)
@@ -179,6 +182,24 @@ class Tensor {
   Tensor& zero_();
   Tensor& fill_(const Scalar& value);                            // cast to this dtype
   Tensor& masked_fill_(const Tensor& mask, const Scalar& value);  // mask bool, broadcast to this shape
+
+  // --- indexing (indexing.h, ops/indexing.cpp, ops/index.cpp); negative dims count from the end ---
+  Tensor index(std::initializer_list<indexing::TensorIndex> indices) const;  // x[...]: views for basic indices,
+  Tensor index(const std::vector<indexing::TensorIndex>& indices) const;     // a copy for index tensors
+  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Tensor& values);  // x[...] = v
+  Tensor& index_put_(const std::vector<indexing::TensorIndex>& indices, const Tensor& values);
+  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Scalar& value);
+  Tensor operator[](int64_t i) const;             // select(0, i)
+  Tensor operator[](const Tensor& index) const;   // index({index})
+  Tensor index_select(int64_t dim, const Tensor& index) const;  // slices at a 1-D int index (copies)
+  Tensor gather(int64_t dim, const Tensor& index) const;        // y[i] = x[i with dim -> index[i]]
+  Tensor scatter(int64_t dim, const Tensor& index, const Tensor& src) const;      // x with src written at index
+  Tensor scatter_add(int64_t dim, const Tensor& index, const Tensor& src) const;  // x with src added at index
+  Tensor& scatter_(int64_t dim, const Tensor& index, const Tensor& src);
+  Tensor& scatter_add_(int64_t dim, const Tensor& index, const Tensor& src);
+  Tensor index_add(int64_t dim, const Tensor& index, const Tensor& src) const;    // src's slices added at index
+  Tensor& index_add_(int64_t dim, const Tensor& index, const Tensor& src);
+  Tensor masked_select(const Tensor& mask) const;               // 1-D: the elements where mask (broadcast)
 
   // --- op shorthands (ops.h) ---
   Tensor sum() const;
