@@ -137,19 +137,4 @@ Tensor eye(int64_t n) {
   return t;
 }
 
-std::ostream& operator<<(std::ostream& os, const Tensor& t_in) {
-  if (!t_in.defined()) return os << "Tensor(undefined)";
-  const Tensor t = t_in.detach().contiguous();
-  os << "Tensor(" << dtype_name(t.dtype()) << ", shape " << shape_str(t.shape()) << ") [";
-  int64_t shown = std::min<int64_t>(t.numel(), 12);
-  for (int64_t i = 0; i < shown; ++i) {
-    os << (i ? ", " : "");
-    if (t.dtype() == kFloat32) os << t.data_ptr<float>()[i];
-    else if (t.dtype() == kInt64) os << t.data_ptr<int64_t>()[i];
-    else if (t.dtype() == kBool) os << (t.data_ptr<bool>()[i] ? "true" : "false");
-    else os << t.data_ptr<int32_t>()[i];
-  }
-  return os << (t.numel() > shown ? ", ...]" : "]");
-}
-
 }  // namespace microtorch

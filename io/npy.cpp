@@ -11,6 +11,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 
+#include <cstring>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
@@ -30,11 +31,29 @@ template <class T> static std::string npy_bytes(const Tensor& t_in) {
   return xt::dump_npy(view);
 }
 
+// float16 as NumPy's '<f2': the bits written as '<u2' by xtensor (which knows no half type), the descr renamed.
+static std::string npy_half_bytes(const Tensor& t_in) {
+  const Tensor t = t_in.detach().contiguous();
+  std::vector<uint16_t> bits(static_cast<size_t>(t.numel()));
+  if (!bits.empty()) std::memcpy(bits.data(), static_cast<const void*>(t.data_ptr<Half>()), bits.size() * sizeof(uint16_t));
+  const std::vector<size_t> shape(t.shape().begin(), t.shape().end());
+  std::string bytes = xt::dump_npy(xt::adapt(bits.data(), bits.size(), xt::no_ownership(), shape));
+  const size_t at = bytes.find("'<u2'");
+  if (at == std::string::npos) throw std::logic_error("save_npy: xtensor wrote no '<u2' descr");
+  bytes.replace(at, 5, "'<f2'");
+  return bytes;
+}
+
 void save_npy(const Tensor& t, const std::string& path) {
   if (!t.defined()) throw std::invalid_argument("save_npy '" + path + "': the tensor is undefined");
-  const std::string bytes = t.dtype() == kFloat32 ? npy_bytes<float>(t)
-                            : t.dtype() == kInt64 ? npy_bytes<int64_t>(t)
-                                                  : npy_bytes<int32_t>(t);
+  if (t.dtype() == kBFloat16 || t.dtype() == kBool)
+    throw std::invalid_argument("save_npy '" + path + "': NumPy's .npy has no " + dtype_name(t.dtype()) +
+                                " here (expected float32, float64, float16, int64 or int32; convert with to() first)");
+  const std::string bytes = t.dtype() == kFloat32   ? npy_bytes<float>(t)
+                            : t.dtype() == kFloat64 ? npy_bytes<double>(t)
+                            : t.dtype() == kFloat16 ? npy_half_bytes(t)
+                            : t.dtype() == kInt64   ? npy_bytes<int64_t>(t)
+                                                    : npy_bytes<int32_t>(t);
   io::AtomicFile file(path);
   file.write(bytes.data(), bytes.size());
   file.commit();
@@ -66,9 +85,11 @@ static NpyHeader parse_npy_dict(const std::string& dict, const std::string& sour
   if (!eat(dict, pos, "{'descr':'")) bad_npy(source, "the header does not start with {'descr': ...");
   NpyHeader h{kFloat32, {}};
   if (eat(dict, pos, "<f4'")) h.dtype = kFloat32;
+  else if (eat(dict, pos, "<f8'")) h.dtype = kFloat64;
+  else if (eat(dict, pos, "<f2'")) h.dtype = kFloat16;
   else if (eat(dict, pos, "<i8'")) h.dtype = kInt64;
   else if (eat(dict, pos, "<i4'")) h.dtype = kInt32;
-  else bad_npy(source, "unsupported descr (expected '<f4', '<i8' or '<i4') in header " + dict.substr(0, 80));
+  else bad_npy(source, "unsupported descr (expected '<f4', '<f8', '<f2', '<i8' or '<i4') in header " + dict.substr(0, 80));
   if (eat(dict, pos, ",'fortran_order':True")) bad_npy(source, "Fortran-ordered arrays are not supported");
   if (!eat(dict, pos, ",'fortran_order':False,'shape':(")) bad_npy(source, "malformed header " + dict.substr(0, 80));
   const uint64_t max_numel = uint64_t(std::numeric_limits<int64_t>::max()) / element_size(h.dtype);
@@ -123,6 +144,16 @@ Tensor decode_npy(const std::string& bytes, const std::string& source) {
     bad_npy(source, "the data has " + std::to_string(data) + " bytes but " + dtype_name(h.dtype) + " of shape " +
                         shape_str(h.shape) + " needs " + std::to_string(expected) + (data < expected ? ": truncated" : ""));
   if (h.dtype == kFloat32) return read_with_xtensor<float>(bytes, h.shape);
+  if (h.dtype == kFloat64) return read_with_xtensor<double>(bytes, h.shape);
+  if (h.dtype == kFloat16) {  // xtensor reads the bits as '<u2'
+    std::string as_u2 = bytes;
+    as_u2.replace(as_u2.find("'<f2'"), 5, "'<u2'");
+    std::istringstream in(as_u2);
+    const xt::xarray<uint16_t> a = xt::load_npy<uint16_t>(in);
+    Tensor t = empty(h.shape, kFloat16);
+    if (a.size()) std::memcpy(static_cast<void*>(t.data_ptr<Half>()), a.data(), a.size() * sizeof(uint16_t));
+    return t;
+  }
   if (h.dtype == kInt64) return read_with_xtensor<int64_t>(bytes, h.shape);
   return read_with_xtensor<int32_t>(bytes, h.shape);
 }

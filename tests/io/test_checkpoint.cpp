@@ -248,3 +248,26 @@ TEST_CASE("checkpoint: a writer killed mid-save leaves the previous checkpoint i
   }
   FAIL("the writer was never caught mid-write in 5 attempts");
 }
+
+// float64 and float16 as NumPy's '<f8' and '<f2' (the half bits by hand: 1.5 = 0x3e00, -2 = 0xc000,
+// 65504 = 0x7bff); bfloat16, which NumPy lacks, is refused by name.
+TEST_CASE("npy: float64 and float16 round-trip bit for bit as '<f8' and '<f2', bfloat16 is refused") {
+  TempDir dir;
+  const mt::Tensor d = mt::tensor(std::vector<double>{0.1, -1e300, 3}, {3, 1});
+  const mt::Tensor h = mt::tensor({1.5f, -2.0f, 65504.0f}).half();
+  mt::save_npy(d, dir / "d.npy");
+  mt::save_npy(h, dir / "h.npy");
+  std::ifstream in(dir / "h.npy", std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK_THAT(bytes, Contains("'descr': '<f2'"));
+  CHECK(bytes.substr(bytes.size() - 6) == std::string("\x00\x3e\x00\xc0\xff\x7b", 6));
+  const mt::Tensor d2 = mt::load_npy(dir / "d.npy"), h2 = mt::load_npy(dir / "h.npy");
+  CHECK(d2.dtype() == mt::kFloat64);
+  CHECK(d2.shape() == mt::Shape{3, 1});
+  CHECK(d2.to_vector<double>() == std::vector<double>{0.1, -1e300, 3});
+  REQUIRE(h2.dtype() == mt::kFloat16);
+  std::vector<uint16_t> bits;
+  for (mt::Half v : h2.to_vector<mt::Half>()) bits.push_back(v.bits);
+  CHECK(bits == std::vector<uint16_t>{0x3e00, 0xc000, 0x7bff});
+  CHECK_THROWS_WITH(mt::save_npy(h.bfloat16(), dir / "b.npy"), Contains("bfloat16"));
+}
