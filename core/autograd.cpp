@@ -33,6 +33,30 @@ bool Tensor::is_leaf() const {
   return impl().grad_fn == nullptr;
 }
 
+// Releasing a graph: dropping the last handle on a value frees its node, whose inputs free theirs, and so
+// on; done by plain destructors that is one nested call per op of the chain, and a 100k-op chain overflows
+// the stack. Instead a dying node hands every input node it holds the last reference to (and whose value
+// it holds the last reference to) to a local list, and that list is emptied in a loop. The backward closure
+// goes first: it holds further handles on the same inputs.
+Node::~Node() {
+  std::vector<std::shared_ptr<Node>> doomed;
+  auto take_inputs = [&doomed](Node& n) {
+    n.backward = nullptr;
+    for (Tensor& in : n.inputs) {
+      const std::shared_ptr<TensorImpl>& impl = detail::shared_impl(in);
+      if (impl && impl.use_count() == 1 && impl->grad_fn && impl->grad_fn.use_count() == 1)
+        doomed.push_back(std::move(impl->grad_fn));
+    }
+    n.inputs.clear();
+  };
+  take_inputs(*this);
+  while (!doomed.empty()) {
+    std::shared_ptr<Node> n = std::move(doomed.back());
+    doomed.pop_back();
+    take_inputs(*n);  // n is freed at the end of this iteration, holding no more inputs
+  }
+}
+
 bool needs_grad(const std::vector<Tensor>& inputs) {
   if (!GradMode::is_enabled()) return false;
   for (const Tensor& t : inputs)
@@ -40,20 +64,27 @@ bool needs_grad(const std::vector<Tensor>& inputs) {
   return false;
 }
 
-void record(Tensor& out, const char* op, std::vector<Tensor> inputs, BackwardFn backward) {
+void record(Tensor& out, const char* op, std::vector<Tensor> inputs, BackwardFn backward, Saved saved) {
+  auto name = [op] { return std::string(op ? op : "(unnamed op)"); };
+  if (!out.defined())
+    throw std::invalid_argument("record: the output of '" + name() + "' is an undefined Tensor; expected the op's result");
   if (!needs_grad(inputs)) return;
+  if (!backward)
+    throw std::invalid_argument("record: the backward function of '" + name() + "' is empty; expected a callable");
   auto node = std::make_shared<Node>();
-  node->op = op;
-  node->input_versions.reserve(inputs.size());
-  for (const Tensor& t : inputs) node->input_versions.push_back(t.defined() ? detail::impl_ptr(t)->storage->version : 0);
+  node->op = name();
+  node->input_versions.reserve(inputs.size());  // one per input; kUnchecked when the backward reads no value
+  for (const Tensor& t : inputs)
+    node->input_versions.push_back(saved == Saved::Nothing || !t.defined() ? Node::kUnchecked
+                                                                          : detail::impl_ptr(t)->storage->version);
   node->inputs = std::move(inputs);
   node->backward = std::move(backward);
   detail::impl_ptr(out)->requires_grad = true;
   detail::impl_ptr(out)->grad_fn = std::move(node);
 }
 
-void record_strided(Tensor& out, const char* op, std::vector<Tensor> inputs, BackwardFn backward) {
-  record(out, op, std::move(inputs), std::move(backward));
+void record_strided(Tensor& out, const char* op, std::vector<Tensor> inputs, BackwardFn backward, Saved saved) {
+  record(out, op, std::move(inputs), std::move(backward), saved);
   if (Node* node = detail::impl_ptr(out)->grad_fn.get()) node->strided_grad = true;
 }
 

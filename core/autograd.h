@@ -30,6 +30,10 @@ class NoGradGuard {
 using BackwardFn = std::function<void(const Tensor& dout)>;
 
 struct Node {
+  Node() = default;
+  ~Node();  // iterative: a chain of 100k ops is released without one stack frame per op (autograd.cpp)
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
   std::string op;                        // "mul", "embedding", ...: named in errors
   std::vector<Tensor> inputs;            // the edges backward walks
   std::vector<uint64_t> input_versions;  // storage versions when recorded (kUnchecked: values never read)
@@ -41,12 +45,20 @@ struct Node {
 // True when `out` should be recorded: grad mode is on and some input requires grad.
 bool needs_grad(const std::vector<Tensor>& inputs);
 
+// Whether the backward reads its inputs' values. Saved::Inputs (the default): a backward after one of them
+// was written in place is refused, as the value it would read is no longer the one the op saw.
+// Saved::Nothing: the backward needs only shapes (add, sub, neg, sum, mean, copies and views), and such a
+// write is allowed, as PyTorch allows it for ops that save nothing.
+enum class Saved { Inputs, Nothing };
+
 // Makes `out` the result of `op` on `inputs` with the given backward, if any input requires grad. The
-// backward gets dout in row-major order.
-void record(Tensor& out, const char* op, std::vector<Tensor> inputs, BackwardFn backward);
+// backward gets dout in row-major order. std::invalid_argument for an undefined `out` or an empty backward.
+void record(Tensor& out, const char* op, std::vector<Tensor> inputs, BackwardFn backward,
+            Saved saved = Saved::Inputs);
 // The same for a backward that reads dout through its strides (it may arrive as a transposed or otherwise
 // non-contiguous view): nothing is copied into row-major order first.
-void record_strided(Tensor& out, const char* op, std::vector<Tensor> inputs, BackwardFn backward);
+void record_strided(Tensor& out, const char* op, std::vector<Tensor> inputs, BackwardFn backward,
+                    Saved saved = Saved::Inputs);
 
 namespace autograd {
 

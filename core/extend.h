@@ -14,7 +14,9 @@
 // - needs_grad(inputs): grad mode is on and some input requires grad (else record() does nothing anyway).
 // - record(out, op, inputs, backward): out becomes the result of `op`; backward(dout) runs once, under
 //   NoGradGuard, with dout of out's shape, and must accumulate_grad into each input that requires grad.
-//   The op name appears in errors (a wrong backward seed, an input changed in place, an anomaly).
+//   The op name appears in errors (a wrong backward seed, an input changed in place, an anomaly). A fifth
+//   argument, Saved::Nothing, tells that backward reads no input's values (only shapes): writing an input in
+//   place after the op is then allowed, as PyTorch allows it for add. An undefined out is std::invalid_argument.
 // - accumulate_grad(t, g): g float32 of t's shape (std::invalid_argument otherwise); a no-op when t does
 //   not require grad. Check the result with autograd::gradcheck (gradcheck.h).
 #pragma once

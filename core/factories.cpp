@@ -1,6 +1,8 @@
 // Factories of API version 2: braced lists (as torch::tensor), arange(start, end), ones_like.
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "autograd.h"
@@ -22,8 +24,14 @@ Tensor tensor(std::initializer_list<double> values) { return tensor(values, {sta
 Tensor tensor(std::initializer_list<int> values) { return tensor(values, {static_cast<int64_t>(values.size())}); }
 Tensor tensor(std::initializer_list<int64_t> values) { return tensor(values, {static_cast<int64_t>(values.size())}); }
 
+// end - start is formed without overflow: arange(-3, INT64_MAX) holds more elements than any tensor can, and
+// says so, where a wrapped difference would have given a silent empty tensor.
 Tensor arange(int64_t start, int64_t end) {
-  const int64_t n = std::max<int64_t>(end - start, 0);
+  int64_t n = 0;
+  if (__builtin_sub_overflow(end, start, &n))
+    throw std::invalid_argument("arange: the range [" + std::to_string(start) + ", " + std::to_string(end) +
+                                ") holds more than INT64_MAX elements (expected end - start to fit int64)");
+  n = std::max<int64_t>(n, 0);
   Tensor t = empty({n}, kInt64);
   int64_t* p = t.data_ptr<int64_t>();
   for (int64_t i = 0; i < n; ++i) p[i] = start + i;

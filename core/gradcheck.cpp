@@ -6,6 +6,7 @@
 #include <cstring>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 
 #include "autograd.h"
 
@@ -28,6 +29,16 @@ static double set_element(const Tensor& x, int64_t k, double v) {
 
 GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& f, const std::vector<Tensor>& inputs,
                           const std::string& op, GradcheckOptions o) {
+  const std::string who = "gradcheck(" + op + "): ";
+  bool any_requires_grad = false;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i].defined())
+      throw std::invalid_argument(who + "input " + std::to_string(i) + " is an undefined tensor");
+    any_requires_grad = any_requires_grad || inputs[i].requires_grad();
+  }
+  if (!any_requires_grad)
+    throw std::invalid_argument(who + "none of the " + std::to_string(inputs.size()) +
+                                " inputs requires grad; expected a float32 or float64 input with requires_grad_()");
   bool all_double = true;
   for (const Tensor& t : inputs)
     if (t.requires_grad()) all_double = all_double && t.dtype() == kFloat64;
@@ -51,6 +62,12 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
         for (size_t k = 0; k < saved[i].size(); ++k) set_element(xs[i], static_cast<int64_t>(k), saved[i][k]);
   };
   Tensor y = f(xs);
+  if (!y.defined() || (y.dtype() != kFloat32 && y.dtype() != kFloat64))
+    throw std::invalid_argument(who + "f must return a float32 or float64 tensor, got " +
+                                (y.defined() ? dtype_name(y.dtype()) : std::string("an undefined tensor")));
+  if (!y.requires_grad())
+    throw std::invalid_argument(who + "f's output of shape " + shape_str(y.shape()) +
+                                " does not require grad: it does not depend on an input that requires grad");
   std::mt19937 gen(1234);  // a local generator: gradcheck does not move the global one
   std::normal_distribution<float> normal(0.0f, 1.0f);
   std::vector<double> weights(static_cast<size_t>(y.numel()));

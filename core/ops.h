@@ -58,12 +58,13 @@ Tensor mean(const Tensor& a, int64_t dim, bool keepdim = false);
 // --- statistics (ops/statistics.cpp) ---
 Tensor var(const Tensor& a, int64_t dim, bool unbiased = true, bool keepdim = false);  // unbiased: / (n - 1)
 
-// --- selection (ops/select.cpp): indices are int64 ---
+// --- selection (ops/select.cpp): indices are int64; max, argmax and topk order float32, int64 and int32 ---
 std::tuple<Tensor, Tensor> max(const Tensor& a, int64_t dim, bool keepdim = false);  // (values, indices);
                                                                  // the gradient goes to the max's position
 Tensor argmax(const Tensor& a, int64_t dim, bool keepdim = false);  // first index of the max (NaN counts as max)
 std::tuple<Tensor, Tensor> topk(const Tensor& a, int64_t k, int64_t dim = -1);  // (values, indices), largest
-                                                                 // first, sorted; ties: lowest index first
+                                                                 // first, sorted; ties: lowest index first;
+                                                                 // a 0-d a (k 0 or 1) gives a and index 0
 Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement = false);  // probs (C) or (R, C)
                                                                  // weights -> (n) or (R, n) int64 draws
 
@@ -77,14 +78,17 @@ Tensor transpose(const Tensor& a, int64_t dim0, int64_t dim1);  // a view (tenso
 Tensor permute(const Tensor& a, const Shape& dims);             // a view
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);    // same shape except along dim
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);  // same shape; a new dim at dim
-Tensor one_hot(const Tensor& ids, int64_t num_classes);         // int ids (...) -> float32 (..., num_classes)
+Tensor one_hot(const Tensor& ids, int64_t num_classes = -1);    // int ids (...) -> int64 (..., num_classes);
+                                                                 // -1: max(ids) + 1, as PyTorch
 
 // --- softmax (ops/softmax.cpp): over any dim, numerically stable ---
 Tensor softmax(const Tensor& a, int64_t dim = -1);
 Tensor log_softmax(const Tensor& a, int64_t dim = -1);
 
 // --- comparisons and masks (ops/compare.cpp): comparisons broadcast and return kBool (no gradient) ---
-// A scalar right side takes int, float and double literals alike (x == 0, x < 0.5f).
+// A number on the right side (a Scalar, scalar.h) keeps what it was written as, which decides the comparison's
+// dtype as PyTorch's promotion does: an int64 tensor against an integer compares int64 values exactly
+// (ids == 16777217), against a floating-point number in the promoted floating dtype.
 Tensor eq(const Tensor& a, const Tensor& b);
 Tensor ne(const Tensor& a, const Tensor& b);
 Tensor lt(const Tensor& a, const Tensor& b);

@@ -2,33 +2,89 @@
 #include "random.h"
 
 #include <cmath>
+#include <mutex>
 #include <stdexcept>
+
+#include <pthread.h>
 
 #include "tensor.h"
 
 namespace microtorch {
 
-static std::mt19937_64& generator() {
-  static std::mt19937_64 gen(5489u);  // the second allowed global: one generator, reseeded by manual_seed
-  return gen;
+namespace {
+
+// The second allowed global: one generator, reseeded by manual_seed, behind one mutex.
+struct Generator {
+  std::mutex mutex;
+  std::mt19937_64 engine{5489u};
+};
+Generator* g_generator = nullptr;  // never destroyed: a draw during static destruction still finds it
+thread_local bool t_holds = false;  // this thread holds g_generator->mutex (inside a GeneratorGuard)
+
+// A fork while another thread draws would leave the child's copy of the mutex locked: the mutex is taken
+// before the fork and released on both sides after it (unless the forking thread holds it itself). The
+// generator and its handlers are made when the library is loaded, before main() starts a thread (made
+// lazily, a fork() during the first draw left the child waiting on a half-made static).
+void lock_before_fork() {
+  if (!t_holds) g_generator->mutex.lock();
+}
+void unlock_after_fork() {
+  if (!t_holds) g_generator->mutex.unlock();
 }
 
-void manual_seed(uint64_t seed) { generator().seed(seed); }
+Generator& generator() {
+  if (!g_generator) g_generator = new Generator;  // only before main(): below, or an earlier static's draw
+  return *g_generator;
+}
+
+[[maybe_unused]] const bool g_generator_ready = [] {
+  generator();
+  pthread_atfork(lock_before_fork, unlock_after_fork, unlock_after_fork);
+  return true;
+}();
+
+// One draw of 53 random bits as a double in [0, 1); the caller holds the lock.
+double uniform_locked(std::mt19937_64& engine) {
+  return static_cast<double>(engine() >> 11) * (1.0 / 9007199254740992.0);
+}
+
+}  // namespace
+
+GeneratorGuard::GeneratorGuard() : owner_(!t_holds) {
+  if (owner_) {
+    generator().mutex.lock();
+    t_holds = true;
+  }
+}
+GeneratorGuard::~GeneratorGuard() {
+  if (owner_) {
+    t_holds = false;
+    generator().mutex.unlock();
+  }
+}
+
+void manual_seed(uint64_t seed) {
+  GeneratorGuard lock;
+  generator().engine.seed(seed);
+}
 
 double random_uniform() {
-  return static_cast<double>(generator()() >> 11) * (1.0 / 9007199254740992.0);  // 53 random bits
+  GeneratorGuard lock;
+  return uniform_locked(generator().engine);
 }
 
 double random_normal(double mean, double std) {
   const double two_pi = 6.283185307179586;
-  double u1 = 1.0 - random_uniform();  // (0, 1]: log is finite
-  double u2 = random_uniform();
+  GeneratorGuard lock;  // the two uniforms are consecutive draws
+  double u1 = 1.0 - uniform_locked(generator().engine);  // (0, 1]: log is finite
+  double u2 = uniform_locked(generator().engine);
   return mean + std * std::sqrt(-2.0 * std::log(u1)) * std::cos(two_pi * u2);
 }
 
 int64_t random_int(int64_t low, int64_t high) {
   std::uniform_int_distribution<int64_t> dist(low, high - 1);
-  return dist(generator());
+  GeneratorGuard lock;
+  return dist(generator().engine);
 }
 
 double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
@@ -84,6 +140,7 @@ Tensor rand(const Shape& shape, const TensorOptions& o) { return drawn(shape, o,
 
 Tensor randn(const Shape& shape) {
   Tensor t = empty(shape);
+  GeneratorGuard lock;  // the values are one run of the sequence
   float* p = t.data_ptr<float>();
   for (int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<float>(random_normal(0.0, 1.0));
   return t;
@@ -91,6 +148,7 @@ Tensor randn(const Shape& shape) {
 
 Tensor rand(const Shape& shape) {
   Tensor t = empty(shape);
+  GeneratorGuard lock;  // the values are one run of the sequence
   float* p = t.data_ptr<float>();
   for (int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<float>(random_uniform());
   return t;
@@ -100,6 +158,7 @@ Tensor randint(int64_t low, int64_t high, const Shape& shape) {
   if (high <= low)
     throw std::invalid_argument("randint: empty range [" + std::to_string(low) + ", " + std::to_string(high) + ")");
   Tensor t = empty(shape, kInt64);
+  GeneratorGuard lock;
   int64_t* p = t.data_ptr<int64_t>();
   for (int64_t i = 0; i < t.numel(); ++i) p[i] = random_int(low, high);
   return t;

@@ -5,6 +5,21 @@
 
 namespace microtorch {
 
+// The generator is locked, as PyTorch's: two threads drawing at once (building modules, dropout) each get
+// whole draws of the one sequence. A draw takes the lock by itself; a GeneratorGuard holds it for a whole
+// fill, so a tensor's values are one contiguous run of the sequence and the lock is taken once, not per
+// element. Draws inside a guard, on its thread, do not lock again.
+class GeneratorGuard {
+ public:
+  GeneratorGuard();
+  ~GeneratorGuard();
+  GeneratorGuard(const GeneratorGuard&) = delete;
+  GeneratorGuard& operator=(const GeneratorGuard&) = delete;
+
+ private:
+  bool owner_;  // false when this thread already held the lock (a nested guard)
+};
+
 // Draws from the global generator. Normals use Box-Muller on two uniforms, so a seed gives the same
 // numbers on every platform (std::normal_distribution does not promise that).
 double random_uniform();                 // [0, 1)

@@ -10,6 +10,8 @@
 #include <new>
 #include <vector>
 
+#include <pthread.h>
+
 #include "kernels/huge_pages.h"
 #include "tensor.h"
 
@@ -128,10 +130,26 @@ struct Cache {
   }
 };
 
+// fork() copies only the calling thread: had another thread held the mutex at that moment, the child's copy
+// would stay locked and its first large allocation would wait forever. So the mutex is taken before the
+// fork (no thread is then inside the cache) and released on both sides after it, as the thread pool's own
+// handler does for the pool (kernels/parallel.cpp). The cache and its handlers are made when the library is
+// loaded, before main() starts a thread: made lazily, a fork() during the first use copied a half-made
+// static into the child, which then waited forever for its initialisation to finish.
+Cache* g_cache = nullptr;  // never destroyed: storages freed during static destruction still find it
+void lock_before_fork() { g_cache->mutex.lock(); }
+void unlock_after_fork() { g_cache->mutex.unlock(); }
+
 Cache& cache() {
-  static Cache* c = new Cache;  // never destroyed: storages freed during static destruction still find it
-  return *c;
+  if (!g_cache) g_cache = new Cache;  // only before main(), single-threaded (below, or an earlier static's use)
+  return *g_cache;
 }
+
+[[maybe_unused]] const bool g_cache_ready = [] {
+  cache();
+  pthread_atfork(lock_before_fork, unlock_after_fork, unlock_after_fork);
+  return true;
+}();
 
 }  // namespace
 

@@ -13,6 +13,7 @@
 #pragma once
 #include <cstdint>
 #include <initializer_list>
+#include <limits>
 #include <memory>
 #include <ostream>
 #include <stdexcept>
@@ -111,8 +112,9 @@ class Tensor {
     const T* p = c.data_ptr<T>();
     return std::vector<T>(p, p + numel());
   }
-  // The one element converted to T from whatever dtype is stored (as PyTorch's item<T>); a float that
-  // does not fit an integer T (NaN, out of range) throws std::invalid_argument.
+  // The one element converted to T from whatever dtype is stored (as PyTorch's item<T>); a value that an
+  // integer T cannot hold (NaN, inf, out of T's range, as int64 2^40 for int32_t) throws std::invalid_argument,
+  // as libtorch's checked conversion does.
   template <class T> T item() const {
     check_single_element("item");
     switch (dtype()) {
@@ -120,8 +122,8 @@ class Tensor {
       case kFloat64: return float_item<T>(*static_cast<const double*>(raw_data()));
       case kFloat16: return float_item<T>(static_cast<float>(*static_cast<const Half*>(raw_data())));
       case kBFloat16: return float_item<T>(static_cast<float>(*static_cast<const BFloat16*>(raw_data())));
-      case kInt64: return static_cast<T>(*static_cast<const int64_t*>(raw_data()));
-      case kInt32: return static_cast<T>(*static_cast<const int32_t*>(raw_data()));
+      case kInt64: return checked_item<T>(*static_cast<const int64_t*>(raw_data()));
+      case kInt32: return checked_item<T>(*static_cast<const int32_t*>(raw_data()));
       case kBool: return static_cast<T>(*static_cast<const bool*>(raw_data()));
     }
     return T();
@@ -155,7 +157,8 @@ class Tensor {
   Tensor select(int64_t dim, int64_t index) const;                  // a view of index of dim, dim removed
   Tensor slice(int64_t dim, int64_t start, int64_t end, int64_t step = 1) const;  // clamped as Python's
   std::vector<Tensor> split(int64_t split_size, int64_t dim = 0) const;  // views of split_size (last smaller)
-  std::vector<Tensor> chunk(int64_t chunks, int64_t dim = 0) const;      // at most `chunks` views, as PyTorch
+  std::vector<Tensor> chunk(int64_t chunks, int64_t dim = 0) const;      // at most `chunks` views (exactly
+                                                                         // `chunks` for a size-0 dim), as PyTorch
   std::vector<Tensor> unbind(int64_t dim = 0) const;                     // every index of dim, each a view
   Tensor diagonal(int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1) const;  // a view, as a last dim
   Tensor expand(const Shape& sizes) const;         // a view: size-1 dims repeated with stride 0; -1 keeps a size
@@ -220,11 +223,22 @@ class Tensor {
   TensorImpl& impl() const;
   void check_dtype(Dtype want, const char* what) const;
   void check_single_element(const char* what) const;
-  static void check_fits_integer(double v, size_t bytes);
+  // item<T>'s range checks: T's range is [lo, hi]; the thrown message names the value and the range.
+  template <class T> static int64_t lowest_of() {
+    return std::is_signed_v<T> ? static_cast<int64_t>(std::numeric_limits<T>::min()) : 0;
+  }
+  template <class T> static uint64_t highest_of() { return static_cast<uint64_t>(std::numeric_limits<T>::max()); }
+  static void check_item_fits(double v, int64_t lo, uint64_t hi);
+  static void check_item_fits(int64_t v, int64_t lo, uint64_t hi);
   template <class T, class F> static T float_item(F v) {
-    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) check_fits_integer(v, sizeof(T));
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
+      check_item_fits(static_cast<double>(v), lowest_of<T>(), highest_of<T>());
     if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) return T(static_cast<float>(v));
     else return static_cast<T>(v);
+  }
+  template <class T> static T checked_item(int64_t v) {
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) check_item_fits(v, lowest_of<T>(), highest_of<T>());
+    return static_cast<T>(v);
   }
   std::shared_ptr<TensorImpl> impl_;
 };
@@ -280,7 +294,8 @@ Tensor randn(const Shape& shape, const TensorOptions& options);  // drawn in dou
 Tensor rand(const Shape& shape, const TensorOptions& options);
 Tensor randint(int64_t low, int64_t high, const Shape& shape);  // int64 in [low, high)
 
-// Threads used by kernels and OpenBLAS (as at::set_num_threads).
+// Threads used by kernels and OpenBLAS (as at::set_num_threads). std::runtime_error when the threads cannot
+// be started (a process limit); the count is then unchanged.
 void set_num_threads(int n);
 int get_num_threads();
 

@@ -1,65 +1,63 @@
-// .npy through xtensor's xnpy.hpp. xt::load_npy trusts its input (it allocates whatever the header
-// says, reads without checking for a short file, and misreads a header length whose low byte is >= 0x80
-// because it widens a signed char), so decode_npy checks the whole file first and only then lets
-// xtensor parse it: a version 1.0 header in NumPy's own layout, a supported dtype, C order, and a data
-// size equal to dtype * shape.
+// .npy files, version 1.0 as NumPy writes them: "\x93NUMPY", 1, 0, a little-endian uint16 header length, a
+// Python dict literal padded with spaces to a multiple of 64 bytes and a newline, then the raw C-order data.
+// Written and read here, byte by byte (xtensor's reader misread a header whose length has its low byte
+// >= 0x80, which NumPy writes for 22 or more dims): decode_npy checks the whole file, the header's text, a
+// supported dtype, C order and a data size equal to dtype * shape, before a tensor is built.
 #include "npy.h"
 
-// xnpy.hpp checks a dtype string with std::regex, whose libstdc++ internals trip GCC 12's
-// -Wmaybe-uninitialized under -fsanitize (a known false positive, GCC bug 105562), not our code.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-
+#include <algorithm>
 #include <cstring>
 #include <limits>
-#include <sstream>
 #include <stdexcept>
 
-#include <xtensor/xadapt.hpp>
-#include <xtensor/xarray.hpp>
-#include <xtensor/xnpy.hpp>
-
+#include "../core/ops/tensor_access.h"
 #include "files/atomic_file.h"
+#include "files/read_file.h"
 
 namespace microtorch {
 
-template <class T> static std::string npy_bytes(const Tensor& t_in) {
+static const char* npy_descr(Dtype d) {
+  switch (d) {
+    case kFloat32: return "<f4";
+    case kFloat64: return "<f8";
+    case kFloat16: return "<f2";
+    case kInt64: return "<i8";
+    case kInt32: return "<i4";
+    case kBool: return "|b1";
+    case kBFloat16: break;
+  }
+  return "?";
+}
+
+void save_npy(const Tensor& t_in, const std::string& path) {
+  if (!t_in.defined()) throw std::invalid_argument("save_npy '" + path + "': the tensor is undefined");
   const Tensor t = t_in.detach().contiguous();  // row-major bytes, whatever the view
-  const std::vector<size_t> shape(t.shape().begin(), t.shape().end());
-  const auto view = xt::adapt(t.data_ptr<T>(), static_cast<size_t>(t.numel()), xt::no_ownership(), shape);
-  return xt::dump_npy(view);
-}
-
-// float16 as NumPy's '<f2': the bits written as '<u2' by xtensor (which knows no half type), the descr renamed.
-static std::string npy_half_bytes(const Tensor& t_in) {
-  const Tensor t = t_in.detach().contiguous();
-  std::vector<uint16_t> bits(static_cast<size_t>(t.numel()));
-  if (!bits.empty()) std::memcpy(bits.data(), static_cast<const void*>(t.data_ptr<Half>()), bits.size() * sizeof(uint16_t));
-  const std::vector<size_t> shape(t.shape().begin(), t.shape().end());
-  std::string bytes = xt::dump_npy(xt::adapt(bits.data(), bits.size(), xt::no_ownership(), shape));
-  const size_t at = bytes.find("'<u2'");
-  if (at == std::string::npos) throw std::logic_error("save_npy: xtensor wrote no '<u2' descr");
-  bytes.replace(at, 5, "'<f2'");
-  return bytes;
-}
-
-void save_npy(const Tensor& t, const std::string& path) {
-  if (!t.defined()) throw std::invalid_argument("save_npy '" + path + "': the tensor is undefined");
-  if (t.dtype() == kBFloat16 || t.dtype() == kBool)
-    throw std::invalid_argument("save_npy '" + path + "': NumPy's .npy has no " + dtype_name(t.dtype()) +
-                                " here (expected float32, float64, float16, int64 or int32; convert with to() first)");
-  const std::string bytes = t.dtype() == kFloat32   ? npy_bytes<float>(t)
-                            : t.dtype() == kFloat64 ? npy_bytes<double>(t)
-                            : t.dtype() == kFloat16 ? npy_half_bytes(t)
-                            : t.dtype() == kInt64   ? npy_bytes<int64_t>(t)
-                                                    : npy_bytes<int32_t>(t);
+  if (t.dtype() == kBFloat16)
+    throw std::invalid_argument("save_npy '" + path + "': NumPy's .npy has no bfloat16 (expected float32, float64, "
+                                "float16, int64, int32 or bool; convert with to() first)");
+  std::string dict = std::string("{'descr': '") + npy_descr(t.dtype()) + "', 'fortran_order': False, 'shape': (";
+  for (size_t i = 0; i < t.shape().size(); ++i) dict += (i ? ", " : "") + std::to_string(t.shape()[i]);
+  dict += t.dim() == 1 ? ",), }" : "), }";  // a 1-tuple is (n,) in Python
+  // NumPy's layout, byte for byte (numpy/lib/format.py): room for the first dim to grow to 21 digits, then
+  // spaces (1 to 64 of them) so the magic, version and length (10 bytes) and the header end on a 64-byte
+  // boundary, then a newline.
+  if (t.dim() > 0) dict.append(21 - std::min<size_t>(21, std::to_string(t.shape()[0]).size()), ' ');
+  dict.append(64 - (10 + dict.size() + 1) % 64, ' ');
+  dict += '\n';
+  if (dict.size() > 65535)
+    throw std::invalid_argument("save_npy '" + path + "': a header of " + std::to_string(dict.size()) +
+                                " bytes for shape " + shape_str(t.shape()) + " does not fit .npy version 1.0");
+  std::string bytes = std::string("\x93NUMPY\x01\x00", 8);
+  bytes += static_cast<char>(dict.size() & 0xff);
+  bytes += static_cast<char>(dict.size() >> 8);
+  bytes += dict;
   io::AtomicFile file(path);
   file.write(bytes.data(), bytes.size());
+  file.write(detail::raw_data(t), static_cast<size_t>(t.numel()) * element_size(t.dtype()));
   file.commit();
 }
 
-Tensor load_npy(const std::string& path) { return io::decode_npy(io::read_file(path), path); }
+Tensor load_npy(const std::string& path) { return io::decode_npy(io::read_file(path, "load_npy"), path); }
 
 namespace io {
 
@@ -89,7 +87,9 @@ static NpyHeader parse_npy_dict(const std::string& dict, const std::string& sour
   else if (eat(dict, pos, "<f2'")) h.dtype = kFloat16;
   else if (eat(dict, pos, "<i8'")) h.dtype = kInt64;
   else if (eat(dict, pos, "<i4'")) h.dtype = kInt32;
-  else bad_npy(source, "unsupported descr (expected '<f4', '<f8', '<f2', '<i8' or '<i4') in header " + dict.substr(0, 80));
+  else if (eat(dict, pos, "|b1'")) h.dtype = kBool;
+  else bad_npy(source, "unsupported descr (expected '<f4', '<f8', '<f2', '<i8', '<i4' or '|b1') in header " +
+                           dict.substr(0, 80));
   if (eat(dict, pos, ",'fortran_order':True")) bad_npy(source, "Fortran-ordered arrays are not supported");
   if (!eat(dict, pos, ",'fortran_order':False,'shape':(")) bad_npy(source, "malformed header " + dict.substr(0, 80));
   const uint64_t max_numel = uint64_t(std::numeric_limits<int64_t>::max()) / element_size(h.dtype);
@@ -114,22 +114,12 @@ static NpyHeader parse_npy_dict(const std::string& dict, const std::string& sour
   return h;
 }
 
-template <class T> static Tensor read_with_xtensor(const std::string& bytes, const Shape& shape) {
-  std::istringstream in(bytes);
-  const xt::xarray<T> a = xt::load_npy<T>(in);
-  Tensor t = empty(shape, dtype_of<T>::value);
-  std::copy(a.data(), a.data() + a.size(), t.data_ptr<T>());
-  return t;
-}
-
 Tensor decode_npy(const std::string& bytes, const std::string& source) {
   if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0) bad_npy(source, "not an .npy file (bad magic)");
   if (bytes[6] != 1 || bytes[7] != 0)
     bad_npy(source, "unsupported .npy version " + std::to_string(int(bytes[6])) + "." + std::to_string(int(bytes[7])) +
                         " (only 1.0)");
   const size_t header_len = size_t(static_cast<unsigned char>(bytes[8])) | size_t(static_cast<unsigned char>(bytes[9])) << 8;
-  if (header_len & 0x80)
-    bad_npy(source, "header length " + std::to_string(header_len) + " is not supported by the xtensor reader");
   if (10 + header_len > bytes.size()) bad_npy(source, "the header runs past the end of the file: truncated");
   std::string header = bytes.substr(10, header_len);
   if (header.empty() || header.back() != '\n') bad_npy(source, "the header does not end in a newline");
@@ -143,19 +133,15 @@ Tensor decode_npy(const std::string& bytes, const std::string& source) {
   if (data != expected)
     bad_npy(source, "the data has " + std::to_string(data) + " bytes but " + dtype_name(h.dtype) + " of shape " +
                         shape_str(h.shape) + " needs " + std::to_string(expected) + (data < expected ? ": truncated" : ""));
-  if (h.dtype == kFloat32) return read_with_xtensor<float>(bytes, h.shape);
-  if (h.dtype == kFloat64) return read_with_xtensor<double>(bytes, h.shape);
-  if (h.dtype == kFloat16) {  // xtensor reads the bits as '<u2'
-    std::string as_u2 = bytes;
-    as_u2.replace(as_u2.find("'<f2'"), 5, "'<u2'");
-    std::istringstream in(as_u2);
-    const xt::xarray<uint16_t> a = xt::load_npy<uint16_t>(in);
-    Tensor t = empty(h.shape, kFloat16);
-    if (a.size()) std::memcpy(static_cast<void*>(t.data_ptr<Half>()), a.data(), a.size() * sizeof(uint16_t));
-    return t;
-  }
-  if (h.dtype == kInt64) return read_with_xtensor<int64_t>(bytes, h.shape);
-  return read_with_xtensor<int32_t>(bytes, h.shape);
+  const char* data_start = bytes.data() + 10 + header_len;
+  if (h.dtype == kBool)  // a C++ bool must hold 0 or 1: any other byte would be undefined behaviour to read
+    for (uint64_t i = 0; i < data; ++i)
+      if (static_cast<unsigned char>(data_start[i]) > 1)
+        bad_npy(source, "bool element " + std::to_string(i) + " is byte " +
+                            std::to_string(static_cast<unsigned char>(data_start[i])) + ", expected 0 or 1");
+  Tensor t = empty(h.shape, h.dtype);
+  std::memcpy(detail::raw_data(t), data_start, static_cast<size_t>(data));
+  return t;
 }
 
 }  // namespace io

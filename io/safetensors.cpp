@@ -53,7 +53,7 @@ static void check_utf8(const char* what, const std::string& s) {
                                 printable(s.substr(at, 1)) + " at offset " + std::to_string(at) + ")");
 }
 
-std::string encode_safetensors_header(const NamedTensors& tensors, const Metadata& metadata) {
+std::string encode_safetensors_header(const std::vector<TensorSpec>& tensors, const Metadata& metadata) {
   for (const auto& [key, value] : metadata) {
     check_utf8("metadata key", key);
     check_utf8("metadata value", value);
@@ -61,14 +61,14 @@ std::string encode_safetensors_header(const NamedTensors& tensors, const Metadat
   json header = json::object();
   if (!metadata.empty()) header["__metadata__"] = metadata;
   uint64_t offset = 0;
-  for (const auto& [name, t] : tensors) {
+  for (const TensorSpec& t : tensors) {
+    const std::string& name = t.name;
     if (name.empty() || name == "__metadata__")
       throw std::invalid_argument("save: invalid tensor name '" + name + "' (empty or reserved)");
     check_utf8("tensor name", name);
-    if (!t.defined()) throw std::invalid_argument("save: tensor '" + printable(name) + "' is undefined");
     if (header.contains(name)) throw std::invalid_argument("save: tensor name '" + printable(name) + "' appears twice");
-    const uint64_t end = offset + nbytes_of(t);
-    header[name] = {{"dtype", dtype_code(t.dtype())}, {"shape", t.shape()}, {"data_offsets", {offset, end}}};
+    const uint64_t end = offset + static_cast<uint64_t>(storage_nbytes(t.shape, t.dtype));
+    header[name] = {{"dtype", dtype_code(t.dtype)}, {"shape", t.shape}, {"data_offsets", {offset, end}}};
     offset = end;
   }
   std::string text = header.dump();
@@ -76,6 +76,15 @@ std::string encode_safetensors_header(const NamedTensors& tensors, const Metadat
   std::string out(8, '\0');
   for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((uint64_t{text.size()} >> (8 * i)) & 0xff);
   return out + text;
+}
+
+std::string encode_safetensors_header(const NamedTensors& tensors, const Metadata& metadata) {
+  std::vector<TensorSpec> specs;
+  for (const auto& [name, t] : tensors) {
+    if (!t.defined()) throw std::invalid_argument("save: tensor '" + printable(name) + "' is undefined");
+    specs.push_back({name, t.dtype(), t.shape()});
+  }
+  return encode_safetensors_header(specs, metadata);
 }
 
 void write_little_endian(const Tensor& t_in, const std::function<void(const void*, size_t)>& sink) {
@@ -90,13 +99,15 @@ void write_little_endian(const Tensor& t_in, const std::function<void(const void
   sink(copy.data(), n);
 }
 
-// One header entry after validation: where its bytes are and what they hold.
-struct Entry {
-  std::string name;
-  Dtype dtype;
-  Shape shape;
-  uint64_t begin, end;
-};
+using Entry = SafetensorsEntry;
+
+size_t safetensors_element_size(const std::string& dtype) {
+  if (dtype == "F32" || dtype == "I32") return 4;
+  if (dtype == "I64" || dtype == "F64") return 8;
+  if (dtype == "BOOL") return 1;
+  if (dtype == "F16" || dtype == "BF16") return 2;
+  return 0;
+}
 
 [[noreturn]] static void corrupt(const std::string& source, const std::string& what) {
   throw std::runtime_error("load '" + source + "': " + what);
@@ -105,16 +116,17 @@ struct Entry {
   corrupt(source, "tensor '" + printable(name) + "': " + what);
 }
 
-static Dtype parse_dtype(const json& v, const std::string& source, const std::string& name) {
+// The dtype code, one of every dtype's.
+static std::string parse_dtype(const json& v, const std::string& source, const std::string& name) {
   if (!v.is_string()) corrupt_tensor(source, name, "\"dtype\" must be a string");
   const std::string& s = v.get_ref<const std::string&>();
-  if (s == "F32") return kFloat32;
-  if (s == "F64") return kFloat64;
-  if (s == "F16") return kFloat16;
-  if (s == "BF16") return kBFloat16;
-  if (s == "I64") return kInt64;
-  if (s == "I32") return kInt32;
-  corrupt_tensor(source, name, "unknown dtype \"" + printable(s, 32) + "\" (expected F32, F64, F16, BF16, I64 or I32)");
+  if (s == "F32" || s == "F64" || s == "F16" || s == "BF16" || s == "I64" || s == "I32" || s == "BOOL") return s;
+  corrupt_tensor(source, name, "unknown dtype \"" + printable(s, 32) + "\" (expected F32, F64, F16, BF16, I64, I32 or BOOL)");
+}
+
+static Dtype tensor_dtype(const std::string& code) {
+  return code == "F32" ? kFloat32 : code == "F64" ? kFloat64 : code == "F16" ? kFloat16 : code == "BF16" ? kBFloat16
+       : code == "I64" ? kInt64 : code == "BOOL" ? kBool : kInt32;
 }
 
 // A JSON array of non-negative integers, each at most `limit`.
@@ -145,6 +157,7 @@ static Entry parse_entry(const std::string& name, const json& info, uint64_t dat
   if (!info.contains("dtype") || !info.contains("shape") || !info.contains("data_offsets"))
     corrupt_tensor(source, name, "needs \"dtype\", \"shape\" and \"data_offsets\"");
   Entry e{name, parse_dtype(info["dtype"], source, name), {}, 0, 0};
+  const uint64_t width = safetensors_element_size(e.dtype);
   const auto dims = parse_uints(info["shape"], source, name, "shape", uint64_t(std::numeric_limits<int64_t>::max()));
   const auto offsets = parse_uints(info["data_offsets"], source, name, "data_offsets", std::numeric_limits<uint64_t>::max());
   if (offsets.size() != 2) corrupt_tensor(source, name, "\"data_offsets\" must be [begin, end]");
@@ -157,7 +170,7 @@ static Entry parse_entry(const std::string& name, const json& info, uint64_t dat
                                      " bytes): the file is truncated or corrupted");
   // dtype * shape must be exactly the byte range. The product of the non-zero dimensions is bounded as
   // Tensor's own shape_numel bounds it, so a zero dimension cannot hide an overflow.
-  const uint64_t max_numel = uint64_t(std::numeric_limits<int64_t>::max()) / element_size(e.dtype);
+  const uint64_t max_numel = uint64_t(std::numeric_limits<int64_t>::max()) / width;
   uint64_t numel = 1, nonzero = 1;
   for (uint64_t d : dims) {
     e.shape.push_back(static_cast<int64_t>(d));
@@ -166,10 +179,10 @@ static Entry parse_entry(const std::string& name, const json& info, uint64_t dat
     if (d != 0) nonzero *= d;
     numel *= d;
   }
-  const uint64_t expected = numel * element_size(e.dtype);
+  const uint64_t expected = numel * width;
   if (expected != e.end - e.begin)
     corrupt_tensor(source, name, range + " hold " + std::to_string(e.end - e.begin) + " bytes but dtype " +
-                                     dtype_code(e.dtype) + " and shape " + shape_str(e.shape) + " need " +
+                                     e.dtype + " and shape " + shape_str(e.shape) + " need " +
                                      std::to_string(expected));
   return e;
 }
@@ -237,37 +250,56 @@ static json parse_header(const char* text, size_t n, const std::string& source) 
   }
 }
 
-Safetensors decode_safetensors(const std::string& bytes, const std::string& source) {
-  if (bytes.size() < 8)
-    corrupt(source, "the file has " + std::to_string(bytes.size()) + " bytes, fewer than the 8-byte header length: truncated");
+// The header of a file of `size` bytes, validated against that size (the data is not read).
+static SafetensorsLayout parse_layout(const unsigned char* bytes, size_t size, const std::string& source) {
+  if (size < 8)
+    corrupt(source, "the file has " + std::to_string(size) + " bytes, fewer than the 8-byte header length: truncated");
   uint64_t n = 0;
-  for (int i = 0; i < 8; ++i) n |= uint64_t{static_cast<unsigned char>(bytes[i])} << (8 * i);
+  for (int i = 0; i < 8; ++i) n |= uint64_t{bytes[i]} << (8 * i);
   if (n > kMaxHeaderBytes)
     corrupt(source, "the header length " + std::to_string(n) + " exceeds the limit of " + std::to_string(kMaxHeaderBytes) +
                         " bytes (corrupted or not a safetensors file)");
-  if (n > bytes.size() - 8)
+  if (n > size - 8)
     corrupt(source, "the header length " + std::to_string(n) + " runs past the end of the file (" +
-                        std::to_string(bytes.size()) + " bytes): truncated");
-  const char* text = bytes.data() + 8;
+                        std::to_string(size) + " bytes): truncated");
+  const char* text = reinterpret_cast<const char*>(bytes) + 8;
   const std::string fault = check_json_text(text, static_cast<size_t>(n));  // before nlohmann recurses into it
   if (!fault.empty()) corrupt(source, "the header is rejected: " + fault);
   json header = parse_header(text, static_cast<size_t>(n), source);
   if (!header.is_object()) corrupt(source, "the header must be a JSON object");
-  const uint64_t data_bytes = bytes.size() - 8 - n;
-  Safetensors out;
-  std::vector<Entry> entries;
+  const uint64_t data_bytes = size - 8 - n;
+  SafetensorsLayout out;
+  out.data_start = 8 + n;
   for (const auto& [name, info] : header.items()) {
     if (name == "__metadata__") out.metadata = parse_metadata(info, source);
-    else entries.push_back(parse_entry(name, info, data_bytes, source));
+    else out.tensors.push_back(parse_entry(name, info, data_bytes, source));
   }
-  check_tiling(entries, data_bytes, source);
+  check_tiling(out.tensors, data_bytes, source);
+  return out;
+}
 
-  const char* data = bytes.data() + 8 + n;
-  for (const Entry& e : entries) {
-    Tensor t = empty(e.shape, e.dtype);
+SafetensorsLayout parse_safetensors_layout(const unsigned char* bytes, size_t size, const std::string& source) {
+  return parse_layout(bytes, size, source);
+}
+
+Safetensors decode_safetensors(const std::string& bytes, const std::string& source) {
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  SafetensorsLayout layout = parse_layout(p, bytes.size(), source);
+  Safetensors out;
+  out.metadata = std::move(layout.metadata);
+  const char* data = bytes.data() + layout.data_start;
+  for (const Entry& e : layout.tensors) {
+    const Dtype dtype = tensor_dtype(e.dtype);
+    Tensor t = empty(e.shape, dtype);
     const size_t len = static_cast<size_t>(e.end - e.begin);
+    if (dtype == kBool)  // a C++ bool must hold 0 or 1: any other byte would be undefined behaviour to read
+      for (size_t i = 0; i < len; ++i)
+        if (static_cast<unsigned char>(data[e.begin + i]) > 1)
+          corrupt_tensor(source, e.name, "BOOL element " + std::to_string(i) + " is byte " +
+                                             std::to_string(static_cast<unsigned char>(data[e.begin + i])) +
+                                             ", expected 0 or 1");
     std::memcpy(detail::raw_data(t), data + e.begin, len);
-    if (!host_is_little_endian()) swap_elements(static_cast<char*>(detail::raw_data(t)), len, element_size(e.dtype));
+    if (!host_is_little_endian()) swap_elements(static_cast<char*>(detail::raw_data(t)), len, element_size(dtype));
     out.tensors.emplace_back(e.name, std::move(t));
   }
   return out;

@@ -1,4 +1,4 @@
-// F::gelu (exact and tanh), F::logsigmoid and F::softmax. Elementwise, forward beside backward, the derivative
+// F::gelu (exact and tanh), F::logsigmoid and F::softmax, and the GELU module's check (activation.h). Elementwise, forward beside backward, the derivative
 // formulas as PyTorch's CPU kernels write them (float arithmetic). GELU's loops are core/kernels/gelu.cpp.
 #include <algorithm>
 #include <cmath>
@@ -7,6 +7,7 @@
 #include "../core/grad.h"
 #include "../core/kernels/gelu.h"
 #include "../core/ops.h"
+#include "activation.h"
 #include "functional.h"
 
 namespace microtorch::nn::functional {
@@ -70,3 +71,12 @@ Tensor logsigmoid(const Tensor& x) {
 Tensor softmax(const Tensor& x, const SoftmaxFuncOptions& o) { return microtorch::softmax(x, o.dim()); }
 
 }  // namespace microtorch::nn::functional
+
+namespace microtorch::nn {
+
+GELU::GELU(const GELUOptions& o) : options_(o) {
+  if (o.approximate() != "none" && o.approximate() != "tanh")
+    throw std::invalid_argument("GELU: approximate must be \"none\" or \"tanh\", got \"" + o.approximate() + "\"");
+}
+
+}  // namespace microtorch::nn

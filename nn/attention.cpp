@@ -6,6 +6,8 @@
 //   dv = P^T dy,  dP = dy v^T,  dS = P * (dP - rowsum(P * dP)),  dq = scale dS k,  dk = scale dS^T q.
 #include <algorithm>
 #include <cmath>
+#include <memory>
+#include <vector>
 
 #include "../core/autograd.h"
 #include "../core/kernels/gemm.h"
@@ -136,6 +138,12 @@ Tensor scaled_dot_product_attention(const Tensor& q_in, const Tensor& k_in, cons
   // (every element is written below; 786 KB a layer in gpt_shakespeare)
   const Tensor P_saved = empty({BH, L, S});
   float* P = P_saved.data_ptr<float>();
+  // Queries a bool mask hides every key from (BH * L flags). Their scores are constants (-inf, from masking),
+  // not functions of q and k: their gradient is 0, as the gradient of PyTorch's masked_fill, so dq and dk stay
+  // finite while that query's output row (softmax of nothing) is NaN, as PyTorch's.
+  auto dead_rows = std::make_shared<std::vector<char>>(
+      attn_mask.defined() && attn_mask.dtype() == kBool ? static_cast<size_t>(BH * L) : 0);
+  char* dead = dead_rows->empty() ? nullptr : dead_rows->data();
 
   for (int64_t b = 0; b < BH; ++b) {
     float* Pb = P + b * L * S;  // seek to batch*head b
@@ -153,7 +161,12 @@ Tensor scaled_dot_product_attention(const Tensor& q_in, const Tensor& k_in, cons
         const int64_t mi = moff + i * mstride[full.size() - 2], mj = mstride[full.size() - 1];  // seek to row i
         if (attn_mask.dtype() == kBool) {
           const bool* m = attn_mask.data_ptr<bool>() + mi;  // false: the key takes no part
-          for (int64_t j = 0; j < S; ++j) row[j] = m[j * mj] ? row[j] : -INFINITY;
+          bool any = false;
+          for (int64_t j = 0; j < S; ++j) {
+            row[j] = m[j * mj] ? row[j] : -INFINITY;
+            any = any || m[j * mj];
+          }
+          dead[b * L + i] = !any;
         } else {
           const float* m = attn_mask.data_ptr<float>() + mi;
           for (int64_t j = 0; j < S; ++j) row[j] += m[j * mj];
@@ -172,7 +185,7 @@ Tensor scaled_dot_product_attention(const Tensor& q_in, const Tensor& k_in, cons
   // The backward reads dy through its strides (the head merge's gradient arrives as a transposed view) and
   // writes each input's gradient in that input's layout, so the head split's backward is free views too.
   record_strided(y, "scaled_dot_product_attention", {q_in, k_in, v_in},
-                 [q_in, k_in, v_in, q, k, v, P_saved, qo, ko, vo, BH, L, S, scale, mat, packed](const Tensor& dy) {
+                 [q_in, k_in, v_in, q, k, v, P_saved, dead_rows, qo, ko, vo, BH, L, S, scale, mat, packed](const Tensor& dy) {
     const bool dq_on = q_in.requires_grad(), dk_on = k_in.requires_grad(), dv_on = v_in.requires_grad();
     const Tensor g = dy.strides().back() == 1 || dy.size(-1) == 1 ? dy : dy.contiguous();
     Tensor dq = dq_on ? empty_in_order_of(q, q.shape()) : Tensor(), dk = dk_on ? empty_in_order_of(k, k.shape()) : Tensor();
@@ -190,6 +203,10 @@ Tensor scaled_dot_product_attention(const Tensor& q_in, const Tensor& k_in, cons
       for (int64_t i = 0; i < L; ++i) {
         const float* p = Pb + i * S;
         float* d = dS.data() + i * S;
+        if (!dead_rows->empty() && (*dead_rows)[b * L + i]) {
+          std::fill(d, d + S, 0.0f);  // every score of this query was masked: no gradient
+          continue;
+        }
         const double dot = kernels::dot_in_double(p, d, S);
         for (int64_t j = 0; j < S; ++j) d[j] = p[j] * (d[j] - static_cast<float>(dot));
       }

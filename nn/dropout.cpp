@@ -25,6 +25,7 @@ Tensor dropout(const Tensor& x_in, const DropoutFuncOptions& o) {
   const int64_t n = x.numel();
   const float keep_scale = o.p() == 1.0 ? 0.0f : static_cast<float>(1.0 / (1.0 - o.p()));
   std::vector<float> factor(static_cast<size_t>(n));
+  GeneratorGuard lock;  // one run of the global generator's sequence, locked once
   for (int64_t i = 0; i < n; ++i) factor[i] = random_uniform() < 1.0 - o.p() ? keep_scale : 0.0f;  // Bernoulli(1 - p)
   Tensor y = empty(x.shape());
   const float* xp = x.data_ptr<float>();

@@ -19,7 +19,8 @@ functional::EmbeddingFuncOptions EmbeddingOptions::func_options() const {
       .sparse(sparse_);
 }
 
-Embedding::Embedding(const EmbeddingOptions& o) : options_(o) {
+// The checked options with padding_idx normalised to [0, V).
+static EmbeddingOptions checked(const EmbeddingOptions& o) {
   const int64_t V = o.num_embeddings(), C = o.embedding_dim();
   if (V < 1 || C < 1)
     throw std::invalid_argument("Embedding: num_embeddings and embedding_dim must be >= 1, got (" + std::to_string(V) +
@@ -27,19 +28,29 @@ Embedding::Embedding(const EmbeddingOptions& o) : options_(o) {
   if (o.padding_idx() && (*o.padding_idx() < -V || *o.padding_idx() >= V))
     throw std::invalid_argument("Embedding: padding_idx " + std::to_string(*o.padding_idx()) + " must be within [-" +
                                 std::to_string(V) + ", " + std::to_string(V) + ") (num_embeddings " + std::to_string(V) + ")");
-  if (o.padding_idx() && *o.padding_idx() < 0) options_.padding_idx(*o.padding_idx() + V);
   if (o.max_norm() && !(*o.max_norm() > 0.0))
     throw std::invalid_argument("Embedding: max_norm must be > 0, got " + std::to_string(*o.max_norm()));
-  if (o._weight().defined()) {
-    if (o._weight().shape() != Shape{V, C} || o._weight().dtype() != kFloat32)
-      throw std::invalid_argument("Embedding: _weight of shape " + shape_str(o._weight().shape()) +
-                                  " does not match (num_embeddings, embedding_dim) = " + shape_str({V, C}));
-    weight = o._weight().detach().requires_grad_(true);  // shares storage, as PyTorch's Parameter(_weight)
-  } else {
-    weight = empty({V, C}).requires_grad_(true);
-    reset();
-  }
-  register_parameter("weight", weight);
+  if (o._weight().defined() && (o._weight().shape() != Shape{V, C} || o._weight().dtype() != kFloat32))
+    throw std::invalid_argument("Embedding: _weight of shape " + shape_str(o._weight().shape()) +
+                                " does not match (num_embeddings, embedding_dim) = " + shape_str({V, C}));
+  EmbeddingOptions out = o;
+  if (o.padding_idx() && *o.padding_idx() < 0) out.padding_idx(*o.padding_idx() + V);
+  return out;
+}
+
+// _weight shares its storage, as PyTorch's Parameter(_weight); else a fresh table that reset() fills.
+Embedding::Embedding(const EmbeddingOptions& o)
+    : weight(register_parameter("weight", checked(o)._weight().defined()
+                                              ? o._weight().detach()
+                                              : empty({o.num_embeddings(), o.embedding_dim()}))),
+      options_(checked(o)) {
+  if (!o._weight().defined()) reset();
+}
+
+Embedding& Embedding::operator=(const Embedding& other) {
+  Module::operator=(other);
+  options_ = other.options_;
+  return *this;
 }
 
 void Embedding::reset() {

@@ -40,6 +40,8 @@ struct EmbeddingFromPretrainedOptions {
 class Embedding : public Module {
  public:
   explicit Embedding(const EmbeddingOptions& options);
+  Embedding(const Embedding&) = default;          // the same module: weight names the same slot
+  Embedding& operator=(const Embedding& other);  // other's tensor, mode and options into this module (module.h)
   // A table from existing rows (shares w's storage); frozen by default; the padding row is not zeroed.
   static Embedding from_pretrained(const Tensor& w, const EmbeddingFromPretrainedOptions& options = {});
 
@@ -48,10 +50,7 @@ class Embedding : public Module {
   Tensor operator()(const Tensor& ids) { return forward(ids); }
   const EmbeddingOptions& options() const { return options_; }  // read-only: the table was built from them
 
-  Tensor weight;  // (V, C) Parameter; may be reassigned (tying) before the module is registered
-
- protected:
-  void sync_parameters_() const override { set_parameter_("weight", weight); }
+  Tensor& weight;  // (V, C) Parameter, this module's "weight" slot: assign to tie it (wte.weight = head.weight)
 
  private:
   EmbeddingOptions options_;  // padding_idx normalised to [0, V)

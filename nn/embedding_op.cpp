@@ -76,6 +76,10 @@ static void renorm_rows(const Tensor& weight, std::vector<int64_t> ids, double m
 }
 
 Tensor embedding(const Tensor& ids, const Tensor& weight, const EmbeddingFuncOptions& o) {
+  if (!weight.defined())
+    throw std::invalid_argument("embedding: weight is an undefined tensor; expected a 2-D float32 (V, C) table");
+  if (!ids.defined())
+    throw std::invalid_argument("embedding: ids is an undefined tensor; expected int64 or int32 token ids");
   if (weight.dim() != 2 || weight.dtype() != kFloat32)
     throw std::invalid_argument("embedding: weight must be a 2-D float32 (V, C) table, got " + dtype_name(weight.dtype()) +
                                 " of shape " + shape_str(weight.shape()));

@@ -7,6 +7,23 @@
 #include "../core/arg.h"
 #include "../core/tensor.h"
 
+namespace microtorch {
+
+// How a loss reduces its per-element values, as libtorch's torch::kMean / kSum / kNone.
+enum class Reduction { Mean, Sum, None };
+constexpr Reduction kMean = Reduction::Mean;
+constexpr Reduction kSum = Reduction::Sum;
+constexpr Reduction kNone = Reduction::None;
+
+// How F::pad fills the new border, as libtorch's torch::kConstant ...; only constant is implemented.
+enum class PadMode { Constant, Reflect, Replicate, Circular };
+constexpr PadMode kConstant = PadMode::Constant;
+constexpr PadMode kReflect = PadMode::Reflect;
+constexpr PadMode kReplicate = PadMode::Replicate;
+constexpr PadMode kCircular = PadMode::Circular;
+
+}  // namespace microtorch
+
 namespace microtorch::nn::functional {
 
 // Options of F::embedding, as torch::nn::functional::EmbeddingFuncOptions.
@@ -34,11 +51,20 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor
 struct CrossEntropyFuncOptions {
   /// Targets equal to this contribute no loss and no gradient, and are not counted in the mean.
   MICROTORCH_ARG(int64_t, ignore_index) = -100;
+  /// kMean: the mean over non-ignored targets (weighted by their class weights); kSum; kNone: one loss per
+  /// target, of the targets' shape.
+  MICROTORCH_ARG(Reduction, reduction) = kMean;
+  /// In [0, 1]: the target becomes (1 - s) one-hot + s / V uniform (PyTorch's formula, ignored targets excluded).
+  MICROTORCH_ARG(double, label_smoothing) = 0.0;
+  /// Class weights (V): each target's loss is multiplied by the weight of its class; the mean divides by the
+  /// summed weights of the targets. Undefined (the default): all 1.
+  MICROTORCH_ARG(Tensor, weight);
 };
 
 // logits (N, V) float32, targets (N) int64 -> the mean over non-ignored targets of
 // -log_softmax(logits)[n, targets[n]], fused and numerically stable. A 0-d tensor. As PyTorch, the class dim
 // is 1: logits (N, V, d1, ...) with targets (N, d1, ...) average over every position; logits (V), target ().
+// With a weight, label smoothing or another reduction it is log_softmax then nll_loss (loss.h), as PyTorch's.
 Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEntropyFuncOptions& options = {});
 
 // --- layer_norm.cpp ---
@@ -97,5 +123,25 @@ Tensor softmax(const Tensor& x, const SoftmaxFuncOptions& options);  // mt::soft
 Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& attn_mask = {},
                                     double dropout_p = 0.0, bool is_causal = false,
                                     std::optional<double> scale = std::nullopt);
+
+// --- pad.cpp ---
+struct PadFuncOptions {
+  PadFuncOptions(std::vector<int64_t> pad) : pad_(std::move(pad)) {}
+  /// (left, right) sizes from the last dim backwards: {1, 2} pads the last dim, {1, 2, 0, 3} the last two.
+  /// A negative size crops.
+  MICROTORCH_ARG(std::vector<int64_t>, pad);
+  /// Only kConstant is implemented; the others are std::invalid_argument.
+  MICROTORCH_ARG(PadMode, mode) = kConstant;
+  /// The constant the border holds.
+  MICROTORCH_ARG(double, value) = 0.0;
+};
+
+// x padded with value (any dtype, any number of dims up to x's), composed from cat and narrow: the gradient
+// is the part of the output's gradient that covers x.
+Tensor pad(const Tensor& x, const PadFuncOptions& options);
+
+// ids (...) int64 or int32 in [0, num_classes) -> (..., num_classes) int64 rows of the identity, as PyTorch;
+// num_classes -1: the largest id + 1. Not differentiable.
+Tensor one_hot(const Tensor& ids, int64_t num_classes = -1);
 
 }  // namespace microtorch::nn::functional

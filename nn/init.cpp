@@ -15,9 +15,12 @@ namespace microtorch::nn::init {
 
 // Writes f() into every element of the float32 t, under no-grad, and marks t as changed in place.
 template <class Draw> static Tensor fill_(Tensor& t, const char* name, Draw draw) {
+  if (!t.defined())
+    throw std::invalid_argument(std::string(name) + ": the tensor to fill is undefined; expected a float32 tensor");
   if (t.dtype() != kFloat32)
     throw std::invalid_argument(std::string(name) + ": expected a float32 tensor, got " + dtype_name(t.dtype()));
   NoGradGuard no_grad;
+  GeneratorGuard lock;  // the values are one run of the global generator's sequence, locked once
   Tensor values = t.is_contiguous() ? t : empty(t.shape());  // a view of another layout: filled, then copied in
   float* p = values.data_ptr<float>();
   for (int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<float>(draw());
@@ -93,8 +96,8 @@ Tensor uniform_(Tensor t, double a, double b) {
 }
 
 Tensor constant_(Tensor t, double value) { return fill_(t, "constant_", [&] { return value; }); }
-Tensor zeros_(Tensor t) { return constant_(t, 0.0); }
-Tensor ones_(Tensor t) { return constant_(t, 1.0); }
+Tensor zeros_(Tensor t) { return fill_(t, "zeros_", [] { return 0.0; }); }
+Tensor ones_(Tensor t) { return fill_(t, "ones_", [] { return 1.0; }); }
 
 Tensor linear_default_(Tensor t, int64_t fan_in) {
   const double bound = fan_in > 0 ? 1.0 / std::sqrt(static_cast<double>(fan_in)) : 0.0;

@@ -88,7 +88,7 @@ Tensor layer_norm(const Tensor& x_in, const LayerNormFuncOptions& o) {
 
 }  // namespace functional
 
-LayerNorm::LayerNorm(const LayerNormOptions& o) : options_(o) {
+static const LayerNormOptions& checked(const LayerNormOptions& o) {
   for (int64_t d : o.normalized_shape())
     if (d < 1)
       throw std::invalid_argument("LayerNorm: every dim of normalized_shape must be >= 1, got " +
@@ -96,11 +96,22 @@ LayerNorm::LayerNorm(const LayerNormOptions& o) : options_(o) {
   if (o.normalized_shape().empty()) throw std::invalid_argument("LayerNorm: normalized_shape must name at least one dim, got []");
   if (!(o.eps() >= 0.0) || !std::isfinite(o.eps()))
     throw std::invalid_argument("LayerNorm: eps must be finite and >= 0, got " + std::to_string(o.eps()));
-  if (o.elementwise_affine()) {
-    weight = register_parameter("weight", empty(o.normalized_shape()));
-    if (o.bias()) bias = register_parameter("bias", empty(o.normalized_shape()));
-  }
+  return o;
+}
+
+LayerNorm::LayerNorm(const LayerNormOptions& o)
+    : weight(register_optional_parameter_("weight",
+                                          checked(o).elementwise_affine() ? empty(o.normalized_shape()) : Tensor())),
+      bias(register_optional_parameter_("bias",
+                                        o.elementwise_affine() && o.bias() ? empty(o.normalized_shape()) : Tensor())),
+      options_(o) {
   reset();
+}
+
+LayerNorm& LayerNorm::operator=(const LayerNorm& other) {
+  Module::operator=(other);
+  options_ = other.options_;
+  return *this;
 }
 
 void LayerNorm::reset() {
@@ -111,11 +122,6 @@ void LayerNorm::reset() {
 Tensor LayerNorm::forward(const Tensor& x) {
   return functional::layer_norm(
       x, functional::LayerNormFuncOptions(options_.normalized_shape()).weight(weight).bias(bias).eps(options_.eps()));
-}
-
-void LayerNorm::sync_parameters_() const {
-  set_parameter_("weight", weight);
-  set_parameter_("bias", bias);
 }
 
 }  // namespace microtorch::nn

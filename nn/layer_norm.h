@@ -24,16 +24,15 @@ struct LayerNormOptions {
 class LayerNorm : public Module {
  public:
   explicit LayerNorm(const LayerNormOptions& options);
+  LayerNorm(const LayerNorm&) = default;          // the same module: weight and bias name the same slots
+  LayerNorm& operator=(const LayerNorm& other);  // other's tensors, mode and options into this module
   void reset();                      // weight ones, bias zeros
   Tensor forward(const Tensor& x);   // (..., *normalized_shape) -> same shape
   Tensor operator()(const Tensor& x) { return forward(x); }
   const LayerNormOptions& options() const { return options_; }
 
-  Tensor weight;  // normalized_shape, undefined without elementwise_affine
-  Tensor bias;    // normalized_shape, undefined without elementwise_affine or with bias(false)
-
- protected:
-  void sync_parameters_() const override;
+  Tensor& weight;  // normalized_shape, undefined without elementwise_affine
+  Tensor& bias;    // normalized_shape, undefined without elementwise_affine or with bias(false)
 
  private:
   LayerNormOptions options_;

@@ -19,23 +19,8 @@ namespace microtorch::optim {
 
 template <class O>
 static void check_adam_options(const O& o, const char* who) {
-  const auto [b1, b2] = o.betas();
-  check_option(o.lr() >= 0.0, who, "learning rate", o.lr(), ">= 0");
-  check_option(o.eps() >= 0.0, who, "epsilon value", o.eps(), ">= 0");
-  check_option(b1 >= 0.0 && b1 < 1.0, who, "beta parameter at index 0:", b1, "in [0, 1)");
-  check_option(b2 >= 0.0 && b2 < 1.0, who, "beta parameter at index 1:", b2, "in [0, 1)");
+  AdamFamily::check_options(who, o.lr(), o.eps(), o.betas());
   check_option(o.weight_decay() >= 0.0, who, "weight_decay value", o.weight_decay(), ">= 0");
-}
-
-template <class O>
-static bool is(const OptimizerOptions& o) {
-  return dynamic_cast<const O*>(&o) != nullptr;
-}
-
-static std::vector<OptimizerParamGroup> one_group(const std::vector<Tensor>& params) {
-  std::vector<OptimizerParamGroup> groups;
-  groups.emplace_back(params);
-  return groups;
 }
 
 // One parameter's update; `decoupled` is AdamW. The state's tensors exist (zeros before the first step).
@@ -96,32 +81,26 @@ static void adam_step(const std::vector<Tensor>& params, std::vector<AdamParamSt
 
 Adam::Adam(const std::vector<Tensor>& params, const AdamOptions& o) : Adam(one_group(params), o) {}
 Adam::Adam(std::vector<OptimizerParamGroup> groups, const AdamOptions& defaults)
-    : AdamFamily((check_adam_options(defaults, "Adam"), std::move(groups)), defaults.clone(), "Adam", is<AdamOptions>) {
+    : AdamFamily((check_adam_options(defaults, "Adam"), std::move(groups)), defaults.clone(), "Adam") {
   for (const OptimizerParamGroup& g : param_groups()) check_adam_options(static_cast<const AdamOptions&>(g.options()), "Adam");
   states_.resize(params().size());
 }
-bool Adam::amsgrad(size_t i) const {
-  return static_cast<const AdamOptions&>(param_groups()[group_of(i)].options()).amsgrad();
-}
+bool Adam::amsgrad(size_t i) const { return options_of<AdamOptions>(i).amsgrad(); }
 void Adam::step() {
-  adam_step<AdamOptions>(
-      params(), states_, [this](size_t i) -> const AdamOptions& {
-        return static_cast<const AdamOptions&>(param_groups()[group_of(i)].options()); }, false);
+  adam_step<AdamOptions>(params(), states_, [this](size_t i) -> const AdamOptions& { return options_of<AdamOptions>(i); },
+                         false);
 }
 
 AdamW::AdamW(const std::vector<Tensor>& params, const AdamWOptions& o) : AdamW(one_group(params), o) {}
 AdamW::AdamW(std::vector<OptimizerParamGroup> groups, const AdamWOptions& defaults)
-    : AdamFamily((check_adam_options(defaults, "AdamW"), std::move(groups)), defaults.clone(), "AdamW", is<AdamWOptions>) {
+    : AdamFamily((check_adam_options(defaults, "AdamW"), std::move(groups)), defaults.clone(), "AdamW") {
   for (const OptimizerParamGroup& g : param_groups()) check_adam_options(static_cast<const AdamWOptions&>(g.options()), "AdamW");
   states_.resize(params().size());
 }
-bool AdamW::amsgrad(size_t i) const {
-  return static_cast<const AdamWOptions&>(param_groups()[group_of(i)].options()).amsgrad();
-}
+bool AdamW::amsgrad(size_t i) const { return options_of<AdamWOptions>(i).amsgrad(); }
 void AdamW::step() {
-  adam_step<AdamWOptions>(
-      params(), states_, [this](size_t i) -> const AdamWOptions& {
-        return static_cast<const AdamWOptions&>(param_groups()[group_of(i)].options()); }, true);
+  adam_step<AdamWOptions>(params(), states_,
+                          [this](size_t i) -> const AdamWOptions& { return options_of<AdamWOptions>(i); }, true);
 }
 
 }  // namespace microtorch::optim

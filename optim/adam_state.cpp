@@ -21,6 +21,14 @@ AdamFamily& AdamFamily::operator=(const AdamFamily& other) {
   return *this;
 }
 
+void AdamFamily::check_options(const char* who, double lr, double eps, const betas_t& betas) {
+  const auto [b1, b2] = betas;
+  check_option(lr >= 0.0, who, "learning rate", lr, ">= 0");
+  check_option(eps >= 0.0, who, "epsilon value", eps, ">= 0");
+  check_option(b1 >= 0.0 && b1 < 1.0, who, "beta parameter at index 0:", b1, "in [0, 1)");
+  check_option(b2 >= 0.0 && b2 < 1.0, who, "beta parameter at index 1:", b2, "in [0, 1)");
+}
+
 const AdamParamState& AdamFamily::param_state(size_t i) const {
   if (i >= states_.size())
     throw std::out_of_range(name() + "::param_state: index " + std::to_string(i) + " is outside [0, " +

@@ -21,6 +21,8 @@ class AdamFamily : public Optimizer {
   AdamFamily& operator=(const AdamFamily& other);
   AdamFamily(AdamFamily&&) = default;
   AdamFamily& operator=(AdamFamily&&) = default;
+  // std::invalid_argument naming `who` for lr or eps < 0 or a beta outside [0, 1), as torch.optim's.
+  static void check_options(const char* who, double lr, double eps, const betas_t& betas);
   // params()[i]'s state; std::out_of_range for i.
   const AdamParamState& param_state(size_t i) const;
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <typeinfo>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -27,11 +28,13 @@ OptimizerParamGroup::OptimizerParamGroup(std::vector<Tensor> params) : params_(s
 OptimizerParamGroup::OptimizerParamGroup(std::vector<Tensor> params, std::unique_ptr<OptimizerOptions> options)
     : params_(std::move(params)), options_(std::move(options)) {}
 OptimizerParamGroup::OptimizerParamGroup(const OptimizerParamGroup& other)
-    : params_(other.params_), options_(other.options_ ? other.options_->clone() : nullptr) {}
+    : params_(other.params_), options_(other.options_ ? other.options_->clone() : nullptr),
+      initial_lr_(other.initial_lr_) {}
 OptimizerParamGroup& OptimizerParamGroup::operator=(const OptimizerParamGroup& other) {
   if (this != &other) {
     params_ = other.params_;
     options_ = other.options_ ? other.options_->clone() : nullptr;
+    initial_lr_ = other.initial_lr_;
   }
   return *this;
 }
@@ -41,12 +44,17 @@ OptimizerOptions& OptimizerParamGroup::options() const {
   return *options_;
 }
 
-Optimizer::Optimizer(std::vector<OptimizerParamGroup> groups, std::unique_ptr<OptimizerOptions> defaults, const char* who,
-                     bool (*same_type)(const OptimizerOptions&))
+std::vector<OptimizerParamGroup> Optimizer::one_group(const std::vector<Tensor>& params) {
+  std::vector<OptimizerParamGroup> groups;
+  groups.emplace_back(params);
+  return groups;
+}
+
+Optimizer::Optimizer(std::vector<OptimizerParamGroup> groups, std::unique_ptr<OptimizerOptions> defaults, const char* who)
     : who_(who), groups_(std::move(groups)), defaults_(std::move(defaults)) {
   for (size_t g = 0; g < groups_.size(); ++g) {
     OptimizerParamGroup& group = groups_[g];
-    if (group.options_ && !same_type(*group.options_))
+    if (group.options_ && typeid(*group.options_) != typeid(*defaults_))
       throw std::invalid_argument(std::string(who) + ": parameter group " + std::to_string(g) +
                                   " has options of another optimizer");
     if (!group.options_) group.options_ = defaults_->clone();

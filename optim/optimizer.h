@@ -6,6 +6,7 @@
 //   for (auto& g : opt.param_groups()) g.options().set_lr(lr);
 #pragma once
 #include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -57,11 +58,17 @@ class OptimizerParamGroup {
   // The group's options, to read or to change (set_lr) in place; std::logic_error if the group has none
   // (never inside an optimizer).
   OptimizerOptions& options() const;
+  // The lr the first learning-rate scheduler on this group found (PyTorch's group['initial_lr']): the base
+  // of every scheduler's schedule. Unset until a scheduler is made (lr_scheduler.h); like the options, it is
+  // schedule state that a const group still lets change.
+  const std::optional<double>& initial_lr() const { return initial_lr_; }
+  void set_initial_lr(double lr) const { initial_lr_ = lr; }
 
  private:
   friend class Optimizer;
   std::vector<Tensor> params_;
   std::unique_ptr<OptimizerOptions> options_;
+  mutable std::optional<double> initial_lr_;
 };
 
 // The groups of an optimizer: their options may change in place (set_lr), but a group cannot be replaced
@@ -111,11 +118,15 @@ class Optimizer {
   virtual void load_state(const OptimizerState& state) = 0;
 
  protected:
-  // Checks the groups (float32 leaves, no parameter in two groups, options of the optimizer's type via
-  // `same_type`) and gives a group without options a copy of the defaults. `who` names the optimizer.
-  Optimizer(std::vector<OptimizerParamGroup> groups, std::unique_ptr<OptimizerOptions> defaults, const char* who,
-            bool (*same_type)(const OptimizerOptions&));
+  // Checks the groups (float32 leaves, no parameter in two groups, options of the defaults' own type) and
+  // gives a group without options a copy of the defaults. `who` names the optimizer.
+  Optimizer(std::vector<OptimizerParamGroup> groups, std::unique_ptr<OptimizerOptions> defaults, const char* who);
+  static std::vector<OptimizerParamGroup> one_group(const std::vector<Tensor>& params);  // a plain list's group
   size_t group_of(size_t i) const { return group_of_[i]; }  // the group of params()[i]
+  // params()[i]'s options, as the optimizer's own options type O (the constructor checked every group's type).
+  template <class O> const O& options_of(size_t i) const {
+    return static_cast<const O&>(groups_[group_of_[i]].options());
+  }
   // The state entries by index: found[kind][i], each checked against state_layout; throws before returning.
   std::vector<std::vector<Tensor>> checked_state(const OptimizerState& state) const;
   // std::invalid_argument naming `name` unless every value of the float32 state tensor t is finite (and >= 0

@@ -24,18 +24,10 @@ static void check_sgd_options(const SGDOptions& o) {
                                 std::to_string(o.momentum()) + " and dampening " + std::to_string(o.dampening()));
 }
 
-static bool is_sgd_options(const OptimizerOptions& o) { return dynamic_cast<const SGDOptions*>(&o) != nullptr; }
-
-static std::vector<OptimizerParamGroup> one_group(const std::vector<Tensor>& params) {
-  std::vector<OptimizerParamGroup> groups;
-  groups.emplace_back(params);
-  return groups;
-}
-
 SGD::SGD(const std::vector<Tensor>& params, const SGDOptions& o) : SGD(one_group(params), o) {}
 
 SGD::SGD(std::vector<OptimizerParamGroup> groups, const SGDOptions& defaults)
-    : Optimizer((check_sgd_options(defaults), std::move(groups)), defaults.clone(), "SGD", is_sgd_options) {
+    : Optimizer((check_sgd_options(defaults), std::move(groups)), defaults.clone(), "SGD") {
   for (const OptimizerParamGroup& g : param_groups()) check_sgd_options(static_cast<const SGDOptions&>(g.options()));
   momentum_buffers_.resize(params().size());
 }
@@ -91,7 +83,7 @@ void SGD::step() {
     const grad::Kind kind = grad::kind(p);
     if (kind == grad::Kind::kNone || rows_only(i)) continue;
     dense[i] = grad::dense(p);
-    const SGDOptions& o = static_cast<const SGDOptions&>(param_groups()[group_of(i)].options());
+    const SGDOptions& o = options_of<SGDOptions>(i);
     if (o.momentum() != 0.0 && !buffers[i].defined()) {
       buffers[i] = empty(p.shape());
       first[i] = 1;
@@ -101,7 +93,7 @@ void SGD::step() {
   for (size_t i = 0; i < n; ++i) {
     const Tensor& p = params()[i];
     if (grad::kind(p) == grad::Kind::kNone) continue;
-    const SGDOptions& o = static_cast<const SGDOptions&>(param_groups()[group_of(i)].options());
+    const SGDOptions& o = options_of<SGDOptions>(i);
     if (rows_only(i)) plain_rows_step(p, o);
     else dense_step(p, dense[i], momentum_buffers_[i], first[i] != 0, o);
     grad::bump_version(p);
@@ -110,7 +102,7 @@ void SGD::step() {
 
 // A plain step (lr only) on a row gradient: only the rows it holds move.
 bool SGD::rows_only(size_t i) const {
-  const SGDOptions& o = static_cast<const SGDOptions&>(param_groups()[group_of(i)].options());
+  const SGDOptions& o = options_of<SGDOptions>(i);
   const grad::Kind kind = grad::kind(params()[i]);
   return o.momentum() == 0.0 && o.weight_decay() == 0.0 && (kind == grad::Kind::kSparse || kind == grad::Kind::kTracked);
 }

@@ -16,27 +16,12 @@
 namespace microtorch::optim {
 
 static void check_sparse_adam_options(const SparseAdamOptions& o) {
-  const auto [b1, b2] = o.betas();
-  check_option(o.lr() >= 0.0, "SparseAdam", "learning rate", o.lr(), ">= 0");
-  check_option(o.eps() >= 0.0, "SparseAdam", "epsilon value", o.eps(), ">= 0");
-  check_option(b1 >= 0.0 && b1 < 1.0, "SparseAdam", "beta parameter at index 0:", b1, "in [0, 1)");
-  check_option(b2 >= 0.0 && b2 < 1.0, "SparseAdam", "beta parameter at index 1:", b2, "in [0, 1)");
-}
-
-static bool is_sparse_adam_options(const OptimizerOptions& o) {
-  return dynamic_cast<const SparseAdamOptions*>(&o) != nullptr;
-}
-
-static std::vector<OptimizerParamGroup> one_group(const std::vector<Tensor>& params) {
-  std::vector<OptimizerParamGroup> groups;
-  groups.emplace_back(params);
-  return groups;
+  AdamFamily::check_options("SparseAdam", o.lr(), o.eps(), o.betas());
 }
 
 SparseAdam::SparseAdam(const std::vector<Tensor>& params, const SparseAdamOptions& o) : SparseAdam(one_group(params), o) {}
 SparseAdam::SparseAdam(std::vector<OptimizerParamGroup> groups, const SparseAdamOptions& defaults)
-    : AdamFamily((check_sparse_adam_options(defaults), std::move(groups)), defaults.clone(), "SparseAdam",
-                 is_sparse_adam_options) {
+    : AdamFamily((check_sparse_adam_options(defaults), std::move(groups)), defaults.clone(), "SparseAdam") {
   for (const OptimizerParamGroup& g : param_groups()) check_sparse_adam_options(static_cast<const SparseAdamOptions&>(g.options()));
   for (const Tensor& p : params())
     if (p.dim() != 2)
@@ -65,7 +50,7 @@ void SparseAdam::step() {
   for (size_t i = 0; i < params().size(); ++i) {
     const Tensor& p = params()[i];
     if (grad::kind(p) == grad::Kind::kNone) continue;
-    const SparseAdamOptions& o = static_cast<const SparseAdamOptions&>(param_groups()[group_of(i)].options());
+    const SparseAdamOptions& o = options_of<SparseAdamOptions>(i);
     AdamParamState& s = states_[i];
     s.step += 1;
     const auto [beta1, beta2] = o.betas();

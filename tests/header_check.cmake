@@ -10,7 +10,9 @@ if(NOT rc EQUAL 0)
 endif()
 set(include ${SCRATCH}/prefix/include)
 foreach(internal core/grad/state.h core/grad/door.h core/kernels/gemm.h core/kernels/fastmath.h core/ops/broadcast.h
-                 core/ops/xt.h core/ops/tensor_access.h io/files/atomic_file.h text/bpe/bpe.h)
+                 core/ops/xt.h core/ops/tensor_access.h io/files/atomic_file.h text/bpe/bpe.h core/kernels/gemv.h
+                 models/checkpoint/convert.h models/checkpoint/config_json.h
+                 distributed/mpi/comm.h)
   if(EXISTS ${include}/microtorch/${internal})
     message(FATAL_ERROR "internal header installed: ${internal}")
   endif()

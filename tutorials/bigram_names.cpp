@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "common/cli.h"
 #include "common/corpus.h"
 #include "common/progress.h"
 #include "common/sampling.h"
@@ -35,8 +36,9 @@ namespace mt = microtorch;
 namespace F = mt::nn::functional;
 using tutorials::CharVocab;
 
-int main(int argc, char** argv) {
+static int lesson(int argc, char** argv) {
   CLI::App app{"Lesson 3: a bigram model is an embedding (makemore part 1)"};
+  tutorials::show_defaults(app);
   std::string data;
   int64_t steps = 150;
   double lr = 50.0, momentum = 0.9;
@@ -52,7 +54,7 @@ int main(int argc, char** argv) {
   app.add_option("--samples", samples, "names to sample");
   app.add_option("--threads", threads, "kernel threads");
   app.add_flag("--check", check, "exit 1 unless the loss is finite and falls");
-  CLI11_PARSE(app, argc, argv);
+  if (const auto code = tutorials::parse(app, argc, argv)) return *code;
   mt::set_num_threads(threads);
   mt::manual_seed(seed);
 
@@ -138,3 +140,5 @@ int main(int argc, char** argv) {
   }
   return tutorials::check_loss_fell(first, last, check);
 }
+
+int main(int argc, char** argv) { return tutorials::run(lesson, argc, argv); }

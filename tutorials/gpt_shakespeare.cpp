@@ -30,6 +30,12 @@
 //   gpt_shakespeare                           # the full recipe on the project's data/tinyshakespeare.txt
 //   gpt_shakespeare --steps 500 --seed 7      # shorter (warm-up and cosine scale with --steps)
 //   gpt_shakespeare --data other.txt --out /tmp --threads 2
+//   mpirun -np 2 gpt_shakespeare --ddp        # data parallel: each rank trains on its share of every batch
+//
+// --ddp (more than one process, over MPI): every rank draws the same batch and keeps its share (B / ranks
+// windows); its loss is the mean over that share, and DataParallel::sync_gradients() averages the
+// gradients over the ranks, so each step is the step one process takes on the whole batch (up to the
+// order of float sums). Rank 0 prints, samples and draws; the val batches are split between the ranks.
 #include <microtorch/microtorch.h>
 
 #include <CLI/CLI.hpp>
@@ -38,10 +44,12 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "common/cli.h"
 #include "common/corpus.h"
 #include "common/gpt_model.h"
 #include "common/progress.h"
@@ -75,38 +83,36 @@ Batch sample_batch(const std::vector<int64_t>& ids, int64_t B, int64_t T, std::m
 }
 
 // Mean loss over `count` val batches drawn from a generator seeded by 1337 every time: the same windows
-// whatever --seed is, so runs compare. no_grad: nothing recorded.
-double val_loss(Gpt& model, const std::vector<int64_t>& val, int64_t B, int64_t T, int64_t count, int64_t V) {
+// whatever --seed is, so runs compare. no_grad: nothing recorded. With --ddp rank r takes batches r,
+// r + ranks, ... and the sums are added over the ranks.
+double val_loss(Gpt& model, const std::vector<int64_t>& val, int64_t B, int64_t T, int64_t count, int64_t V, bool ddp) {
   mt::NoGradGuard no_grad;
   model.eval();
+  const int rank = ddp ? mt::distributed::rank() : 0, ranks = ddp ? mt::distributed::world_size() : 1;
   std::mt19937_64 rng(1337);
   double total = 0.0;
   for (int64_t i = 0; i < count; ++i) {
     const Batch b = sample_batch(val, B, T, rng);
+    if (i % ranks != rank) continue;
     total += F::cross_entropy(model.forward(b.x).view({B * T, V}), b.y.view({B * T})).item<double>();
   }
   model.train();
-  return total / static_cast<double>(count);
-}
-
-// nanoGPT's get_lr: linear warm-up over `warmup` steps, cosine from lr to min_lr until `decay_end`.
-double lr_at(int64_t it, int64_t warmup, int64_t decay_end, double lr, double min_lr) {
-  if (it < warmup) return lr * static_cast<double>(it + 1) / static_cast<double>(warmup + 1);
-  if (it > decay_end) return min_lr;
-  const double r = static_cast<double>(it - warmup) / static_cast<double>(std::max<int64_t>(1, decay_end - warmup));
-  const double pi = std::acos(-1.0);
-  return min_lr + 0.5 * (1.0 + std::cos(pi * r)) * (lr - min_lr);
+  if (!ddp) return total / static_cast<double>(count);
+  mt::Tensor sum = mt::tensor({static_cast<float>(total)}, {1});
+  mt::distributed::all_reduce(sum, mt::distributed::ReduceOp::Sum);
+  return sum.item<double>() / static_cast<double>(count);
 }
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int lesson(int argc, char** argv) {
   CLI::App app{"Lesson 6: a tiny GPT on Shakespeare, characters as tokens (nanoGPT's CPU recipe)"};
+  tutorials::show_defaults(app);
   std::string data, out_dir = ".";
   int64_t steps = 2000, L = 4, H = 4, C = 128, T = 64, B = 12, eval_every = 250, val_batches = 200, samples = 500;
   uint64_t seed = 1337;
   int threads = 1;
-  bool check = false;
+  bool check = false, ddp = false;
   app.add_option("--data", data, "a text file; default: the project's data/tinyshakespeare.txt");
   app.add_option("--steps", steps, "training steps (the recipe: 2000; warm-up and cosine scale with it)");
   app.add_option("--seed", seed, "random seed (init, training batches, samples)");
@@ -121,7 +127,16 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "kernel threads (PyTorch's figure is for one)");
   app.add_option("--out", out_dir, "folder for gpt_loss.svg and gpt_positions.svg");
   app.add_flag("--check", check, "exit 1 unless the loss is finite and falls");
-  CLI11_PARSE(app, argc, argv);
+  app.add_flag("--ddp", ddp, "data parallel over MPI (mpirun -np N): each rank trains on B / N windows of each batch");
+  if (const auto code = tutorials::parse(app, argc, argv)) return *code;
+  tutorials::check_output_dir(out_dir, "--out");  // before training, not after it
+  if (ddp) mt::distributed::init(&argc, &argv);
+  const int rank = ddp ? mt::distributed::rank() : 0, ranks = ddp ? mt::distributed::world_size() : 1;
+  if (B % ranks != 0)
+    throw std::invalid_argument("gpt_shakespeare: --batch " + std::to_string(B) + " must be a multiple of the " +
+                                std::to_string(ranks) + " ranks");
+  if (rank != 0 && !std::freopen("/dev/null", "w", stdout))  // the other ranks train without printing
+    throw std::runtime_error("gpt_shakespeare: cannot silence rank " + std::to_string(rank));
   if (steps < 1 || L < 1 || H < 1 || C < 1 || C % H != 0 || T < 1 || B < 1 || eval_every < 1 || val_batches < 1)
     throw std::invalid_argument("gpt_shakespeare: sizes and counts must be positive, --emb a multiple of --heads");
   mt::set_num_threads(threads);
@@ -138,6 +153,8 @@ int main(int argc, char** argv) {
     throw std::invalid_argument("gpt_shakespeare: the text is too short for --block " + std::to_string(T));
 
   Gpt model(V, T, C, H, L);
+  std::unique_ptr<mt::distributed::DataParallel> parallel;  // --ddp: rank 0's initial weights on every rank
+  if (ddp) parallel = std::make_unique<mt::distributed::DataParallel>(model);
   std::vector<mt::Tensor> decay, no_decay;  // weight decay on the matrices only, not on LayerNorm's gains
   int64_t n_params = 0;
   for (const auto& p : model.parameters()) {
@@ -154,7 +171,13 @@ int main(int argc, char** argv) {
   groups.emplace_back(no_decay, std::make_unique<mt::optim::AdamWOptions>(mt::optim::AdamWOptions(adamw).weight_decay(0.0)));
   mt::optim::AdamW opt(std::move(groups), adamw);
   const std::vector<mt::Tensor> params = model.parameters();
-  const int64_t warmup = std::min<int64_t>(100, steps / 20), decay_end = steps;  // 100 and 2000 in the recipe
+  // nanoGPT's get_lr as two schedulers: lr (it + 1) / (warmup + 1) for the first `warmup` steps (LinearLR's
+  // factor from 1 / (warmup + 1) towards 1), then the cosine from lr to 1e-4 at the last step
+  const int64_t warmup = std::max<int64_t>(1, std::min<int64_t>(100, steps / 20));  // 100 in the recipe
+  mt::optim::LinearLR warm_up(opt, /*start_factor=*/1.0 / static_cast<double>(warmup + 1), /*end_factor=*/1.0,
+                              /*total_iters=*/warmup);
+  mt::optim::CosineAnnealingLR cosine(opt, /*T_max=*/std::max<int64_t>(1, steps - warmup), /*eta_min=*/1e-4);
+  mt::optim::SequentialLR schedule(opt, {&warm_up, &cosine}, /*milestones=*/{warmup});
 
   // --- Training ---
   std::mt19937_64 rng(seed);
@@ -164,17 +187,22 @@ int main(int argc, char** argv) {
   const std::clock_t cpu_start = std::clock();  // CPU time too: on a shared machine wall time swings
   tutorials::Progress progress("train", steps);
   for (int64_t it = 0; it < steps; ++it) {
-    for (auto& group : opt.param_groups()) group.options().set_lr(lr_at(it, warmup, decay_end, 1e-3, 1e-4));
-    const Batch b = sample_batch(train, B, T, rng);
+    const Batch whole = sample_batch(train, B, T, rng);  // every rank draws the same batch ...
+    const int64_t share = B / ranks;                       // ... and keeps its share of the windows
+    const Batch b = ranks == 1 ? whole : Batch{whole.x.narrow(0, rank * share, share), whole.y.narrow(0, rank * share, share)};
     const auto start = std::chrono::steady_clock::now();
-    const mt::Tensor loss = F::cross_entropy(model.forward(b.x).view({B * T, V}), b.y.view({B * T}));
+    const mt::Tensor loss = F::cross_entropy(model.forward(b.x).view({share * T, V}), b.y.view({share * T}));
     opt.zero_grad();
     loss.backward();
+    if (parallel) parallel->sync_gradients();  // the gradients averaged over the ranks
     mt::nn::utils::clip_grad_norm_(params, 1.0);
     opt.step();
+    schedule.step();  // the next step's lr
     step_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-    const double l = loss.item<double>();
+    mt::Tensor whole_loss = loss.detach().clone();  // with --ddp: the mean over the whole batch
+    if (ddp) mt::distributed::all_reduce(whole_loss, mt::distributed::ReduceOp::Avg);
+    const double l = whole_loss.item<double>();
     if (it == 0) first = smooth = l;
     smooth = 0.95 * smooth + 0.05 * l;  // for the progress line and --check: one batch is noisy
     window += l;
@@ -183,7 +211,7 @@ int main(int argc, char** argv) {
       train_curve.x.push_back(static_cast<double>(it + 1));
       train_curve.y.push_back(window / static_cast<double>(since));
       val_curve.x.push_back(static_cast<double>(it + 1));
-      val_curve.y.push_back(val_loss(model, val, B, T, std::min<int64_t>(20, val_batches), V));
+      val_curve.y.push_back(val_loss(model, val, B, T, std::min<int64_t>(20, val_batches), V, ddp));
       window = 0.0;
       char note[48];
       std::snprintf(note, sizeof note, "val %.4f", val_curve.y.back());
@@ -196,13 +224,19 @@ int main(int argc, char** argv) {
   const double train_cpu = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
 
   const auto eval_start = std::chrono::steady_clock::now();
-  const double final_val = val_loss(model, val, B, T, val_batches, V);
+  const double final_val = val_loss(model, val, B, T, val_batches, V, ddp);
   const double eval_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - eval_start).count();
   std::printf("val loss %.4f (mean over %lld fixed val batches, %.1f s)\n", final_val,
               static_cast<long long>(val_batches), eval_seconds);
   std::printf("train: %lld steps in %.1f s wall (%.1f s CPU), %.1f ms/step (forward, backward, clip, AdamW), "
-              "%d thread%s\n", static_cast<long long>(steps), train_seconds, train_cpu,
-              1000.0 * step_seconds / static_cast<double>(steps), threads, threads == 1 ? "" : "s");
+              "%d thread%s, %d rank%s\n", static_cast<long long>(steps), train_seconds, train_cpu,
+              1000.0 * step_seconds / static_cast<double>(steps), threads, threads == 1 ? "" : "s", ranks,
+              ranks == 1 ? "" : "s");
+  const int status = tutorials::check_loss_fell(first, smooth, check);  // the same on every rank
+  if (rank != 0) {  // sampling and pictures are rank 0's
+    mt::distributed::finalize();
+    return status;
+  }
   std::printf("PyTorch eager, same model and recipe: val 1.9208, 102.5 s, 51 ms/step (one thread)\n");
 
   // --- Sampling: start from a newline, append one drawn character at a time, the model seeing the last T ---
@@ -239,5 +273,8 @@ int main(int argc, char** argv) {
                                std::vector<double>(sim.begin(), sim.end()), static_cast<int>(T), -1.0, 1.0,
                                T >= 32 ? 8 : 1);
   std::printf("wrote %s and %s\n", loss_svg.c_str(), pos_svg.c_str());
-  return tutorials::check_loss_fell(first, smooth, check);
+  if (ddp) mt::distributed::finalize();
+  return status;
 }
+
+int main(int argc, char** argv) { return tutorials::run(lesson, argc, argv); }

@@ -25,6 +25,7 @@
 #include <cstring>
 #include <vector>
 
+#include "common/cli.h"
 #include "common/gpt2_files.h"
 
 namespace mt = microtorch;
@@ -57,8 +58,9 @@ void print_rows(const char* name, const mt::Tensor& t, int64_t rows, int64_t C) 
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int lesson(int argc, char** argv) {
   CLI::App app{"Lesson 1: a token embedding is a table lookup"};
+  tutorials::show_defaults(app);
   int64_t V = 50257, C = 768, B = 8, T = 1024;
   uint64_t seed = 1337;
   bool check = false;
@@ -70,7 +72,8 @@ int main(int argc, char** argv) {
   app.add_option("--block", T, "T of the big lookup (GPT-2: 1024)");
   app.add_option("--seed", seed, "random seed");
   app.add_flag("--check", check, "exit 1 if a claim does not hold");
-  CLI11_PARSE(app, argc, argv);
+  if (const auto code = tutorials::parse(app, argc, argv)) return *code;
+  tutorials::check_gpt2_files(gpt2);
   mt::manual_seed(seed);
   bool ok = true;
 
@@ -94,7 +97,7 @@ int main(int argc, char** argv) {
   std::printf("\n3. A lookup equals one_hot(ids, V) matmul W (here V = 10, C = 4, ids (2, 3)).\n");
   const mt::Tensor ids23 = mt::randint(0, 10, {2, 3});
   const mt::Tensor by_lookup = F::embedding(ids23, W);                      // (2, 3, 4)
-  const mt::Tensor by_matmul = mt::matmul(mt::one_hot(ids23, 10), W);       // (2, 3, 10) x (10, 4)
+  const mt::Tensor by_matmul = mt::matmul(mt::one_hot(ids23, 10).to(mt::kFloat32), W);       // (2, 3, 10) x (10, 4)
   double max_diff = 0.0;
   for (int64_t i = 0; i < by_lookup.numel(); ++i)
     max_diff = std::max(max_diff, std::fabs(double(by_lookup.data_ptr<float>()[i]) - by_matmul.data_ptr<float>()[i]));
@@ -136,7 +139,7 @@ int main(int argc, char** argv) {
   const int64_t T1 = std::min<int64_t>(T, 32);
   const mt::Tensor slice = mt::randint(0, V, {1, T1});
   auto start = std::chrono::steady_clock::now();
-  const mt::Tensor slow = mt::matmul(mt::one_hot(slice, V), table);  // (1, T1, C)
+  const mt::Tensor slow = mt::matmul(mt::one_hot(slice, V).to(mt::kFloat32), table);  // (1, T1, C)
   const double t_onehot = seconds_since(start);
   start = std::chrono::steady_clock::now();
   const mt::Tensor fast = F::embedding(slice, table);
@@ -182,3 +185,5 @@ int main(int argc, char** argv) {
   std::printf("\nall claims hold: %s\n", ok ? "yes" : "NO");
   return check && !ok ? 1 : 0;
 }
+
+int main(int argc, char** argv) { return tutorials::run(lesson, argc, argv); }

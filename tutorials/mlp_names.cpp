@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "common/cli.h"
 #include "common/corpus.h"
 #include "common/pca.h"
 #include "common/progress.h"
@@ -97,8 +98,9 @@ double nll(Mlp& model, const Examples& e, int64_t limit = -1) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int lesson(int argc, char** argv) {
   CLI::App app{"Lesson 4: learned letter embeddings in an MLP (Bengio 2003, makemore part 2)"};
+  tutorials::show_defaults(app);
   std::string data, out_dir = ".";
   int64_t steps = 0, batch = 32, C = 10, ctx = 3, H = 200, decay_at = 0, eval_every = 1000;
   double lr = 0.1, lr_late = 0.01;
@@ -120,7 +122,8 @@ int main(int argc, char** argv) {
   app.add_option("--samples", samples, "names to sample");
   app.add_option("--out", out_dir, "folder for mlp_embedding.svg and mlp_loss.svg");
   app.add_flag("--check", check, "exit 1 unless the loss is finite and falls");
-  CLI11_PARSE(app, argc, argv);
+  if (const auto code = tutorials::parse(app, argc, argv)) return *code;
+  tutorials::check_output_dir(out_dir, "--out");  // before training, not after it
   if (steps <= 0) steps = 200000;
   if (decay_at <= 0) decay_at = steps / 2;
   eval_every = std::max<int64_t>(1, std::min(eval_every, steps / 10));
@@ -239,3 +242,5 @@ int main(int argc, char** argv) {
   std::printf("\nwrote %s and %s\n", emb_svg.c_str(), loss_svg.c_str());
   return tutorials::check_loss_fell(first, last, check);
 }
+
+int main(int argc, char** argv) { return tutorials::run(lesson, argc, argv); }

@@ -10,7 +10,7 @@
 // dense (V, C) buffer that is almost all zeros. At GPT-2's V = 50257 that is the difference between
 // a few hundred KB and 154 MB per step, and the SGD step is the same, bit for bit.
 //
-//   only_looked_up_rows_learn            # the lesson; --vocab/--dim/--batch/--block size part 2
+//   only_looked_up_rows_learn            # the lesson; --vocab/--dim/--batch/--block size part 2, --steps part 1
 //   only_looked_up_rows_learn --check    # exit 1 if a claim does not hold or the loss did not fall
 #include <microtorch/microtorch.h>
 
@@ -18,8 +18,11 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
+#include "common/cli.h"
 #include "common/progress.h"
 
 namespace mt = microtorch;
@@ -38,20 +41,24 @@ bool row_equal(const mt::Tensor& a, const mt::Tensor& b, int64_t row, int64_t C)
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int lesson(int argc, char** argv) {
   CLI::App app{"Lesson 2: only the looked-up rows learn"};
+  tutorials::show_defaults(app);
   int64_t V = 50257, C = 768, B = 4, T = 64;
   uint64_t seed = 1337;
   double lr = 0.5;
+  int64_t steps = 1;
   bool check = false;
   app.add_option("--vocab", V, "rows of the part-2 table (GPT-2: 50257)");
   app.add_option("--dim", C, "width of the part-2 table (GPT-2 small: 768)");
   app.add_option("--batch", B, "B of the part-2 batch");
   app.add_option("--block", T, "T of the part-2 batch");
   app.add_option("--lr", lr, "SGD learning rate");
+  app.add_option("--steps", steps, "SGD steps on the part-1 table (unlooked-up rows stay bit-identical through all)");
   app.add_option("--seed", seed, "random seed");
   app.add_flag("--check", check, "exit 1 if a claim does not hold or the loss did not fall");
-  CLI11_PARSE(app, argc, argv);
+  if (const auto code = tutorials::parse(app, argc, argv)) return *code;
+  if (steps < 1) throw std::invalid_argument("--steps " + std::to_string(steps) + ": expected at least 1");
   mt::manual_seed(seed);
   bool ok = true;
 
@@ -62,16 +69,19 @@ int main(int argc, char** argv) {
   const mt::Tensor ids = mt::tensor(std::vector<int64_t>{1, 5, 5, 6}, {1, 4});  // id 5 twice
   const mt::Tensor target = mt::randn({1, 4, c});
   mt::optim::SGD opt({emb.weight}, mt::optim::SGDOptions(lr));
-  mt::Tensor loss = mse(emb(ids), target);
-  const float first = loss.item<float>();
-  opt.zero_grad();
-  loss.backward();
-  const mt::Tensor grad = emb.weight.grad();  // (8, 4) dense view of the gradient
-  opt.step();
+  const float first = mse(emb(ids), target).item<float>();
+  mt::Tensor grad;  // (8, 4) dense copy of the first step's gradient
+  for (int64_t step = 0; step < steps; ++step) {
+    opt.zero_grad();
+    mse(emb(ids), target).backward();
+    if (step == 0) grad = emb.weight.grad().clone();
+    opt.step();
+  }
   const float last = mse(emb(ids), target).item<float>();
 
-  std::printf("1. A (%lld, %lld) table, ids [[1, 5, 5, 6]], loss = mean((emb(ids) - target)^2), one SGD step (lr %g).\n",
-              static_cast<long long>(v), static_cast<long long>(c), lr);
+  std::printf("1. A (%lld, %lld) table, ids [[1, 5, 5, 6]], loss = mean((emb(ids) - target)^2), %lld SGD step%s "
+              "(lr %g).\n", static_cast<long long>(v), static_cast<long long>(c), static_cast<long long>(steps),
+              steps == 1 ? "" : "s", lr);
   std::printf("  row  looked up  |grad row|_1  after the step\n");
   for (int64_t r = 0; r < v; ++r) {
     const bool looked_up = r == 1 || r == 5 || r == 6;
@@ -117,3 +127,5 @@ int main(int argc, char** argv) {
   const int status = tutorials::check_loss_fell(first, last, check);
   return check && !ok ? 1 : status;
 }
+
+int main(int argc, char** argv) { return tutorials::run(lesson, argc, argv); }

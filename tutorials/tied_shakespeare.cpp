@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "common/cli.h"
 #include "common/corpus.h"
 #include "common/progress.h"
 #include "common/sampling.h"
@@ -131,8 +132,9 @@ Result train(CharModel& model, const Settings& s, const std::vector<int64_t>& tr
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int lesson(int argc, char** argv) {
   CLI::App app{"Lesson 5: tie the output head to the embedding"};
+  tutorials::show_defaults(app);
   std::string data;
   Settings s{0, 64, 8, 64, 0, 0.05, 1337};
   int64_t sample_chars = 300;
@@ -148,7 +150,7 @@ int main(int argc, char** argv) {
   app.add_option("--sample", sample_chars, "characters to sample from the tied model");
   app.add_option("--threads", threads, "kernel threads");
   app.add_flag("--check", check, "exit 1 unless both losses are finite and fall");
-  CLI11_PARSE(app, argc, argv);
+  if (const auto code = tutorials::parse(app, argc, argv)) return *code;
   mt::set_num_threads(threads);
   if (s.steps <= 0) s.steps = 20000;
 
@@ -197,3 +199,5 @@ int main(int argc, char** argv) {
   const int untied_status = tutorials::check_loss_fell(u.first, u.last, check);
   return tied_status != 0 ? tied_status : untied_status;
 }
+
+int main(int argc, char** argv) { return tutorials::run(lesson, argc, argv); }

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "common/cli.h"
 #include "common/corpus.h"
 #include "common/gpt2_files.h"
 
@@ -50,8 +51,9 @@ void show(const mt::text::GPT2Tokenizer& tok, const std::vector<int64_t>& ids, s
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int lesson(int argc, char** argv) {
   CLI::App app{"GPT-2's tokenizer: text -> token ids"};
+  tutorials::show_defaults(app);
   std::string data, text, gpt2;
   bool split = false, check = false;
   size_t limit = 20;
@@ -61,7 +63,8 @@ int main(int argc, char** argv) {
   app.add_option("--show", limit, "ids to show");
   app.add_flag("--split", split, "also count nanoGPT's split: the first 90% of characters and the rest");
   app.add_flag("--check", check, "exit 1 unless Hello world is [15496, 995] and the text decodes back");
-  CLI11_PARSE(app, argc, argv);
+  if (const auto code = tutorials::parse(app, argc, argv)) return *code;
+  tutorials::check_gpt2_files(gpt2);
 
   auto start = std::chrono::steady_clock::now();
   const mt::text::GPT2Tokenizer tok = tutorials::load_gpt2_tokenizer(gpt2);
@@ -103,3 +106,5 @@ int main(int argc, char** argv) {
   std::printf("all claims hold: %s\n", ok ? "yes" : "NO");
   return check && !ok ? 1 : 0;
 }
+
+int main(int argc, char** argv) { return tutorials::run(lesson, argc, argv); }

@@ -36,6 +36,12 @@ struct RowChunk {
 // (kSparse), else they are scattered into a dense buffer that remembers them (kTracked).
 void add_rows(const Tensor& weight, RowChunk rows, bool keep_sparse);
 
+// The gradient of the 2-D weight becomes exactly `rows`, as zero_grad then add_rows(weight, rows,
+// keep_sparse) would make it, except that a tracked buffer is kept (only its touched rows are zeroed).
+// DataParallel (distributed/) replaces a rank's own rows by every rank's. std::invalid_argument before
+// anything changes if the values are not float32 (ids.size(), C) or an id is outside [-1, V).
+void set_rows(const Tensor& weight, RowChunk rows, bool keep_sparse);
+
 // The dense gradient as the next step reads it, without handing it out (grad() would make a row gradient
 // dense for good); undefined in kNone. A kSparse gradient is summed into a fresh tensor.
 Tensor dense(const Tensor& p);

@@ -1,6 +1,8 @@
 // grad::RowWalk (door.h): the distinct rows of a row gradient as the dense gradient holds them, for optimizers
 // that update rows only, and the door's other functions over the gradient state (state.h).
 #include <algorithm>
+#include <stdexcept>
+#include <string>
 
 #include "door.h"
 #include "id_sort.h"
@@ -22,6 +24,24 @@ void add_rows(const Tensor& weight, RowChunk rows, bool keep_sparse) {
   if (!weight.requires_grad()) return;
   const auto lock = detail::lock_leaf_grad(weight);
   detail::grad_state(weight).add_rows(weight.shape(), std::move(rows), keep_sparse && weight.is_leaf());
+}
+
+void set_rows(const Tensor& weight, RowChunk rows, bool keep_sparse) {
+  const int64_t n = static_cast<int64_t>(rows.ids.size());
+  if (weight.dim() != 2 || rows.values.dtype() != kFloat32 || rows.values.dim() != 2 || rows.values.shape()[0] != n ||
+      rows.values.shape()[1] != weight.shape()[1] || !(rows.scale.empty() || static_cast<int64_t>(rows.scale.size()) == n))
+    throw std::invalid_argument("grad::set_rows: expected a 2-D weight and float32 values (" + std::to_string(n) + ", " +
+                                std::to_string(weight.dim() == 2 ? weight.shape()[1] : -1) + "), got weight " +
+                                shape_str(weight.shape()) + " and " + dtype_name(rows.values.dtype()) + " values " +
+                                shape_str(rows.values.shape()));
+  for (int64_t k = 0; k < n; ++k)
+    if (rows.ids[k] < -1 || rows.ids[k] >= weight.shape()[0])
+      throw std::out_of_range("grad::set_rows: id " + std::to_string(rows.ids[k]) + " at position " + std::to_string(k) +
+                              " is outside [-1, " + std::to_string(weight.shape()[0]) + ")");
+  if (!weight.requires_grad()) return;
+  GradState& g = detail::grad_state(weight);
+  g.clear();
+  g.add_rows(weight.shape(), std::move(rows), keep_sparse && weight.is_leaf());
 }
 
 Tensor dense(const Tensor& p) {

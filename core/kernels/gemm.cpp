@@ -1,5 +1,6 @@
 // gemm: the row-major SGEMM every matmul, linear and attention product runs. Plain path: OpenBLAS's SGEMM
-// (gemm_openblas, through xtensor-blas's cxxblas binding); on a CPU with AVX-512, gemm_avx512.cpp.
+// (gemm_openblas, through xtensor-blas's cxxblas binding); on a CPU with AVX-512, gemm_avx512.cpp; a single
+// row of A (one token through a Linear), gemv.cpp.
 #include "gemm.h"
 
 #include <xtensor-blas/xblas.hpp>
@@ -8,6 +9,7 @@
 #include <cstdlib>
 
 #include "gemm_avx512.h"
+#include "gemv.h"
 
 namespace microtorch::kernels {
 
@@ -18,6 +20,12 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alp
     for (int64_t i = 0; i < M; ++i)
       for (int64_t j = 0; j < N; ++j) C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
     return;
+  }
+  // one row of A (stored (1, K), or (K, 1) with lda 1: K contiguous floats either way) against a packed B
+  // is a GEMV; C's one row is contiguous
+  if (M == 1 && (!trans_a || lda == 1) && ldb == (trans_b ? K : N)) {
+    if (trans_b) return gemv_rows(N, K, alpha, B, A, beta, C);
+    return gemv_cols(N, K, alpha, B, A, beta, C);
   }
   static const bool avx512 = gemm_avx512_available() && std::getenv("MICROTORCH_GEMM_OPENBLAS") == nullptr;
   if (avx512) return gemm_avx512(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);

@@ -21,6 +21,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -72,20 +73,37 @@ class Pool {
  public:
   ~Pool() { resize(0); }
 
-  // Keeps n - 1 workers (the caller is the n-th thread).
+  // Keeps n - 1 workers (the caller is the n-th thread). When a thread cannot be started (a process limit)
+  // the workers started so far are stopped and std::system_error is thrown: the pool is then empty, a
+  // consistent state that the next resize builds on.
   void resize(int n) {
     std::lock_guard<std::mutex> job(job_mutex_);
     const size_t want = n > 1 ? static_cast<size_t>(n - 1) : 0;
     if (want == workers_.size()) return;
+    stop_workers();
+    try {
+      start_workers(want);
+    } catch (...) {
+      stop_workers();
+      throw;
+    }
+  }
+
+ private:
+  void stop_workers() {
     stop_ = true;
     publish(0);
     for (auto& w : workers_) w.join();
     workers_.clear();
     stop_ = false;
+  }
+
+  void start_workers(size_t want) {
     const uint64_t seen = seq_of(word_.load());  // new workers wait for the next job, not the stop just sent
     const bool bind = want > 0 && thread_binding_requested();
     const int first = bind ? current_cpu() : 0;
     if (bind) (void)bind_this_thread(first, 0);  // the caller, then worker i on the (i + 1)-th CPU after it
+    workers_.reserve(want);  // so only a thread's start can throw, never the vector's growth
     for (size_t i = 0; i < want; ++i)
       workers_.emplace_back([this, seen, bind, first, i] {
         if (bind) (void)bind_this_thread(first, static_cast<int>(i) + 1);  // refused: unpinned
@@ -93,6 +111,7 @@ class Pool {
       });
   }
 
+ public:
   // Runs fn on chunks [begin + c * step, ...) for c in [0, chunks) (chunks <= 255); chunk 0 on this thread.
   void run(int64_t begin, int64_t end, int64_t step, int chunks, const RangeFn& fn) {
     std::lock_guard<std::mutex> job(job_mutex_);
@@ -174,7 +193,9 @@ class Pool {
   // The job: written by the caller before it is published, read by the threads holding a claim on it.
   const RangeFn* fn_ = nullptr;
   int64_t begin_ = 0, end_ = 0, step_ = 0;
-  bool stop_ = false;  // set (under job_mutex_) before the job that ends the workers
+  // Set (under job_mutex_) before the job that ends the workers. Atomic: a worker that finds no chunk left to
+  // claim reads it with nothing ordering that read before the next write (ThreadSanitizer's report).
+  std::atomic<bool> stop_{false};
   std::atomic<uint64_t> word_{0};  // job_word(seq, chunks, next chunk to claim)
   std::atomic<int> done_{0};       // chunks of the current job done
   // Sleeping: workers wait on wake_ for a new job, the caller on all_done_ for done_ == chunks.
@@ -184,19 +205,22 @@ class Pool {
   std::atomic<bool> caller_asleep_{false};
 };
 
-// The pool and its size: the thread count named in the style guide's globals. Created on first use and
-// never destroyed, so a kernel running during static destruction still finds it. A forked child has none
-// of the parent's worker threads (and maybe a locked mutex): it starts a fresh pool, leaving the copy.
+// The pool and its size: the thread count named in the style guide's globals. Never destroyed, so a kernel
+// running during static destruction still finds it. A forked child has none of the parent's worker threads
+// (and maybe a locked mutex): it starts a fresh pool, leaving the copy. The pool (no thread yet) and the
+// handler are made when the library is loaded, before main() starts a thread: made on first use, a fork()
+// during that first use copied a half-made std::call_once into the child, which then waited forever.
 Pool* g_pool = nullptr;
-std::once_flag g_pool_once;
 void fresh_pool_in_child() { g_pool = new Pool; }
 Pool& pool() {
-  std::call_once(g_pool_once, [] {
-    g_pool = new Pool;
-    pthread_atfork(nullptr, nullptr, fresh_pool_in_child);
-  });
+  if (!g_pool) g_pool = new Pool;  // only before main(): below, or an earlier static's kernel
   return *g_pool;
 }
+[[maybe_unused]] const bool g_pool_ready = [] {
+  pool();
+  pthread_atfork(nullptr, nullptr, fresh_pool_in_child);
+  return true;
+}();
 std::atomic<int> g_threads{0};  // 0: not set yet (then default_threads(), as at::get_num_threads)
 
 }  // namespace
@@ -216,8 +240,8 @@ int num_threads() {
 }
 
 void set_num_threads(int n) {
+  pool().resize(std::min(n, kMaxThreads));  // first: a count whose threads cannot start is not kept
   g_threads = n;
-  pool().resize(n);
 }
 
 void parallel_for(int64_t begin, int64_t end, int64_t grain, const RangeFn& fn) {
@@ -225,7 +249,7 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, const RangeFn& fn) 
   const int64_t n = end - begin;
   grain = std::max<int64_t>(grain, 1);
   const int64_t grains = (n + grain - 1) / grain;
-  const int threads = std::min(num_threads(), 255);  // a ticket holds the chunk count in 8 bits
+  const int threads = std::min(num_threads(), kMaxThreads);
   if (threads == 1 || grains == 1 || t_inside) {
     fn(begin, end);
     return;
@@ -237,7 +261,12 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, const RangeFn& fn) 
     fn(begin, end);
     return;
   }
-  pool().resize(threads);
+  try {
+    pool().resize(threads);
+  } catch (const std::system_error&) {  // no thread can be started now (a process limit): this one does it all
+    fn(begin, end);
+    return;
+  }
   pool().run(begin, end, step, used, fn);
 }
 

@@ -12,7 +12,7 @@ namespace microtorch::kernels {
 // Threads a kernel may use: set_num_threads's value (core/threads.cpp); before any, OMP_NUM_THREADS or the
 // hardware's thread count.
 int num_threads();
-void set_num_threads(int n);  // sizes the pool; called by microtorch::set_num_threads
+void set_num_threads(int n);  // sizes the pool, then keeps n; std::system_error (n unchanged) if a thread cannot start
 
 // A borrowed callable fn(int64_t, int64_t): a pointer and a trampoline, so handing a lambda to parallel_for
 // neither copies it nor allocates (std::function would, for a lambda of more than two captures). It must
@@ -32,6 +32,10 @@ class RangeFn {
 // Calls fn(chunk_begin, chunk_end) over [begin, end). Runs inline when the range is at most one grain,
 // when one thread is set, or when called from inside another parallel_for. fn must not throw.
 void parallel_for(int64_t begin, int64_t end, int64_t grain, const RangeFn& fn);
+
+// The most threads a parallel_for uses (its job word holds the chunk count in 8 bits); set_num_threads
+// accepts more, as at::set_num_threads does, and starts no more than this.
+constexpr int kMaxThreads = 255;
 
 // Elementwise work below this many elements is not worth waking a thread for (PyTorch's GRAIN_SIZE).
 constexpr int64_t kGrain = 32768;

@@ -19,11 +19,17 @@ namespace microtorch {
 
 namespace detail {
 void check_float(const char* op, const Tensor& t) {
+  if (!t.defined())
+    throw std::invalid_argument(std::string(op) + ": expected a float32 tensor, got an undefined tensor "
+                                "(default-constructed, or an absent gradient)");
   if (t.dtype() != kFloat32)
     throw std::invalid_argument(std::string(op) + ": expected a float32 tensor, got " + dtype_name(t.dtype()) +
                                 " of shape " + shape_str(t.shape()));
 }
 void check_floating(const char* op, const Tensor& t) {
+  if (!t.defined())
+    throw std::invalid_argument(std::string(op) + ": expected a floating-point tensor, got an undefined tensor "
+                                "(default-constructed, or an absent gradient)");
   if (!t.is_floating_point())
     throw std::invalid_argument(std::string(op) + ": expected a floating-point tensor (float32, float64, float16 or "
                                 "bfloat16), got " + dtype_name(t.dtype()) + " of shape " + shape_str(t.shape()));
@@ -102,7 +108,7 @@ Tensor add(const Tensor& a, const Tensor& b) {
   record(y, "add", {a, b}, [a, b](const Tensor& dy) {
     accumulate_summed(a, dy);
     accumulate_summed(b, dy);
-  });
+  }, Saved::Nothing);
   return y;
 }
 
@@ -112,7 +118,7 @@ Tensor sub(const Tensor& a, const Tensor& b) {
   record(y, "sub", {a, b}, [a, b](const Tensor& dy) {
     accumulate_summed(a, dy);
     if (b.requires_grad()) accumulate_summed(b, neg(dy));
-  });
+  }, Saved::Nothing);
   return y;
 }
 
@@ -156,7 +162,7 @@ Tensor neg(const Tensor& a) {
   } else {
     y = binary_values(Binary::Sub, "neg", detail::scalar_tensor(0), a);
   }
-  record(y, "neg", {a}, [a](const Tensor& dy) { accumulate_grad(a, neg(dy)); });
+  record(y, "neg", {a}, [a](const Tensor& dy) { accumulate_grad(a, neg(dy)); }, Saved::Nothing);
   return y;
 }
 

@@ -43,7 +43,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim_in) {
   record(y, "cat", tensors, [tensors, starts, d](const Tensor& dy) {
     for (size_t i = 0; i < tensors.size(); ++i)
       if (tensors[i].requires_grad()) accumulate_grad(tensors[i], dy.narrow(d, starts[i], tensors[i].shape()[d]));
-  });
+  }, Saved::Nothing);
   return y;
 }
 

@@ -95,7 +95,9 @@ template <class Keep> static Tensor triangle(const char* op, const Tensor& a_in,
 Tensor tril(const Tensor& a, int64_t k) {
   auto keep = [k](int64_t i, int64_t j) { return j - i <= k; };
   Tensor y = triangle("tril", a, keep);
-  record(y, "tril", {a}, [a, keep](const Tensor& dy) { accumulate_grad(a, triangle("tril", dy, keep)); });
+  record(y, "tril", {a}, [a, keep](const Tensor& dy) {
+    accumulate_grad(a, triangle("tril", dy, keep));
+  }, Saved::Nothing);
   return y;
 }
 
@@ -103,7 +105,9 @@ Tensor tril(const Tensor& a, int64_t k) {
 Tensor triu(const Tensor& a, int64_t k) {
   auto keep = [k](int64_t i, int64_t j) { return j - i >= k; };
   Tensor y = triangle("triu", a, keep);
-  record(y, "triu", {a}, [a, keep](const Tensor& dy) { accumulate_grad(a, triangle("triu", dy, keep)); });
+  record(y, "triu", {a}, [a, keep](const Tensor& dy) {
+    accumulate_grad(a, triangle("triu", dy, keep));
+  }, Saved::Nothing);
   return y;
 }
 
@@ -140,7 +144,9 @@ Tensor masked_fill(const Tensor& a, const Tensor& mask, const Scalar& value) {
                                 " does not broadcast to the tensor's shape " + shape_str(a.shape()));
   if (value.is_floating_point()) detail::check_value_fits("masked_fill", value.to_double(), a.dtype());
   Tensor y = fill_masked(a, mask, value);
-  record(y, "masked_fill", {a}, [a, mask](const Tensor& dy) { accumulate_grad(a, fill_masked(dy, mask, 0)); });
+  record(y, "masked_fill", {a}, [a, mask](const Tensor& dy) {
+    accumulate_grad(a, fill_masked(dy, mask, 0));
+  }, Saved::Nothing);
   return y;
 }
 Tensor Tensor::masked_fill(const Tensor& mask, const Scalar& value) const {
@@ -165,8 +171,11 @@ static Tensor select_where(const Tensor& cond, const Tensor& a, const Tensor& b,
   return out;
 }
 
-// y = cond ? a : b, broadcasting all three. da += sum_to(dy where cond), db += sum_to(dy where not cond).
+// y = cond ? a : b, broadcasting all three, in a's and b's promoted dtype (as PyTorch: int64 stays int64).
+// Floating: da += sum_to(dy where cond), db += sum_to(dy where not cond).
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+  for (const auto& [name, t] : {std::pair<const char*, const Tensor&>{"cond", cond}, {"a", a}, {"b", b}})
+    if (!t.defined()) throw std::invalid_argument(std::string("where: ") + name + " is an undefined tensor");
   check_mask("where", cond);
   const Shape out_shape = detail::broadcast_shapes("where", {cond.shape(), a.shape(), b.shape()});
   const Dtype common = result_type(a, b);
@@ -175,7 +184,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
     const Tensor zero = zeros({}, dy.dtype());
     if (a.requires_grad()) accumulate_grad(a, sum_to(select_where(cond, dy, zero, out_shape), a.shape()).to(a.dtype()));
     if (b.requires_grad()) accumulate_grad(b, sum_to(select_where(cond, zero, dy, out_shape), b.shape()).to(b.dtype()));
-  });
+  }, Saved::Nothing);
   return y;
 }
 

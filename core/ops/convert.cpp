@@ -4,6 +4,7 @@
 // undefined behaviour in C++. The element loop is strided.h's copy_strided.
 #include <cmath>
 #include <cstring>
+#include <string>
 
 #include "../autograd.h"
 #include "../ops.h"
@@ -20,10 +21,21 @@ static bool fits_integer(double v, size_t bytes) {
   return std::isfinite(v) && std::trunc(v) >= -limit && std::trunc(v) < limit;
 }
 
-void Tensor::check_fits_integer(double v, size_t bytes) {
-  if (!fits_integer(v, bytes))
-    throw std::invalid_argument("item: the value " + std::to_string(v) + " does not fit a " +
-                                std::to_string(8 * bytes) + "-bit integer");
+static std::string range_str(int64_t lo, uint64_t hi) { return "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]"; }
+
+// v truncated toward zero must lie in [lo, hi]; as doubles, hi + 1 is exact (a power of two) for every integer
+// type, where hi itself (2^63 - 1) would round up.
+void Tensor::check_item_fits(double v, int64_t lo, uint64_t hi) {
+  const double t = std::trunc(v);
+  if (!(std::isfinite(v) && t >= static_cast<double>(lo) && t < static_cast<double>(hi) + 1.0))
+    throw std::invalid_argument("item: the floating-point value " + std::to_string(v) +
+                                " does not fit the integer type asked for (range " + range_str(lo, hi) + ")");
+}
+
+void Tensor::check_item_fits(int64_t v, int64_t lo, uint64_t hi) {
+  if (v < lo || (v > 0 && static_cast<uint64_t>(v) > hi))
+    throw std::invalid_argument("item: the integer value " + std::to_string(v) +
+                                " does not fit the integer type asked for (range " + range_str(lo, hi) + ")");
 }
 
 void detail::check_value_fits(const char* op, double value, Dtype dtype) {

@@ -92,7 +92,7 @@ Tensor sum(const Tensor& a) {
   if (x.dtype() == kFloat32) *y.data_ptr<float>() = kernels::sum_all(x.data_ptr<float>(), x.numel());
   else y = sum_kept(x.reshape({-1}), 0).view({});
   y = detail::cast_values(y, sum_dtype(a));
-  record(y, "sum", {a}, [a](const Tensor& dy) { accumulate_grad(a, broadcast_to(dy, a.shape())); });
+  record(y, "sum", {a}, [a](const Tensor& dy) { accumulate_grad(a, broadcast_to(dy, a.shape())); }, Saved::Nothing);
   return y;
 }
 
@@ -105,12 +105,15 @@ Tensor mean(const Tensor& a) {
   if (x.dtype() == kFloat32) *y.data_ptr<float>() = kernels::sum_all(x.data_ptr<float>(), n) / static_cast<float>(n);
   else *y.data_ptr<double>() = *sum_kept(x.reshape({-1}), 0).data_ptr<double>() / static_cast<double>(n);
   y = detail::cast_values(y, a.dtype());
-  record(y, "mean", {a}, [a, n](const Tensor& dy) { accumulate_grad(a, broadcast_to(dy / n, a.shape())); });
+  record(y, "mean", {a}, [a, n](const Tensor& dy) {
+    accumulate_grad(a, broadcast_to(dy / n, a.shape()));
+  }, Saved::Nothing);
   return y;
 }
 
 // y = sum of a over `dim` (divided by its size for mean); keepdim leaves that dim as 1.
 // da += dy (/ size for mean) broadcast back along dim.
+// A 0-d tensor has the one dim 0 (or -1) of size 1, as PyTorch: the result is the value itself, 0-d.
 static Tensor sum_or_mean(const char* op, const Tensor& a, int64_t dim, bool keepdim, bool mean) {
   if (mean) detail::check_floating(op, a);
   const int64_t d = detail::wrap_dim(op, dim, std::max<int64_t>(a.dim(), 1));
@@ -132,7 +135,7 @@ static Tensor sum_or_mean(const char* op, const Tensor& a, int64_t dim, bool kee
   const Shape a_kept = a.dim() == 0 ? Shape{} : kept;
   record(y, mean ? "mean_dim" : "sum_dim", {a}, [a, a_kept, mean, n](const Tensor& dy) {
     accumulate_grad(a, broadcast_to(mean ? dy.view(a_kept) / n : dy.view(a_kept), a.shape()));
-  });
+  }, Saved::Nothing);
   return y;
 }
 

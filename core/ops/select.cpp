@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <string>
+#include <type_traits>
 #include <vector>
 
 #include "../autograd.h"
@@ -57,17 +59,33 @@ Tensor scatter_back(const Tensor& dy, const Tensor& idx, const Shape& a_shape, c
   return da;
 }
 
+template <class T> bool is_nan(T x) {
+  if constexpr (std::is_floating_point_v<T>) return std::isnan(x);
+  else return false;
+}
 // true when x ranks before y for "largest first": NaN is the largest (as PyTorch), ties keep order.
-template <class T> bool greater(T x, T y) { return (std::isnan(x) && !std::isnan(y)) || x > y; }
+template <class T> bool greater(T x, T y) { return (is_nan(x) && !is_nan(y)) || x > y; }
+
+// max and topk order floating-point, int64 and int32 values, as PyTorch; bool is refused naming the op.
+void check_orderable(const char* op, const Tensor& a) {
+  if (!a.defined())
+    throw std::invalid_argument(std::string(op) + ": the input is an undefined tensor; expected a floating-point, "
+                                "int64 or int32 tensor");
+  if (a.dtype() == kBool)
+    throw std::invalid_argument(std::string(op) + ": expected a floating-point, int64 or int32 tensor, got bool of "
+                                "shape " + shape_str(a.shape()));
+}
 }  // namespace
 
 // values = the max along dim, indices = its first position (NaN wins). dvalues goes to that position.
-template <class T> static std::tuple<Tensor, Tensor> max_of(const Tensor& a_in, int64_t dim, bool keepdim) {
+// A 0-d tensor has the one dim 0 (or -1) of size 1, as PyTorch.
+template <class T>
+static std::tuple<Tensor, Tensor> max_of(const char* op, const Tensor& a_in, int64_t dim, bool keepdim) {
   const Tensor a = a_in.contiguous();
   int64_t d = 0;
-  const Around r = around("max", a, dim, &d);
+  const Around r = around(op, a, dim, &d);
   if (r.D == 0)
-    throw std::invalid_argument("max: dim " + std::to_string(dim) + " of shape " + shape_str(a.shape()) +
+    throw std::invalid_argument(std::string(op) + ": dim " + std::to_string(dim) + " of shape " + shape_str(a.shape()) +
                                 " has size 0; there is no maximum");
   const Shape kept = reduced_shape(a.shape(), d, 1, true);
   Tensor values = empty(kept, a.dtype()), indices = empty(kept, kInt64);
@@ -79,35 +97,43 @@ template <class T> static std::tuple<Tensor, Tensor> max_of(const Tensor& a_in, 
       const T* col = x + o * r.D * r.inner + i;  // seek to column (o, :, i), stride inner
       int64_t best = 0;
       for (int64_t j = 1; j < r.D; ++j)
-        if (greater(col[j * r.inner], col[best * r.inner]) && !std::isnan(col[best * r.inner])) best = j;
+        if (greater(col[j * r.inner], col[best * r.inner]) && !is_nan(col[best * r.inner])) best = j;
       v[o * r.inner + i] = col[best * r.inner];
       ix[o * r.inner + i] = best;
     }
   const Shape out_shape = reduced_shape(a.shape(), d, 1, keepdim);
   values = values.view(out_shape);
   indices = indices.view(out_shape);
-  record(values, "max", {a}, [a, indices, r](const Tensor& dy) {
-    accumulate_grad(a, scatter_back<T>(dy, indices, a.shape(), r, 1));
-  });
+  if constexpr (std::is_floating_point_v<T>)
+    record(values, "max", {a}, [a, indices, r](const Tensor& dy) {
+      accumulate_grad(a, scatter_back<T>(dy, indices, a.shape(), r, 1));
+    }, Saved::Nothing);
   return {values, indices};
 }
 
-// float32 and float64 natively, float16 and bfloat16 through float32 (exactly: the max is one of the values).
-std::tuple<Tensor, Tensor> max(const Tensor& a, int64_t dim, bool keepdim) {
-  detail::check_floating("max", a);
+// float32, float64, int64 and int32 natively, float16 and bfloat16 through float32 (exactly: the max is one of
+// the values).
+static std::tuple<Tensor, Tensor> max_along(const char* op, const Tensor& a, int64_t dim, bool keepdim) {
+  check_orderable(op, a);
   if (a.dtype() == kFloat16 || a.dtype() == kBFloat16) {
-    auto [v, i] = max(a.to(kFloat32), dim, keepdim);
+    auto [v, i] = max_along(op, a.to(kFloat32), dim, keepdim);
     return {v.to(a.dtype()), i};
   }
-  return a.dtype() == kFloat64 ? max_of<double>(a, dim, keepdim) : max_of<float>(a, dim, keepdim);
+  if (a.dtype() == kFloat64) return max_of<double>(op, a, dim, keepdim);
+  if (a.dtype() == kInt64) return max_of<int64_t>(op, a, dim, keepdim);
+  if (a.dtype() == kInt32) return max_of<int32_t>(op, a, dim, keepdim);
+  return max_of<float>(op, a, dim, keepdim);
 }
+
+std::tuple<Tensor, Tensor> max(const Tensor& a, int64_t dim, bool keepdim) { return max_along("max", a, dim, keepdim); }
 
 Tensor argmax(const Tensor& a, int64_t dim, bool keepdim) {
   NoGradGuard no_grad;  // indices only
-  return std::get<1>(max(a, dim, keepdim));
+  return std::get<1>(max_along("argmax", a, dim, keepdim));
 }
 
 // The k largest along dim, largest first, ties by lower index. dvalues goes back to the picked positions.
+// A 0-d tensor, as PyTorch: k may be 0 or 1, and either gives the element itself (0-d) and index 0.
 template <class T> static std::tuple<Tensor, Tensor> topk_of(const Tensor& a_in, int64_t k, int64_t dim) {
   const Tensor a = a_in.contiguous();
   int64_t d = 0;
@@ -115,6 +141,7 @@ template <class T> static std::tuple<Tensor, Tensor> topk_of(const Tensor& a_in,
   if (k < 0 || k > r.D)
     throw std::out_of_range("topk: k " + std::to_string(k) + " is out of range for dim " + std::to_string(dim) +
                             " of size " + std::to_string(r.D) + " (expected k in [0, " + std::to_string(r.D) + "])");
+  const int64_t kk = a.dim() == 0 ? 1 : k;  // the positions written per column
   const Shape out_shape = reduced_shape(a.shape(), d, k, true);
   Tensor values = empty(out_shape, a.dtype()), indices = empty(out_shape, kInt64);
   const T* x = a.data_ptr<T>();
@@ -125,28 +152,32 @@ template <class T> static std::tuple<Tensor, Tensor> topk_of(const Tensor& a_in,
     for (int64_t i = 0; i < r.inner; ++i) {
       const T* col = x + o * r.D * r.inner + i;  // seek to column (o, :, i), stride inner
       std::iota(order.begin(), order.end(), int64_t{0});
-      std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int64_t p, int64_t q) {
+      std::partial_sort(order.begin(), order.begin() + kk, order.end(), [&](int64_t p, int64_t q) {
         const T xp = col[p * r.inner], xq = col[q * r.inner];
         return greater(xp, xq) || (!greater(xq, xp) && p < q);
       });
-      for (int64_t j = 0; j < k; ++j) {
-        v[(o * k + j) * r.inner + i] = col[order[j] * r.inner];
-        ix[(o * k + j) * r.inner + i] = order[j];
+      for (int64_t j = 0; j < kk; ++j) {
+        v[(o * kk + j) * r.inner + i] = col[order[j] * r.inner];
+        ix[(o * kk + j) * r.inner + i] = order[j];
       }
     }
-  record(values, "topk", {a}, [a, indices, r, k](const Tensor& dy) {
-    accumulate_grad(a, scatter_back<T>(dy, indices, a.shape(), r, k));
-  });
+  if constexpr (std::is_floating_point_v<T>)
+    record(values, "topk", {a}, [a, indices, r, kk](const Tensor& dy) {
+      accumulate_grad(a, scatter_back<T>(dy, indices, a.shape(), r, kk));
+    }, Saved::Nothing);
   return {values, indices};
 }
 
 std::tuple<Tensor, Tensor> topk(const Tensor& a, int64_t k, int64_t dim) {
-  detail::check_floating("topk", a);
+  check_orderable("topk", a);
   if (a.dtype() == kFloat16 || a.dtype() == kBFloat16) {
     auto [v, i] = topk(a.to(kFloat32), k, dim);
     return {v.to(a.dtype()), i};
   }
-  return a.dtype() == kFloat64 ? topk_of<double>(a, k, dim) : topk_of<float>(a, k, dim);
+  if (a.dtype() == kFloat64) return topk_of<double>(a, k, dim);
+  if (a.dtype() == kInt64) return topk_of<int64_t>(a, k, dim);
+  if (a.dtype() == kInt32) return topk_of<int32_t>(a, k, dim);
+  return topk_of<float>(a, k, dim);
 }
 
 // Draws num_samples category indices from each row of weights (probs need not sum to 1). Without replacement
@@ -186,6 +217,7 @@ Tensor multinomial(const Tensor& probs_in, int64_t num_samples, bool replacement
   Tensor out = empty(out_shape, kInt64);
   int64_t* o = out.data_ptr<int64_t>();
   std::vector<double> w(static_cast<size_t>(C));
+  GeneratorGuard lock;  // the draws are one run of the global generator's sequence
   for (int64_t row = 0; row < R; ++row) {
     for (int64_t c = 0; c < C; ++c) w[c] = p[row * C + c];
     for (int64_t s = 0; s < num_samples; ++s) {

@@ -5,6 +5,8 @@
 // (detached: no cycle) or the input. Gradients follow PyTorch's formulas, edge points included (abs'(0) = 0;
 // pow's d/dx = e x^(e-1), infinite at 0 for e < 1).
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 #include "../autograd.h"
 #include "../grad.h"
@@ -63,7 +65,14 @@ template <class F> Tensor map2(const Tensor& u_in, const Tensor& v_in, F f) {
 
 // A float-valued op on any dtype: float32 and float64 natively, float16 and bfloat16 through float32 (the
 // casts recorded, so gradients come back in the input's dtype), integers and bool as float32.
-template <class Op> Tensor floating(const Tensor& a, Op op) {
+void check_defined(const char* name, const Tensor& a) {
+  if (!a.defined())
+    throw std::invalid_argument(std::string(name) + ": expected a tensor, got an undefined tensor "
+                                "(default-constructed, or an absent gradient)");
+}
+
+template <class Op> Tensor floating(const char* name, const Tensor& a, Op op) {
+  check_defined(name, a);
   if (a.dtype() == kFloat32 || a.dtype() == kFloat64) return op(a);
   if (a.is_floating_point()) return op(a.to(kFloat32)).to(a.dtype());
   return op(a.to(kFloat32));
@@ -73,42 +82,44 @@ template <class Op> Tensor floating(const Tensor& a, Op op) {
 
 // y = tanh(a). da += dy * (1 - y^2).
 Tensor tanh(const Tensor& a_in) {
-  return floating(a_in, [](const Tensor& a) {
+  return floating("tanh", a_in, [](const Tensor& a) {
     Tensor y = map(a, [](auto x) { return tanh_of(x); });
     record(y, "tanh", {a}, [a, y = y.detach()](const Tensor& dy) {
       accumulate_grad(a, map2(dy, y, [](auto g, auto t) { return g * (1 - t * t); }));
-    });
+    }, Saved::Nothing);
     return y;
   });
 }
 
-// y = max(a, 0) (NaN stays NaN, as PyTorch); integers keep their dtype. da += dy where a > 0.
+// y = max(a, 0), NaN kept (as PyTorch's clamp_min); integers keep their dtype. da += dy where y is not <= 0
+// (PyTorch's threshold_backward on the output): a NaN passes its gradient, as in PyTorch.
 Tensor relu(const Tensor& a) {
+  check_defined("relu", a);
   if (!a.is_floating_point()) {
     if (a.dtype() == kBool) throw std::invalid_argument("relu: not defined for a bool tensor, as in PyTorch");
     return where(a > 0, a, zeros({}, a.dtype()));
   }
-  return floating(a, [](const Tensor& x) {
+  return floating("relu", a, [](const Tensor& x) {
     Tensor y = map(x, [](auto v) { return v > 0 ? v : (v != v ? v : decltype(v)(0)); });
-    record(y, "relu", {x}, [x](const Tensor& dy) {
-      accumulate_grad(x, map2(dy, x, [](auto g, auto v) { return v > 0 ? g : decltype(g)(0); }));
-    });
+    record(y, "relu", {x}, [x, y = y.detach()](const Tensor& dy) {
+      accumulate_grad(x, map2(dy, y, [](auto g, auto out) { return out <= 0 ? decltype(g)(0) : g; }));
+    }, Saved::Nothing);
     return y;
   });
 }
 
 // y = exp(a). da += dy * y.
 Tensor exp(const Tensor& a_in) {
-  return floating(a_in, [](const Tensor& a) {
+  return floating("exp", a_in, [](const Tensor& a) {
     Tensor y = map(a, [](auto x) { return exp_of(x); });
-    record(y, "exp", {a}, [a, y = y.detach()](const Tensor& dy) { accumulate_grad(a, dy * y); });
+    record(y, "exp", {a}, [a, y = y.detach()](const Tensor& dy) { accumulate_grad(a, dy * y); }, Saved::Nothing);
     return y;
   });
 }
 
 // y = log(a). da += dy / a.
 Tensor log(const Tensor& a_in) {
-  return floating(a_in, [](const Tensor& a) {
+  return floating("log", a_in, [](const Tensor& a) {
     Tensor y = map(a, [](auto x) { return std::log(x); });
     record(y, "log", {a}, [a](const Tensor& dy) { accumulate_grad(a, dy / a); });
     return y;
@@ -117,22 +128,22 @@ Tensor log(const Tensor& a_in) {
 
 // y = sqrt(a). da += dy / (2 y) (infinite at a = 0, as PyTorch).
 Tensor sqrt(const Tensor& a_in) {
-  return floating(a_in, [](const Tensor& a) {
+  return floating("sqrt", a_in, [](const Tensor& a) {
     Tensor y = map(a, [](auto x) { return std::sqrt(x); });
     record(y, "sqrt", {a}, [a, y = y.detach()](const Tensor& dy) {
       accumulate_grad(a, map2(dy, y, [](auto g, auto r) { return g / (2 * r); }));
-    });
+    }, Saved::Nothing);
     return y;
   });
 }
 
 // y = 1 / sqrt(a). da += -0.5 dy y^3.
 Tensor rsqrt(const Tensor& a_in) {
-  return floating(a_in, [](const Tensor& a) {
+  return floating("rsqrt", a_in, [](const Tensor& a) {
     Tensor y = map(a, [](auto x) { return 1 / std::sqrt(x); });
     record(y, "rsqrt", {a}, [a, y = y.detach()](const Tensor& dy) {
       accumulate_grad(a, map2(dy, y, [](auto g, auto r) { return decltype(g)(-0.5) * g * (r * r * r); }));
-    });
+    }, Saved::Nothing);
     return y;
   });
 }
@@ -152,7 +163,7 @@ template <class T> static T pow_one(T x, double e) {
 
 // y = a^e. da += dy * (e * a^(e-1)); 0 when e = 0 (PyTorch's pow_backward).
 Tensor pow(const Tensor& a_in, double exponent) {
-  return floating(a_in, [exponent](const Tensor& a) {
+  return floating("pow", a_in, [exponent](const Tensor& a) {
     Tensor y = map(a, [exponent](auto x) { return pow_one(x, exponent); });
     record(y, "pow", {a}, [a, exponent](const Tensor& dy) {
       if (exponent == 0.0) return accumulate_grad(a, zeros(a.shape(), a.dtype()));
@@ -166,19 +177,20 @@ Tensor pow(const Tensor& a_in, double exponent) {
 
 // y = 1 / (1 + exp(-a)). da += dy (1 - y) y.
 Tensor sigmoid(const Tensor& a_in) {
-  return floating(a_in, [](const Tensor& a) {
+  return floating("sigmoid", a_in, [](const Tensor& a) {
     Tensor y = map(a, [](auto x) { return 1 / (1 + exp_of(-x)); });
     record(y, "sigmoid", {a}, [a, y = y.detach()](const Tensor& dy) {
       accumulate_grad(a, map2(dy, y, [](auto g, auto s) { return g * (1 - s) * s; }));
-    });
+    }, Saved::Nothing);
     return y;
   });
 }
 
 // y = |a|; integers keep their dtype. da += dy sign(a), sign(0) = 0 (as PyTorch).
 Tensor abs(const Tensor& a) {
+  check_defined("abs", a);
   if (!a.is_floating_point()) return a.dtype() == kBool ? a.clone() : where(a < 0, -a, a);
-  return floating(a, [](const Tensor& x) {
+  return floating("abs", a, [](const Tensor& x) {
     Tensor y = map(x, [](auto v) { return std::fabs(v); });
     record(y, "abs", {x}, [x](const Tensor& dy) {
       accumulate_grad(x, map2(dy, x, [](auto g, auto v) { return g * static_cast<decltype(g)>((v > 0) - (v < 0)); }));

@@ -256,7 +256,17 @@ std::vector<Tensor> Tensor::chunk(int64_t chunks, int64_t dim_in) const {
   if (chunks <= 0) throw std::invalid_argument("chunk: chunks " + std::to_string(chunks) + " must be positive");
   const int64_t d = detail::wrap_dim("chunk", dim_in, dim());
   const int64_t D = shape()[d];
-  return split(D == 0 ? 0 : (D - 1) / chunks + 1, d);  // ceil(D / chunks) without overflowing D + chunks
+  if (D == 0) {  // as PyTorch: `chunks` empty pieces
+    constexpr int64_t kMostEmpty = int64_t{1} << 20;
+    if (chunks > kMostEmpty)
+      throw std::invalid_argument("chunk: chunks " + std::to_string(chunks) + " of the size-0 dim " +
+                                  std::to_string(dim_in) + " would be as many empty tensors; expected at most " +
+                                  std::to_string(kMostEmpty));
+    std::vector<Tensor> parts;
+    for (int64_t c = 0; c < chunks; ++c) parts.push_back(narrow(d, 0, 0));  // distinct tensors, as PyTorch's
+    return parts;
+  }
+  return split((D - 1) / chunks + 1, d);  // ceil(D / chunks) without overflowing D + chunks
 }
 
 std::vector<Tensor> Tensor::unbind(int64_t dim_in) const {

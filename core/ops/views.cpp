@@ -42,7 +42,7 @@ Tensor Tensor::contiguous() const {
   Tensor y = empty(shape(), dtype());
   detail::copy_strided(y, *this);
   Tensor a = *this;
-  record(y, "contiguous", {a}, [a](const Tensor& dy) { accumulate_grad(a, dy); });
+  record(y, "contiguous", {a}, [a](const Tensor& dy) { accumulate_grad(a, dy); }, Saved::Nothing);
   return y;
 }
 
@@ -62,8 +62,8 @@ Tensor make_view(const Tensor& a, const Geometry& g) {
 }
 
 void record_view(Tensor& y, const char* op, const Tensor& a, BackwardFn backward) {
-  record_strided(y, op, {a}, std::move(backward));  // a view's backward takes its gradient in any layout
-  if (Node* node = impl_ptr(y)->grad_fn.get()) node->input_versions[0] = Node::kUnchecked;  // and reads no value of a
+  // a view's backward takes its gradient in any layout, and reads no value of a
+  record_strided(y, op, {a}, std::move(backward), Saved::Nothing);
 }
 
 // Adds g (any layout) into t's gradient at geometry g_at, a place in a contiguous tensor of t's shape.

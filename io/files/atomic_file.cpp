@@ -36,7 +36,20 @@ static std::string follow_symlinks(const std::string& path) {
 }
 
 AtomicFile::AtomicFile(std::string path) : requested_(std::move(path)) {
+  // A folder is refused before anything is written (the rename at the end would fail only after the
+  // whole file had been written beside it).
+  if (requested_.empty()) throw std::runtime_error("save: the path is empty; expected a file path");
+  if (requested_.back() == '/')
+    throw std::runtime_error("save '" + requested_ + "': the path ends in '/', a folder; expected a file path "
+                             "such as '" + requested_ + "model.safetensors'");
   path_ = follow_symlinks(requested_);
+  // Nor is a FIFO or a device replaced (the rename would put a regular file where /dev/null was).
+  struct stat target {};
+  if (::stat(path_.c_str(), &target) == 0 && !S_ISREG(target.st_mode))
+    throw std::runtime_error("save '" + requested_ + "': " +
+                             (S_ISDIR(target.st_mode) ? "is a directory; expected a file path inside it or beside it"
+                                                      : "is not a regular file (a FIFO, device or socket); expected "
+                                                        "a regular file or a new path"));
   std::string pattern = path_ + ".tmp-XXXXXX";
   fd_ = ::mkstemp(pattern.data());
   if (fd_ < 0)
@@ -93,42 +106,6 @@ void AtomicFile::commit() {
     ::fsync(dir);
     ::close(dir);
   }
-}
-
-// POSIX calls rather than an ifstream: a directory or a read error then has a reason (errno) to name,
-// where a stream throws std::ios_base::failure without the path.
-std::string read_file(const std::string& path) {
-  auto fail = [&path](const std::string& what) -> std::runtime_error {
-    return std::runtime_error("load '" + path + "': " + what);
-  };
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw fail(std::string("cannot open the file: ") + std::strerror(errno));
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) throw fail(std::string("cannot stat the file: ") + std::strerror(errno));
-  if (S_ISDIR(st.st_mode)) throw fail("is a directory, not a file");
-  // A device or a pipe may never end (/dev/zero); safetensors' own reader maps files, so needs them too.
-  if (!S_ISREG(st.st_mode)) throw fail("is not a regular file (a device, FIFO or socket)");
-  std::string bytes;
-  try {
-    bytes.reserve(static_cast<size_t>(st.st_size));
-  } catch (const std::exception&) {
-    throw fail("the file's " + std::to_string(st.st_size) + " bytes do not fit in memory");
-  }
-  char chunk[1 << 16];
-  for (;;) {
-    const ssize_t n = ::read(fd, chunk, sizeof chunk);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw fail(std::string("read error after ") + std::to_string(bytes.size()) + " bytes: " + std::strerror(errno));
-    }
-    if (n == 0) break;
-    bytes.append(chunk, static_cast<size_t>(n));
-  }
-  return bytes;
 }
 
 }  // namespace microtorch::io

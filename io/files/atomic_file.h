@@ -11,7 +11,8 @@ namespace microtorch::io {
 class AtomicFile {
  public:
   // Creates "<target>.tmp-XXXXXX" beside the target: `path`, or the file a symbolic link `path` points to
-  // (a save writes through the link, as open() would). Replacing a file keeps its permission bits.
+  // (a save writes through the link, as open() would). Replacing a file keeps its permission bits. A path
+  // ending in '/', a directory, a FIFO or a device is refused (std::runtime_error) before anything is written.
   explicit AtomicFile(std::string path);
   ~AtomicFile();                          // removes the temporary file unless committed
   AtomicFile(const AtomicFile&) = delete;
@@ -28,8 +29,5 @@ class AtomicFile {
   bool committed_ = false;
 };
 
-// The whole file as bytes; std::runtime_error naming the path and the reason (missing, a directory,
-// not a regular file, a read error) if it cannot be read.
-std::string read_file(const std::string& path);
 
 }  // namespace microtorch::io

@@ -185,7 +185,7 @@ std::vector<Rejected> file_rows(const helpers::TempDir& dir) {
        [&dir](Model& m) { mt::save({{"ab\xff", m.emb.weight}}, dir / "bad_name.safetensors"); }},
       {"save metadata that is not UTF-8", T::InvalidArgument, {"metadata value", "not valid UTF-8", "\\xc3"},
        [&dir](Model& m) { mt::save({{"w", m.emb.weight}}, dir / "bad_meta.safetensors", {{"k", "caf\xc3"}}); }},
-      {"save over a directory", T::RuntimeError, {"rename failed", "directory", dir.path},
+      {"save over a directory", T::RuntimeError, {"is a directory", dir.path},
        [&dir](Model& m) { mt::save(m, dir.path); }},
   };
 }

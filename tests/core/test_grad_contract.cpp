@@ -24,7 +24,7 @@ const char* name(Mode m) { return m == Mode::kDense ? "dense" : m == Mode::kDefa
 // (n, C) rows of w (V, C) at ids: the embedding, or for kDense the same values through one_hot x w.
 mt::Tensor lookup(const mt::Tensor& w, Mode m, const std::vector<int64_t>& ids) {
   const mt::Tensor idt = mt::tensor(ids, {static_cast<int64_t>(ids.size())});
-  if (m == Mode::kDense) return mt::matmul(mt::one_hot(idt, w.shape()[0]), w);
+  if (m == Mode::kDense) return mt::matmul(mt::one_hot(idt, w.shape()[0]).to(mt::kFloat32), w);
   return F::embedding(idt, w, F::EmbeddingFuncOptions().sparse(m == Mode::kSparse));
 }
 

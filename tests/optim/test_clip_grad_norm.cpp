@@ -21,7 +21,7 @@ TEST_CASE("clip_grad_norm_: the same total and clipped step in every gradient mo
     auto w = mt::tensor(std::vector<float>{1, 2, 3, 4, 5, 6, 7, 8}, {4, 2}).requires_grad_(true);
     auto bias = mt::zeros({2}).requires_grad_(true);
     const auto ids = mt::tensor(std::vector<int64_t>{2, 0, 2}, {3});
-    auto rows = mode == 0 ? mt::matmul(mt::one_hot(ids, 4), w) : F::embedding(ids, w, F::EmbeddingFuncOptions().sparse(mode == 2));
+    auto rows = mode == 0 ? mt::matmul(mt::one_hot(ids, 4).to(mt::kFloat32), w) : F::embedding(ids, w, F::EmbeddingFuncOptions().sparse(mode == 2));
     ((rows + bias) * mt::tensor(std::vector<float>{3, 4, 1, 2, 6, 8}, {3, 2})).sum().backward();
     // grad w: row 2 = (3+6, 4+8) = (9, 12), row 0 = (1, 2); grad bias = (10, 14). total = sqrt(81+144+1+4+100+196)
     totals.push_back(mt::nn::utils::clip_grad_norm_({w, bias}, 2.0));

@@ -4,13 +4,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <limits>
 #include <stdexcept>
 #include <unordered_map>
 
+#include "../../io/files/read_file.h"
 #include "utf8.h"
 
 namespace microtorch::text {
@@ -19,12 +18,12 @@ namespace {
 
 const char* const kWho = "GPT2Tokenizer::from_files: ";
 
+// GPT-2's encoder.json is ~1 MB and vocab.bpe ~0.5 MB; a file 64 times the larger is not a vocabulary.
+constexpr uint64_t kMaxVocabFileBytes = uint64_t{64} << 20;
+
+// Opened without blocking (io/files/read_file.h): a FIFO, a directory or /dev/zero is refused with its path.
 std::string read_whole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(kWho + ("cannot open '" + path + "': ") + std::strerror(errno));
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw std::runtime_error(kWho + ("read error in '" + path + "'"));
-  return bytes;
+  return io::read_file(path, "GPT2Tokenizer::from_files", kMaxVocabFileBytes);
 }
 
 // The inverse of gpt2_byte_to_unicode, for code points below 0x144 (the largest it uses is U+0143).

@@ -8,6 +8,8 @@
 namespace tutorials {
 
 std::string gpt2_dir(const std::string& given);
+// Throws std::runtime_error naming --gpt2 unless gpt2_dir(given) holds readable encoder.json and vocab.bpe.
+void check_gpt2_files(const std::string& given);
 // GPT2Tokenizer::from_files on gpt2_dir(given)/encoder.json and vocab.bpe.
 microtorch::text::GPT2Tokenizer load_gpt2_tokenizer(const std::string& given);
 

@@ -15,4 +15,10 @@ struct Spot {
 std::vector<Spot> place_labels(const std::vector<Spot>& anchors, double r, double gap, double x0, double x1,
                                double y0, double y1);
 
+// The same for boxes: label i is half_w[i] wide on each side of its centre and half_h high on each; any two
+// results are at least `gap` apart along x or y. An overlapping pair is pushed apart along the axis where
+// the overlap is smaller (the shorter way out), half each.
+std::vector<Spot> place_boxes(const std::vector<Spot>& anchors, const std::vector<double>& half_w, double half_h,
+                              double gap, double x0, double x1, double y0, double y1);
+
 }  // namespace tutorials

@@ -59,11 +59,13 @@ class Chart {
     svg_ << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << kWidth << "\" height=\"" << kHeight
          << "\" font-family=\"sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
     for (double t = xr.lo; t <= xr.hi + xr.step / 2; t += xr.step) {
+      if (std::fabs(t) < xr.step * 1e-9) t = 0;  // 0, not the sum's rounding error
       svg_ << "<line x1=\"" << px(t) << "\" y1=\"" << kTop << "\" x2=\"" << px(t) << "\" y2=\"" << kBottom
            << "\" stroke=\"#e5e5e5\"/>\n<text x=\"" << px(t) << "\" y=\"" << kBottom + 18
            << "\" font-size=\"12\" text-anchor=\"middle\">" << num(t) << "</text>\n";
     }
     for (double t = yr.lo; t <= yr.hi + yr.step / 2; t += yr.step) {
+      if (std::fabs(t) < yr.step * 1e-9) t = 0;
       svg_ << "<line x1=\"" << kLeft << "\" y1=\"" << py(t) << "\" x2=\"" << kRight << "\" y2=\"" << py(t)
            << "\" stroke=\"#e5e5e5\"/>\n<text x=\"" << kLeft - 6 << "\" y=\"" << py(t) + 4
            << "\" font-size=\"12\" text-anchor=\"end\">" << num(t) << "</text>\n";
@@ -111,22 +113,36 @@ void write_scatter_svg(const std::string& path, const std::string& title, const 
   const double legend_band = legend.empty() ? 0.0 : 20.0 * static_cast<double>(legend.size()) + 10;
   const double headroom = (y1 - y0) * legend_band / (kBottom - kTop - legend_band);
   Chart chart(title, x_label, y_label, padded_range(x0, x1), padded_range(y0, y1 + headroom));
-  constexpr double r = 10;  // a label's disc, pixels
+  // A label of one or two characters sits in a disc; a longer one (a word) in a box as wide as its text.
+  constexpr double r = 10, half_h = 10;  // a disc's radius, a box's half height, pixels
+  bool words = false;
+  for (const auto& p : points) words = words || p.label.size() > 2;
   std::vector<Spot> anchors;
-  for (const auto& p : points) anchors.push_back({chart.px(p.x), chart.py(p.y)});
-  const std::vector<Spot> spots = place_labels(anchors, r, 2, kLeft, kRight, kTop + legend_band, kBottom);
+  std::vector<double> half_w;
+  for (const auto& p : points) {
+    anchors.push_back({chart.px(p.x), chart.py(p.y)});
+    half_w.push_back(words ? 4.2 * static_cast<double>(p.label.size()) + 6 : r);  // ~8.4 px a character at 14 px
+  }
+  const std::vector<Spot> spots = words ? place_boxes(anchors, half_w, half_h, 2, kLeft, kRight, kTop + legend_band, kBottom)
+                                        : place_labels(anchors, r, 2, kLeft, kRight, kTop + legend_band, kBottom);
   auto& svg = chart.body();
-  for (size_t i = 0; i < points.size(); ++i)  // leader lines and dots first, so the discs cover them
-    if (std::hypot(spots[i].x - anchors[i].x, spots[i].y - anchors[i].y) > r)
+  for (size_t i = 0; i < points.size(); ++i)  // leader lines and dots first, so the labels cover them
+    if (std::fabs(spots[i].x - anchors[i].x) > half_w[i] || std::fabs(spots[i].y - anchors[i].y) > (words ? half_h : r))
       svg << "<line x1=\"" << num(anchors[i].x) << "\" y1=\"" << num(anchors[i].y) << "\" x2=\"" << num(spots[i].x)
           << "\" y2=\"" << num(spots[i].y) << "\" stroke=\"#888\" stroke-width=\"1\"/>\n";
   for (const auto& a : anchors)
     svg << "<circle cx=\"" << num(a.x) << "\" cy=\"" << num(a.y) << "\" r=\"2.5\" fill=\"#333\"/>\n";
-  for (size_t i = 0; i < points.size(); ++i)
-    svg << "<circle cx=\"" << num(spots[i].x) << "\" cy=\"" << num(spots[i].y) << "\" r=\"" << r << "\" fill=\""
-        << points[i].color << "\" fill-opacity=\"0.9\" stroke=\"#444\"/>\n<text x=\"" << num(spots[i].x) << "\" y=\""
-        << num(spots[i].y + 5) << "\" font-size=\"14\" text-anchor=\"middle\">" << escaped(points[i].label)
-        << "</text>\n";
+  for (size_t i = 0; i < points.size(); ++i) {
+    if (words)
+      svg << "<rect x=\"" << num(spots[i].x - half_w[i]) << "\" y=\"" << num(spots[i].y - half_h) << "\" width=\""
+          << num(2 * half_w[i]) << "\" height=\"" << num(2 * half_h) << "\" rx=\"" << half_h << "\" fill=\"" << points[i].color
+          << "\" fill-opacity=\"0.9\" stroke=\"#444\"/>\n";
+    else
+      svg << "<circle cx=\"" << num(spots[i].x) << "\" cy=\"" << num(spots[i].y) << "\" r=\"" << r << "\" fill=\""
+          << points[i].color << "\" fill-opacity=\"0.9\" stroke=\"#444\"/>\n";
+    svg << "<text x=\"" << num(spots[i].x) << "\" y=\"" << num(spots[i].y + 5) << "\" font-size=\"14\" text-anchor=\"middle\">"
+        << escaped(points[i].label) << "</text>\n";
+  }
   double legend_y = kTop + 20;
   for (const auto& e : legend) {
     svg << "<circle cx=\"" << kLeft + 20 << "\" cy=\"" << legend_y - 5 << "\" r=\"7\" fill=\"" << e.color

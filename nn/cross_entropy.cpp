@@ -1,14 +1,17 @@
-// F::cross_entropy: log-softmax and negative log-likelihood fused. The forward keeps only each row's max
-// and log-sum-exp (2R floats); the backward rebuilds softmax - one_hot from the logits, no (R, V) temporary.
-// Logits (N, V, d1, ...) (class dim 1, as PyTorch) are first copied to rows (N * d1 * ..., V); the gradient
-// rows are copied back to that layout.
+// F::cross_entropy. The plain form (mean, no weight, no smoothing) is log-softmax and negative log-likelihood
+// fused: the forward keeps only each row's max and log-sum-exp (2R floats); the backward rebuilds softmax -
+// one_hot from the logits, no (R, V) temporary. Logits (N, V, d1, ...) (class dim 1, as PyTorch) are first
+// copied to rows (N * d1 * ..., V); the gradient rows are copied back to that layout. The other forms are
+// composed (log_softmax, nll_loss, sums), as PyTorch's cross_entropy_loss_label_smoothing.
 #include <algorithm>
 #include <cmath>
 
 #include "../core/autograd.h"
 #include "../core/kernels/fastmath.h"
 #include "../core/grad.h"
+#include "../core/ops.h"
 #include "functional.h"
+#include "loss.h"
 
 namespace microtorch::nn::functional {
 
@@ -73,7 +76,7 @@ static void from_rows(const float* rows, int64_t N, int64_t V, int64_t K, float*
     }
 }
 
-Tensor cross_entropy(const Tensor& logits_in, const Tensor& targets_in, const CrossEntropyFuncOptions& o) {
+static Tensor cross_entropy_fused(const Tensor& logits_in, const Tensor& targets_in, const CrossEntropyFuncOptions& o) {
   const Tensor logits = logits_in.contiguous(), targets = targets_in.contiguous();
   if (logits.dtype() != kFloat32 || logits.dim() < 1)
     throw std::invalid_argument("cross_entropy: logits must be float32 (N, V) or (N, V, d1, ...), got " +
@@ -122,6 +125,50 @@ Tensor cross_entropy(const Tensor& logits_in, const Tensor& targets_in, const Cr
     accumulate_grad(logits, dlogits);
   });
   return loss;
+}
+
+// (1 - s) nll_loss(log_softmax(x)) + s / V * smooth, smooth = -sum_c weight[c] log_softmax(x)[c] per target (0 at
+// ignored ones), reduced as the nll: its mean divides by the summed class weights of the targets that are not
+// ignored (by their count without a weight), as PyTorch 1.13's numbers.
+static Tensor cross_entropy_composed(const Tensor& logits, const Tensor& targets, const CrossEntropyFuncOptions& o) {
+  if (logits.dtype() != kFloat32 || logits.dim() < 1)
+    throw std::invalid_argument("cross_entropy: logits must be float32 (N, V) or (N, V, d1, ...), got " +
+                                dtype_name(logits.dtype()) + " of shape " + shape_str(logits.shape()));
+  const int64_t class_dim = logits.dim() == 1 ? 0 : 1, V = logits.shape()[class_dim];
+  const Tensor logp = log_softmax(logits, class_dim);
+  const Tensor nll = nll_loss(logp, targets, NLLLossFuncOptions().weight(o.weight()).ignore_index(o.ignore_index())
+                                                 .reduction(o.reduction()));  // checks targets and weight
+  const double s = o.label_smoothing();
+  if (s == 0.0) return nll;
+  Tensor per_class = logp;
+  if (o.weight().defined()) {
+    Shape along(static_cast<size_t>(logits.dim()), 1);
+    along[class_dim] = V;
+    per_class = logp * o.weight().view(along);
+  }
+  // keep: 1 at a target that is not ignored, 0 at one that is; weight_sum: their summed class weights (or count)
+  Tensor keep = zeros(targets.shape());
+  double weight_sum = 0.0;
+  const int64_t* t = targets.data_ptr<int64_t>();
+  for (int64_t i = 0; i < targets.numel(); ++i) {
+    if (t[i] == o.ignore_index()) continue;
+    keep.data_ptr<float>()[i] = 1.0f;
+    weight_sum += o.weight().defined() ? o.weight().data_ptr<float>()[t[i]] : 1.0f;
+  }
+  const Tensor smooth = -per_class.sum(class_dim) * keep;  // the targets' shape
+  Tensor reduced = smooth;
+  if (o.reduction() == kSum) reduced = smooth.sum();
+  if (o.reduction() == kMean) reduced = smooth.sum() / static_cast<float>(weight_sum);
+  return nll * static_cast<float>(1.0 - s) + reduced * static_cast<float>(s / static_cast<double>(V));
+}
+
+Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEntropyFuncOptions& o) {
+  if (!(o.label_smoothing() >= 0.0 && o.label_smoothing() <= 1.0))
+    throw std::invalid_argument("cross_entropy: label_smoothing must be in [0, 1], got " +
+                                std::to_string(o.label_smoothing()));
+  if (o.weight().defined() || o.label_smoothing() != 0.0 || o.reduction() != kMean)
+    return cross_entropy_composed(logits, targets, o);
+  return cross_entropy_fused(logits, targets, o);
 }
 
 }  // namespace microtorch::nn::functional
