@@ -121,7 +121,8 @@ static std::string parse_dtype(const json& v, const std::string& source, const s
   if (!v.is_string()) corrupt_tensor(source, name, "\"dtype\" must be a string");
   const std::string& s = v.get_ref<const std::string&>();
   if (s == "F32" || s == "F64" || s == "F16" || s == "BF16" || s == "I64" || s == "I32" || s == "BOOL") return s;
-  corrupt_tensor(source, name, "unknown dtype \"" + printable(s, 32) + "\" (expected F32, F64, F16, BF16, I64, I32 or BOOL)");
+  corrupt_tensor(source, name,
+                 "unknown dtype \"" + printable(s, 32) + "\" (expected F32, F64, F16, BF16, I64, I32 or BOOL)");
 }
 
 static Dtype tensor_dtype(const std::string& code) {

@@ -21,7 +21,9 @@ static bool fits_integer(double v, size_t bytes) {
   return std::isfinite(v) && std::trunc(v) >= -limit && std::trunc(v) < limit;
 }
 
-static std::string range_str(int64_t lo, uint64_t hi) { return "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]"; }
+static std::string range_str(int64_t lo, uint64_t hi) {
+  return "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+}
 
 // v truncated toward zero must lie in [lo, hi]; as doubles, hi + 1 is exact (a power of two) for every integer
 // type, where hi itself (2^63 - 1) would round up.
