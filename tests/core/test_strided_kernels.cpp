@@ -75,3 +75,17 @@ TEST_CASE("strided kernels: + - * / of transposed and sliced operands equal them
   CHECK((at * 2.0f).strides() == at.strides());  // the output keeps a dense input's layout, as PyTorch
   CHECK(mt::exp(at).strides() == at.strides());
 }
+
+TEST_CASE("strided kernels: a one-row matmul (the GEMV path) with a narrowed or transposed right operand") {
+  // gemm takes its GEMV path for M == 1 only when B is packed and A's row contiguous; a narrowed B (row stride
+  // 9, 5 columns) or an A row with elements 2 apart goes to the strided GEMM instead: each equals the product
+  // of contiguous copies.
+  mt::manual_seed(5);
+  const mt::Tensor x = mt::randn({1, 6}), wide = mt::randn({6, 9}), w = mt::randn({5, 6});
+  const mt::Tensor narrowed = wide.narrow(1, 2, 5), col = mt::randn({6, 3}).narrow(1, 1, 1);
+  require_close(mt::matmul(x, narrowed), mt::matmul(x, narrowed.contiguous()));
+  require_close(mt::matmul(x, w.t()), mt::matmul(x, w.t().contiguous()));
+  const mt::Tensor spaced = mt::randn({6, 2}).narrow(1, 0, 1).t();  // (1, 6), its elements 2 apart
+  require_close(mt::matmul(spaced, w.t()), mt::matmul(spaced.contiguous(), w.t().contiguous()));
+  require_close(mt::matmul(x, col), mt::matmul(x, col.contiguous()));
+}
