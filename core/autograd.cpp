@@ -8,6 +8,7 @@
 #include "grad.h"
 #include "grad/state.h"
 #include "ops/tensor_access.h"
+#include "ops/views.h"
 
 namespace microtorch {
 
@@ -21,6 +22,16 @@ DetectAnomalyGuard::DetectAnomalyGuard() : prev_(anomaly_enabled) { anomaly_enab
 DetectAnomalyGuard::~DetectAnomalyGuard() { anomaly_enabled = prev_; }
 bool DetectAnomalyGuard::is_enabled() { return anomaly_enabled; }
 }  // namespace autograd
+
+bool Tensor::requires_grad() const {
+  if (impl().base) detail::refresh_view(*this);  // a write through another view may have given it a node
+  return impl().requires_grad;
+}
+
+bool Tensor::is_leaf() const {
+  if (impl().base) detail::refresh_view(*this);
+  return impl().grad_fn == nullptr;
+}
 
 // Releasing a graph: dropping the last handle on a value frees its node, whose inputs free theirs, and so
 // on; done by plain destructors that is one nested call per op of the chain, and a 100k-op chain overflows
@@ -62,22 +73,27 @@ void record(Tensor& out, const char* op, std::vector<Tensor> inputs, BackwardFn 
     throw std::invalid_argument("record: the backward function of '" + name() + "' is empty; expected a callable");
   auto node = std::make_shared<Node>();
   node->op = name();
-  if (saved == Saved::Inputs) {
-    node->input_versions.reserve(inputs.size());
-    for (const Tensor& t : inputs) node->input_versions.push_back(t.defined() ? detail::impl_ptr(t)->storage->version : 0);
-  }
+  node->input_versions.reserve(inputs.size());  // one per input; kUnchecked when the backward reads no value
+  for (const Tensor& t : inputs)
+    node->input_versions.push_back(saved == Saved::Nothing || !t.defined() ? Node::kUnchecked
+                                                                          : detail::impl_ptr(t)->storage->version);
   node->inputs = std::move(inputs);
   node->backward = std::move(backward);
   detail::impl_ptr(out)->requires_grad = true;
   detail::impl_ptr(out)->grad_fn = std::move(node);
 }
 
+void record_strided(Tensor& out, const char* op, std::vector<Tensor> inputs, BackwardFn backward, Saved saved) {
+  record(out, op, std::move(inputs), std::move(backward), saved);
+  if (Node* node = detail::impl_ptr(out)->grad_fn.get()) node->strided_grad = true;
+}
+
 Tensor& Tensor::requires_grad_(bool on) {
   if (!on && !is_leaf())
     throw std::runtime_error("requires_grad_(false): only a leaf can stop requiring grad; use detach()");
-  if (on && dtype() != kFloat32)
-    throw std::invalid_argument("requires_grad_: only float32 tensors can require grad, this one is " +
-                                dtype_name(dtype()));
+  if (on && !is_floating_point())
+    throw std::invalid_argument("requires_grad_: only floating-point tensors (float32, float64, float16, "
+                                "bfloat16) can require grad, this one is " + dtype_name(dtype()));
   impl().requires_grad = on;
   return *this;
 }
@@ -116,7 +132,7 @@ static void check_finite(const Node& node) {
   for (size_t i = 0; i < node.inputs.size(); ++i) {
     const Tensor& in = node.inputs[i];
     if (!in.defined() || !detail::impl_ptr(in)->grad) continue;
-    Tensor g = detail::impl_ptr(in)->grad->dense_copy(in.shape());
+    Tensor g = detail::impl_ptr(in)->grad->dense_copy(in.shape()).contiguous();
     const float* p = g.data_ptr<float>();
     for (int64_t k = 0; k < g.numel(); ++k)
       if (!std::isfinite(p[k]))
@@ -127,6 +143,7 @@ static void check_finite(const Node& node) {
 }
 
 void Tensor::backward(const Tensor& grad_out) const {
+  detail::refresh_view(*this);
   if (!requires_grad())
     throw std::runtime_error("backward: this tensor does not require grad and has no grad_fn");
   // The seed is checked before anything is stored: a wrong one would poison every later grad() and step().
@@ -134,8 +151,8 @@ void Tensor::backward(const Tensor& grad_out) const {
   if (!grad_out.defined() && numel() != 1)
     throw std::invalid_argument("backward: grad_out can be omitted only for a one-element tensor; " + op +
                                 " has shape " + shape_str(shape()));
-  if (grad_out.defined() && (grad_out.dtype() != kFloat32 || grad_out.shape() != shape()))
-    throw std::invalid_argument("backward: grad_out for " + op + " must be float32 of shape " +
+  if (grad_out.defined() && (grad_out.dtype() != dtype() || grad_out.shape() != shape()))
+    throw std::invalid_argument("backward: grad_out for " + op + " must be " + dtype_name(dtype()) + " of shape " +
                                 shape_str(shape()) + ", got " + dtype_name(grad_out.dtype()) + " of shape " +
                                 shape_str(grad_out.shape()));
   const auto order = topological_order(shared_impl());
@@ -144,21 +161,23 @@ void Tensor::backward(const Tensor& grad_out) const {
     if (!node.backward)
       throw std::runtime_error("backward: the graph through '" + node.op +
                                "' was already freed by an earlier backward; run the forward again");
-    for (size_t i = 0; i < node.input_versions.size(); ++i)  // empty when the op saved no input (Saved::Nothing)
-      if (node.inputs[i].defined() && detail::impl_ptr(node.inputs[i])->storage->version != node.input_versions[i])
+    for (size_t i = 0; i < node.inputs.size(); ++i)
+      if (node.inputs[i].defined() && node.input_versions[i] != Node::kUnchecked &&
+          detail::impl_ptr(node.inputs[i])->storage->version != node.input_versions[i])
         throw std::runtime_error("backward: input " + std::to_string(i) + " of '" + node.op +
                                  "' was modified by an in-place operation after it was used; clone it first");
   }
   NoGradGuard no_grad;  // closures compute gradients with ordinary ops; nothing of that is recorded
   // The seed: ones, or grad_out itself. A leaf's gradient copies it (grad.cpp: it never aliases the
   // caller's tensor); an interior value's gradient is only read by its node's backward.
-  accumulate_grad(*this, grad_out.defined() ? grad_out.detach() : ones(shape()));
+  accumulate_grad(*this, grad_out.defined() ? grad_out.detach() : ones(shape(), dtype()));
   for (const auto& t : order) {
     Node& node = *t->grad_fn;
     std::unique_ptr<detail::GradState> g = std::move(t->grad);  // an interior gradient lives only until used
     if (g && g->defined()) {
-      const Tensor dy = g->dense_copy(t->shape);
+      Tensor dy = g->dense_copy(t->shape);
       g.reset();  // dy is now the only handle on it, so a leaf can keep it rather than copy (grad/state.cpp)
+      if (!node.strided_grad) dy = dy.contiguous();  // only a view's backward takes any layout
       node.backward(dy);
       if (autograd::DetectAnomalyGuard::is_enabled()) check_finite(node);
     }

@@ -36,8 +36,10 @@ struct Node {
   Node& operator=(const Node&) = delete;
   std::string op;                        // "mul", "embedding", ...: named in errors
   std::vector<Tensor> inputs;            // the edges backward walks
-  std::vector<uint64_t> input_versions;  // storage versions when recorded; empty when no input is saved
+  std::vector<uint64_t> input_versions;  // storage versions when recorded (kUnchecked: values never read)
   BackwardFn backward;                   // adds into the inputs' gradients; empty once freed
+  bool strided_grad = false;             // backward takes dout in any layout (a view's); else row-major
+  static constexpr uint64_t kUnchecked = ~uint64_t{0};
 };
 
 // True when `out` should be recorded: grad mode is on and some input requires grad.
@@ -49,10 +51,14 @@ bool needs_grad(const std::vector<Tensor>& inputs);
 // write is allowed, as PyTorch allows it for ops that save nothing.
 enum class Saved { Inputs, Nothing };
 
-// Makes `out` the result of `op` on `inputs` with the given backward, if any input requires grad.
-// std::invalid_argument for an undefined `out` or an empty backward.
+// Makes `out` the result of `op` on `inputs` with the given backward, if any input requires grad. The
+// backward gets dout in row-major order. std::invalid_argument for an undefined `out` or an empty backward.
 void record(Tensor& out, const char* op, std::vector<Tensor> inputs, BackwardFn backward,
             Saved saved = Saved::Inputs);
+// The same for a backward that reads dout through its strides (it may arrive as a transposed or otherwise
+// non-contiguous view): nothing is copied into row-major order first.
+void record_strided(Tensor& out, const char* op, std::vector<Tensor> inputs, BackwardFn backward,
+                    Saved saved = Saved::Inputs);
 
 namespace autograd {
 

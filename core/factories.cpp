@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "autograd.h"
 #include "ops.h"
 #include "tensor.h"
 
@@ -39,8 +40,35 @@ Tensor arange(int64_t start, int64_t end) {
 
 Tensor ones_like(const Tensor& t) {
   Tensor out = empty(t.shape(), t.dtype());
-  out.fill_(1.0f);  // a fresh leaf: nothing to record
+  out.fill_(1);  // a fresh leaf: nothing to record
   return out;
+}
+
+Tensor tensor(const std::vector<double>& values, const Shape& shape) {
+  if (shape_numel(shape) != static_cast<int64_t>(values.size()))
+    throw std::invalid_argument("tensor: " + std::to_string(values.size()) + " values do not fill shape " +
+                                shape_str(shape) + " (" + std::to_string(shape_numel(shape)) + " elements)");
+  Tensor t = empty(shape, kFloat64);
+  std::copy(values.begin(), values.end(), t.data_ptr<double>());
+  return t;
+}
+
+Tensor full(const Shape& shape, const Scalar& value, Dtype dtype) {
+  Tensor t = empty(shape, dtype);
+  t.fill_(value);
+  return t;
+}
+
+// With TensorOptions: the tensor in the dtype, then made a leaf that requires grad when asked.
+static Tensor with_options(Tensor t, const TensorOptions& o) {
+  if (o.requires_grad()) t.requires_grad_(true);
+  return t;
+}
+Tensor empty(const Shape& shape, const TensorOptions& o) { return with_options(empty(shape, o.dtype()), o); }
+Tensor zeros(const Shape& shape, const TensorOptions& o) { return with_options(zeros(shape, o.dtype()), o); }
+Tensor ones(const Shape& shape, const TensorOptions& o) { return with_options(full(shape, 1, o.dtype()), o); }
+Tensor full(const Shape& shape, const Scalar& value, const TensorOptions& o) {
+  return with_options(full(shape, value, o.dtype()), o);
 }
 
 }  // namespace microtorch

@@ -10,8 +10,8 @@ namespace microtorch {
 
 void accumulate_grad(const Tensor& t, const Tensor& g) {
   if (!t.requires_grad()) return;
-  if (!g.defined() || g.dtype() != kFloat32 || g.shape() != t.shape())
-    throw std::invalid_argument("accumulate_grad: the gradient must be float32 of the tensor's shape " +
+  if (!g.defined() || g.dtype() != t.dtype() || g.shape() != t.shape())
+    throw std::invalid_argument("accumulate_grad: the gradient must be " + dtype_name(t.dtype()) + " of the tensor's shape " +
                                 shape_str(t.shape()) + ", got " +
                                 (g.defined() ? dtype_name(g.dtype()) + " of shape " + shape_str(g.shape()) : "an undefined tensor"));
   const auto lock = detail::lock_leaf_grad(t);

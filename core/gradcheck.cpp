@@ -1,4 +1,5 @@
-// Central differences in float32, summed in double, against one backward pass.
+// Central differences against one backward pass, in the inputs' own dtype (float32 or float64), summed in
+// double. With float64 inputs and the default options, float64's tolerances (as torch.autograd.gradcheck's).
 #include "gradcheck.h"
 
 #include <cmath>
@@ -18,7 +19,13 @@ std::string GradcheckResult::message() const {
   return s.str();
 }
 
-static std::vector<float> values_of(const Tensor& t) { return t.to_vector<float>(); }
+static std::vector<double> values_of(const Tensor& t) { return t.detach().to(kFloat64).to_vector<double>(); }
+
+// Element k of the row-major float tensor x set to v (rounded to x's dtype); returns the value x now holds.
+static double set_element(const Tensor& x, int64_t k, double v) {
+  if (x.dtype() == kFloat64) return x.data_ptr<double>()[k] = v;
+  return x.data_ptr<float>()[k] = static_cast<float>(v);
+}
 
 GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& f, const std::vector<Tensor>& inputs,
                           const std::string& op, GradcheckOptions o) {
@@ -31,39 +38,47 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
   }
   if (!any_requires_grad)
     throw std::invalid_argument(who + "none of the " + std::to_string(inputs.size()) +
-                                " inputs requires grad; expected at least one float32 input with requires_grad_()");
+                                " inputs requires grad; expected a float32 or float64 input with requires_grad_()");
+  bool all_double = true;
+  for (const Tensor& t : inputs)
+    if (t.requires_grad()) all_double = all_double && t.dtype() == kFloat64;
+  const GradcheckOptions defaults;
+  if (all_double && o.eps == defaults.eps && o.atol == defaults.atol && o.rtol == defaults.rtol) o = {1e-6, 1e-5, 1e-3};
   // Work on private leaves so the caller's tensors and gradients are untouched.
   std::vector<Tensor> xs;
-  std::vector<std::vector<float>> saved;
+  std::vector<std::vector<double>> saved;
   for (const Tensor& t : inputs) {
-    Tensor x = t.detach().clone();
+    if (t.requires_grad() && t.dtype() != kFloat32 && t.dtype() != kFloat64)
+      throw std::invalid_argument("gradcheck: an input that requires grad must be float32 or float64, got " +
+                                  dtype_name(t.dtype()));
+    Tensor x = t.detach().contiguous().clone();  // row-major: perturbed element by element below
     if (t.requires_grad()) x.requires_grad_(true);
     xs.push_back(x);
-    saved.push_back(t.dtype() == kFloat32 ? values_of(t) : std::vector<float>{});
+    saved.push_back(t.is_floating_point() ? values_of(t) : std::vector<double>{});
   }
   auto restore = [&] {
     for (size_t i = 0; i < xs.size(); ++i)
-      if (xs[i].dtype() == kFloat32 && !saved[i].empty())  // an empty vector's data() may be null
-        std::memcpy(xs[i].data_ptr<float>(), saved[i].data(), saved[i].size() * sizeof(float));
+      if (inputs[i].requires_grad())
+        for (size_t k = 0; k < saved[i].size(); ++k) set_element(xs[i], static_cast<int64_t>(k), saved[i][k]);
   };
   Tensor y = f(xs);
-  if (!y.defined() || y.dtype() != kFloat32)
-    throw std::invalid_argument(who + "f must return a float32 tensor, got " +
+  if (!y.defined() || (y.dtype() != kFloat32 && y.dtype() != kFloat64))
+    throw std::invalid_argument(who + "f must return a float32 or float64 tensor, got " +
                                 (y.defined() ? dtype_name(y.dtype()) : std::string("an undefined tensor")));
   if (!y.requires_grad())
     throw std::invalid_argument(who + "f's output of shape " + shape_str(y.shape()) +
                                 " does not require grad: it does not depend on an input that requires grad");
   std::mt19937 gen(1234);  // a local generator: gradcheck does not move the global one
   std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<float> weights(static_cast<size_t>(y.numel()));
-  for (float& w : weights) w = normal(gen);
+  std::vector<double> weights(static_cast<size_t>(y.numel()));
+  for (double& w : weights) w = normal(gen);
   auto weighted_sum = [&](const Tensor& out) {
+    const std::vector<double> v = values_of(out);
     double s = 0.0;
-    const float* p = out.data_ptr<float>();
-    for (size_t k = 0; k < weights.size(); ++k) s += static_cast<double>(p[k]) * weights[k];
+    for (size_t k = 0; k < weights.size(); ++k) s += v[k] * weights[k];
     return s;
   };
-  y.backward(tensor(weights, y.shape()));
+  y.backward(tensor(weights, y.shape()).to(y.dtype()));
   restore();
 
   GradcheckResult r;
@@ -72,19 +87,15 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
   for (size_t i = 0; i < xs.size(); ++i) {
     if (!inputs[i].requires_grad()) continue;
     Tensor g = xs[i].grad();
-    std::vector<float> analytic = g.defined() ? values_of(g) : std::vector<float>(saved[i].size(), 0.0f);
-    float* p = xs[i].data_ptr<float>();
+    const std::vector<double> analytic = g.defined() ? values_of(g) : std::vector<double>(saved[i].size(), 0.0);
     for (int64_t k = 0; k < xs[i].numel(); ++k) {
-      p[k] = saved[i][k] + static_cast<float>(o.eps);
+      const double up = set_element(xs[i], k, saved[i][k] + o.eps);
       const double plus = weighted_sum(f(xs));
       restore();
-      p[k] = saved[i][k] - static_cast<float>(o.eps);
+      const double down = set_element(xs[i], k, saved[i][k] - o.eps);
       const double minus = weighted_sum(f(xs));
       restore();
-      // divide by the step actually taken in float32, not the nominal eps
-      const double step = static_cast<double>(saved[i][k] + static_cast<float>(o.eps)) -
-                          static_cast<double>(saved[i][k] - static_cast<float>(o.eps));
-      const double numeric = (plus - minus) / step;
+      const double numeric = (plus - minus) / (up - down);  // the step actually taken in the dtype, not eps
       const double ratio = std::fabs(analytic[k] - numeric) / (o.atol + o.rtol * std::fabs(numeric));
       if (ratio > r.worst_ratio || r.index < 0) {
         r.worst_ratio = ratio;

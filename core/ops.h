@@ -20,14 +20,23 @@ Tensor operator+(const Tensor& a, const Tensor& b);
 Tensor operator-(const Tensor& a, const Tensor& b);
 Tensor operator*(const Tensor& a, const Tensor& b);
 Tensor operator/(const Tensor& a, const Tensor& b);
-Tensor operator+(const Tensor& a, float s);
-Tensor operator-(const Tensor& a, float s);
-Tensor operator*(const Tensor& a, float s);
-Tensor operator/(const Tensor& a, float s);
-Tensor operator+(float s, const Tensor& a);
-Tensor operator-(float s, const Tensor& a);
-Tensor operator*(float s, const Tensor& a);
-Tensor operator/(float s, const Tensor& a);
+// With a number (any C++ number, as a Scalar): a float number keeps a float tensor's dtype and makes an
+// integer one float32; an integer keeps an integer tensor's (ids * 2 is int64, ids * 2.0f float32).
+Tensor operator+(const Tensor& a, const Scalar& s);
+Tensor operator-(const Tensor& a, const Scalar& s);
+Tensor operator*(const Tensor& a, const Scalar& s);
+Tensor operator/(const Tensor& a, const Scalar& s);
+Tensor operator+(const Scalar& s, const Tensor& a);
+Tensor operator-(const Scalar& s, const Tensor& a);
+Tensor operator*(const Scalar& s, const Tensor& a);
+Tensor operator/(const Scalar& s, const Tensor& a);
+
+// --- type promotion (ops/promotion.cpp), PyTorch's: the dtype an op on these operands computes and returns.
+// Tensors with dims decide among themselves (promote_types); a zero-dim tensor or a number matters only when
+// of a higher category (bool < integer < floating), a float number then counting as float32.
+Dtype result_type(const Tensor& a, const Tensor& b);
+Dtype result_type(const Tensor& a, const Scalar& s);
+Dtype result_type(const std::vector<Tensor>& operands);
 
 // --- unary (ops/unary.cpp) ---
 Tensor tanh(const Tensor& a);
@@ -65,8 +74,8 @@ Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement = 
 Tensor matmul(const Tensor& a, const Tensor& b);
 
 // --- shape (ops/shape.cpp) ---
-Tensor transpose(const Tensor& a, int64_t dim0, int64_t dim1);  // copies: every Tensor is contiguous
-Tensor permute(const Tensor& a, const Shape& dims);             // copies
+Tensor transpose(const Tensor& a, int64_t dim0, int64_t dim1);  // a view (tensor.h)
+Tensor permute(const Tensor& a, const Shape& dims);             // a view
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);    // same shape except along dim
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);  // same shape; a new dim at dim
 Tensor one_hot(const Tensor& ids, int64_t num_classes = -1);    // int ids (...) -> int64 (..., num_classes);
@@ -77,31 +86,9 @@ Tensor softmax(const Tensor& a, int64_t dim = -1);
 Tensor log_softmax(const Tensor& a, int64_t dim = -1);
 
 // --- comparisons and masks (ops/compare.cpp): comparisons broadcast and return kBool (no gradient) ---
-// A number on the right side: int, float and double literals alike (x == 0, x < 0.5f). It remembers whether it
-// was written as an integer, which decides the comparison's dtype as PyTorch's promotion does: an int64 tensor
-// against an integer compares int64 values exactly (ids == 16777217), against a floating-point number in float32
-// (int64 16777217 == 16777216.0 is true, as in PyTorch, since 16777217 rounds to 16777216 in float32).
-class Scalar {
- public:
-  Scalar(int v) : i_(v), integral_(true) {}  // NOLINT: implicit, as c10::Scalar
-  Scalar(long v) : i_(v), integral_(true) {}  // NOLINT
-  Scalar(long long v) : i_(v), integral_(true) {}  // NOLINT
-  Scalar(unsigned v) : i_(v), integral_(true) {}  // NOLINT
-  Scalar(unsigned long v) : Scalar(static_cast<unsigned long long>(v)) {}  // NOLINT
-  Scalar(unsigned long long v)  // NOLINT: above int64's range it is held as a double
-      : i_(v <= 9223372036854775807ull ? static_cast<int64_t>(v) : 0), d_(static_cast<double>(v)),
-        integral_(v <= 9223372036854775807ull) {}
-  Scalar(float v) : d_(v) {}  // NOLINT
-  Scalar(double v) : d_(v) {}  // NOLINT
-  bool is_integral() const { return integral_; }
-  int64_t to_int64() const { return i_; }  // the value, when is_integral()
-  double to_double() const { return integral_ ? static_cast<double>(i_) : d_; }
-
- private:
-  int64_t i_ = 0;
-  double d_ = 0.0;
-  bool integral_ = false;
-};
+// A number on the right side (a Scalar, scalar.h) keeps what it was written as, which decides the comparison's
+// dtype as PyTorch's promotion does: an int64 tensor against an integer compares int64 values exactly
+// (ids == 16777217), against a floating-point number in the promoted floating dtype.
 Tensor eq(const Tensor& a, const Tensor& b);
 Tensor ne(const Tensor& a, const Tensor& b);
 Tensor lt(const Tensor& a, const Tensor& b);
@@ -114,16 +101,23 @@ Tensor operator<(const Tensor& a, const Tensor& b);
 Tensor operator<=(const Tensor& a, const Tensor& b);
 Tensor operator>(const Tensor& a, const Tensor& b);
 Tensor operator>=(const Tensor& a, const Tensor& b);
-Tensor operator==(const Tensor& a, Scalar s);
-Tensor operator!=(const Tensor& a, Scalar s);
-Tensor operator<(const Tensor& a, Scalar s);
-Tensor operator<=(const Tensor& a, Scalar s);
-Tensor operator>(const Tensor& a, Scalar s);
-Tensor operator>=(const Tensor& a, Scalar s);
+Tensor operator==(const Tensor& a, const Scalar& s);
+Tensor operator!=(const Tensor& a, const Scalar& s);
+Tensor operator<(const Tensor& a, const Scalar& s);
+Tensor operator<=(const Tensor& a, const Scalar& s);
+Tensor operator>(const Tensor& a, const Scalar& s);
+Tensor operator>=(const Tensor& a, const Scalar& s);
 Tensor tril(const Tensor& a, int64_t k = 0);  // (..., M, N): keeps j - i <= k, zeroes the rest
 Tensor triu(const Tensor& a, int64_t k = 0);  // keeps j - i >= k
-Tensor masked_fill(const Tensor& a, const Tensor& mask, float value);  // mask kBool, broadcastable to a
-Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);    // cond kBool; all three broadcast;
-                                                                       // a and b's dtypes promoted, as PyTorch
+Tensor masked_fill(const Tensor& a, const Tensor& mask, const Scalar& value);  // mask kBool, broadcastable to a
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);    // cond kBool; all three broadcast, a and b promoted
+
+// --- picking and placing by index (ops/index.cpp); the indexing of x.index({...}) is in indexing.h ---
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);  // index 1-D int64/int32, no negatives
+Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);        // index as many dims as x
+Tensor scatter(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor masked_select(const Tensor& x, const Tensor& mask);               // 1-D, row-major order
 
 }  // namespace microtorch

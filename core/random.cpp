@@ -122,6 +122,22 @@ double normal_quantile(double p) {
   return std::isfinite(refined) ? refined : x;  // exp overflows only below Phi ~ 1e-300: keep Acklam's value
 }
 
+// Values drawn in double, then cast to the options' dtype (float32 draws first round to float, as before).
+static Tensor drawn(const Shape& shape, const TensorOptions& o, double (*draw)()) {
+  if (!is_floating_point(o.dtype()))
+    throw std::invalid_argument("randn/rand: the dtype must be floating, got " + dtype_name(o.dtype()));
+  Tensor d = empty(shape, kFloat64);
+  double* p = d.data_ptr<double>();
+  for (int64_t i = 0; i < d.numel(); ++i) p[i] = o.dtype() == kFloat64 ? draw() : static_cast<float>(draw());
+  Tensor t = o.dtype() == kFloat64 ? d : d.to(o.dtype());
+  if (o.requires_grad()) t.requires_grad_(true);
+  return t;
+}
+Tensor randn(const Shape& shape, const TensorOptions& o) {
+  return drawn(shape, o, [] { return random_normal(0.0, 1.0); });
+}
+Tensor rand(const Shape& shape, const TensorOptions& o) { return drawn(shape, o, [] { return random_uniform(); }); }
+
 Tensor randn(const Shape& shape) {
   Tensor t = empty(shape);
   GeneratorGuard lock;  // the values are one run of the sequence

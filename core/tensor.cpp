@@ -14,10 +14,6 @@
 
 namespace microtorch {
 
-TensorImpl::TensorImpl(std::shared_ptr<Storage> s, Shape sh, Dtype dt)
-    : storage(std::move(s)), shape(std::move(sh)), numel(shape_numel(shape)), dtype(dt) {}
-TensorImpl::~TensorImpl() = default;
-
 // Every dimension is >= 0 and the product of the non-zero ones fits in int64, so any partial product a
 // kernel forms (rows, strides, offsets) fits too, even for a tensor with a zero dimension.
 int64_t shape_numel(const Shape& shape) {
@@ -49,7 +45,10 @@ TensorImpl& Tensor::impl() const {
   if (!impl_) throw std::runtime_error("this Tensor is undefined (default-constructed or an absent gradient)");
   return *impl_;
 }
-void* Tensor::raw_data() const { return impl().storage->data; }
+void* Tensor::raw_data() const {
+  const TensorImpl& t = impl();
+  return static_cast<char*>(t.storage->data) + t.offset * static_cast<int64_t>(microtorch::element_size(t.dtype));
+}
 
 int64_t Tensor::size(int64_t d) const {
   int64_t n = dim();
@@ -136,43 +135,6 @@ Tensor eye(int64_t n) {
   Tensor t = zeros({n, n});
   for (int64_t i = 0; i < n; ++i) t.data_ptr<float>()[i * n + i] = 1.0f;
   return t;
-}
-
-Tensor Tensor::detach() const {
-  auto out = std::make_shared<TensorImpl>(impl().storage, shape(), dtype());
-  return Tensor(std::move(out));
-}
-
-Tensor& Tensor::copy_(const Tensor& src) {
-  if (src.shape() != shape())
-    throw std::invalid_argument("copy_: source shape " + shape_str(src.shape()) + " does not match destination shape " +
-                                shape_str(shape()));
-  if (src.dtype() != dtype())
-    throw std::invalid_argument("copy_: source dtype " + dtype_name(src.dtype()) + " does not match destination dtype " +
-                                dtype_name(dtype()));
-  if (GradMode::is_enabled() && requires_grad() && is_leaf())
-    throw std::runtime_error("copy_: a leaf tensor that requires grad is being written in place; "
-                             "wrap the write in NoGradGuard (as torch.no_grad())");
-  if (GradMode::is_enabled() && src.requires_grad())
-    throw std::runtime_error("copy_: the source requires grad and copy_ is not recorded on the tape; "
-                             "use detach() or NoGradGuard");
-  std::memmove(raw_data(), detail::raw_data(src), static_cast<size_t>(numel()) * element_size(dtype()));
-  bump_version();
-  return *this;
-}
-
-std::ostream& operator<<(std::ostream& os, const Tensor& t) {
-  if (!t.defined()) return os << "Tensor(undefined)";
-  os << "Tensor(" << dtype_name(t.dtype()) << ", shape " << shape_str(t.shape()) << ") [";
-  int64_t shown = std::min<int64_t>(t.numel(), 12);
-  for (int64_t i = 0; i < shown; ++i) {
-    os << (i ? ", " : "");
-    if (t.dtype() == kFloat32) os << t.data_ptr<float>()[i];
-    else if (t.dtype() == kInt64) os << t.data_ptr<int64_t>()[i];
-    else if (t.dtype() == kBool) os << (t.data_ptr<bool>()[i] ? "true" : "false");
-    else os << t.data_ptr<int32_t>()[i];
-  }
-  return os << (t.numel() > shown ? ", ...]" : "]");
 }
 
 }  // namespace microtorch

@@ -1,14 +1,15 @@
-// Tensor: a shared handle to contiguous, row-major storage plus the autograd state of that value.
-// Copying a Tensor shares its storage and gradient, as torch::Tensor does. Ops live in ops.h; the tape in
-// autograd.h.
+// Tensor: a shared handle to values in a Storage plus the autograd state of those values. Copying a Tensor
+// shares its storage and gradient, as torch::Tensor does. Ops live in ops.h; the tape in autograd.h.
 //
-// Every Tensor is contiguous (a design decision: kernels are plain loops over row-major memory).
-// - view/reshape/unsqueeze/squeeze share storage with their source (only the shape changes);
-// - permute/transpose/narrow/select/slice/split/chunk copy into fresh row-major storage, and are recorded on
-//   the tape with their backward like any op; contiguous() returns the same tensor.
-// A difference from PyTorch follows: an in-place write into a narrow/select/slice/permute result (x.select(0,
-// 1).fill_(0)) does not reach the source tensor, whereas in PyTorch those are views. Write into the source
-// instead, or use a view (view/reshape/unsqueeze/squeeze), which does share storage.
+// What a view is (docs/views.md tells it as a lesson): a tensor is a Storage (a flat run of elements) seen
+// through a geometry: sizes, strides and an offset. Element (i0, ..., in-1) sits at storage element
+//   offset + i0 * strides[0] + ... + in-1 * strides[n-1].
+// A fresh tensor is contiguous: row-major strides (the last dim's stride 1, each earlier one the product of
+// the sizes after it) and offset 0. view, reshape (when it can), narrow, select, slice, transpose, t, permute,
+// expand (stride 0), unsqueeze, squeeze, split, chunk, unbind, diagonal, index with basic indices and detach
+// return views: another geometry over the same storage, no copy. A write through a view reaches its base
+// and every other view, as in PyTorch. Kernels that want row-major memory call contiguous() (a no-op when it
+// already is); data_ptr<T>() points at the first element, as PyTorch's.
 #pragma once
 #include <cstdint>
 #include <initializer_list>
@@ -20,7 +21,9 @@
 #include <type_traits>
 #include <vector>
 
+#include "arg.h"
 #include "dtype.h"
+#include "scalar.h"
 
 namespace microtorch {
 
@@ -44,21 +47,34 @@ struct Storage {
 std::shared_ptr<Storage> make_storage(size_t nbytes);
 
 struct Node;  // a recorded op (autograd.h)
+namespace indexing {
+class TensorIndex;  // indexing.h
+}
 namespace detail {
 struct TensorAccess;  // internal: core/tensor_access.h
 class GradState;  // a gradient being accumulated (internal: core/grad/state.h)
 }
 
 struct TensorImpl {
-  TensorImpl(std::shared_ptr<Storage> storage, Shape shape, Dtype dtype);
+  TensorImpl(std::shared_ptr<Storage> storage, Shape shape, Dtype dtype);  // contiguous, offset 0
+  TensorImpl(std::shared_ptr<Storage> storage, Shape shape, Shape strides, int64_t offset, Dtype dtype);
   ~TensorImpl();
   std::shared_ptr<Storage> storage;
   Shape shape;
+  Shape strides;            // storage elements between neighbours along each dim (0: broadcast by expand)
+  int64_t offset = 0;       // storage element of index (0, ..., 0)
   int64_t numel = 0;
+  bool contiguous = true;   // strides are row-major for shape (size-1 dims' strides do not matter)
   Dtype dtype = kFloat32;
   bool requires_grad = false;
   std::shared_ptr<Node> grad_fn;  // the op that produced this value; null for a leaf
   std::unique_ptr<detail::GradState> grad;     // a leaf's .grad(); for an interior value only during backward
+  // A view's base: the tensor whose storage it shares (never itself a view), and the storage version its
+  // grad_fn was made at; a write through another view of that base makes it stale (ops/views.cpp).
+  std::shared_ptr<TensorImpl> base;
+  uint64_t base_version = 0;
+  bool differentiable = false;  // made with grad mode on: gradients may flow between it and its base
+  bool wrapped_number = false;  // a Scalar made a zero-dim tensor (type promotion ranks it last)
 };
 
 class Tensor {
@@ -70,17 +86,30 @@ class Tensor {
   bool is_same(const Tensor& other) const { return impl_ == other.impl_; }  // the same tensor, not equal values
   TensorImpl* unsafeGetTensorImpl() const { return impl_.get(); }            // identity, as libtorch's (hashing)
   const Shape& shape() const { return impl().shape; }
+  const Shape& sizes() const { return impl().shape; }
   int64_t dim() const { return static_cast<int64_t>(impl().shape.size()); }
   int64_t size(int64_t d) const;  // negative d counts from the end
   int64_t numel() const { return impl().numel; }
   Dtype dtype() const { return impl().dtype; }
+  bool is_floating_point() const { return microtorch::is_floating_point(dtype()); }
+  size_t element_size() const { return microtorch::element_size(dtype()); }
+
+  // --- geometry (ops/views.cpp) ---
+  const Shape& strides() const { return impl().strides; }
+  int64_t stride(int64_t d) const;          // negative d counts from the end
+  int64_t storage_offset() const { return impl().offset; }
+  bool is_contiguous() const { return impl().contiguous; }
+  Tensor contiguous() const;                // this tensor when contiguous, else a row-major copy (recorded)
+  bool is_view() const { return impl().base != nullptr; }
+  Tensor _base() const;                     // the tensor a view shares storage with; undefined otherwise
 
   template <class T> T* data_ptr() const {
     check_dtype(dtype_of<T>::value, "data_ptr");
     return static_cast<T*>(raw_data());
   }
-  template <class T> std::vector<T> to_vector() const {
-    const T* p = data_ptr<T>();
+  template <class T> std::vector<T> to_vector() const {  // the values in row-major order
+    const Tensor c = contiguous();
+    const T* p = c.data_ptr<T>();
     return std::vector<T>(p, p + numel());
   }
   // The one element converted to T from whatever dtype is stored (as PyTorch's item<T>); a value that an
@@ -88,56 +117,92 @@ class Tensor {
   // as libtorch's checked conversion does.
   template <class T> T item() const {
     check_single_element("item");
-    constexpr bool to_integer = std::is_integral_v<T> && !std::is_same_v<T, bool>;
     switch (dtype()) {
-      case kFloat32: {
-        const float v = *static_cast<const float*>(raw_data());
-        if constexpr (to_integer) check_item_fits(v, lowest_of<T>(), highest_of<T>());
-        return static_cast<T>(v);
-      }
+      case kFloat32: return float_item<T>(*static_cast<const float*>(raw_data()));
+      case kFloat64: return float_item<T>(*static_cast<const double*>(raw_data()));
+      case kFloat16: return float_item<T>(static_cast<float>(*static_cast<const Half*>(raw_data())));
+      case kBFloat16: return float_item<T>(static_cast<float>(*static_cast<const BFloat16*>(raw_data())));
       case kInt64: return checked_item<T>(*static_cast<const int64_t*>(raw_data()));
       case kInt32: return checked_item<T>(*static_cast<const int32_t*>(raw_data()));
       case kBool: return static_cast<T>(*static_cast<const bool*>(raw_data()));
     }
     return T();
   }
-  Tensor to(Dtype dtype) const;  // a cast copy (same tensor when dtype is already this); float32 -> float32
-                                 // is differentiable, casts to or from integers and bool are not
+  Tensor to(Dtype dtype) const;  // a cast copy (this tensor when dtype is already this); casts between float
+                                 // dtypes are differentiable, casts to or from integers and bool are not
+  Tensor to(const Tensor& other) const;  // to(other.dtype())
+  Tensor half() const;                   // to(kFloat16)
+  Tensor bfloat16() const;               // to(kBFloat16)
 
   // --- autograd (autograd.cpp) ---
-  bool requires_grad() const { return impl().requires_grad; }
+  bool requires_grad() const;
   Tensor& requires_grad_(bool on = true);
-  bool is_leaf() const { return impl().grad_fn == nullptr; }
+  bool is_leaf() const;
   Tensor grad() const;  // undefined until a backward reaches this leaf; dense even for sparse rows
   void backward(const Tensor& grad_out = Tensor()) const;
 
-  // --- copies and views ---
-  Tensor detach() const;               // same storage, cut from the tape
+  // --- copies and views (ops/views.cpp, ops/view_ops.cpp); negative dims count from the end ---
+  Tensor detach() const;               // a tensor over the same storage, cut from the tape (not a view for autograd)
   Tensor clone() const;                // new storage, recorded on the tape
-  Tensor& copy_(const Tensor& src);    // writes values in place
-  Tensor view(const Shape& shape) const;
-  Tensor reshape(const Shape& shape) const { return view(shape); }  // always contiguous, so a view
-  Tensor contiguous() const { return *this; }  // every Tensor already is
-
-  // --- shape (ops/shape.cpp, ops/permute.cpp, ops/slice.cpp); negative dims count from the end ---
+  Tensor& copy_(const Tensor& src);    // writes src (broadcast, cast to this dtype) in place; recorded
+  Tensor view(const Shape& shape) const;     // a view; throws when the strides cannot express it (use reshape)
+  Tensor reshape(const Shape& shape) const;  // a view when the strides allow it, else a contiguous copy
   Tensor unsqueeze(int64_t dim) const;             // a view with a size-1 dim inserted at dim
   Tensor squeeze(int64_t dim) const;               // a view without dim if its size is 1 (else the same shape)
   Tensor squeeze() const;                          // a view without any size-1 dim
-  Tensor permute(const Shape& dims) const;         // copies: output dim i is input dim dims[i]
-  Tensor narrow(int64_t dim, int64_t start, int64_t length) const;  // copies [start, start + length) of dim
-  Tensor select(int64_t dim, int64_t index) const;                  // copies index of dim, dim removed
-  Tensor slice(int64_t dim, int64_t start, int64_t end) const;      // copies [start, end), clamped as Python's
-  std::vector<Tensor> split(int64_t split_size, int64_t dim = 0) const;  // pieces of split_size (last smaller)
-  std::vector<Tensor> chunk(int64_t chunks, int64_t dim = 0) const;      // at most `chunks` pieces (exactly
+  Tensor permute(const Shape& dims) const;         // a view: output dim i is input dim dims[i]
+  Tensor transpose(int64_t dim0, int64_t dim1) const;  // a view with two dims swapped
+  Tensor t() const;                                // transpose(0, 1) of a 2-D tensor (a 0-d or 1-d one as it is)
+  Tensor narrow(int64_t dim, int64_t start, int64_t length) const;  // a view of [start, start + length) of dim
+  Tensor select(int64_t dim, int64_t index) const;                  // a view of index of dim, dim removed
+  Tensor slice(int64_t dim, int64_t start, int64_t end, int64_t step = 1) const;  // clamped as Python's
+  std::vector<Tensor> split(int64_t split_size, int64_t dim = 0) const;  // views of split_size (last smaller)
+  std::vector<Tensor> chunk(int64_t chunks, int64_t dim = 0) const;      // at most `chunks` views (exactly
                                                                          // `chunks` for a size-0 dim), as PyTorch
+  std::vector<Tensor> unbind(int64_t dim = 0) const;                     // every index of dim, each a view
+  Tensor diagonal(int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1) const;  // a view, as a last dim
+  Tensor expand(const Shape& sizes) const;         // a view: size-1 dims repeated with stride 0; -1 keeps a size
+  Tensor expand_as(const Tensor& other) const { return expand(other.shape()); }
 
-  // --- in place (ops/inplace.cpp): bump the version; refused on a leaf that requires grad unless under
-  // NoGradGuard (as PyTorch); on an interior value they are recorded on the tape ---
+  // --- in place (ops/inplace.cpp): each bumps the version; refused on a leaf that requires grad, or a view
+  // of one, unless under NoGradGuard (as PyTorch); on an interior value (or a view of one) recorded ---
   Tensor& add_(const Tensor& other);  // other broadcasts to this shape
+  Tensor& sub_(const Tensor& other);
   Tensor& mul_(const Tensor& other);
-  Tensor& mul_(float s);
+  Tensor& div_(const Tensor& other);
+  Tensor& add_(const Scalar& s);  // a number: computed in this tensor's dtype
+  Tensor& sub_(const Scalar& s);
+  Tensor& mul_(const Scalar& s);
+  Tensor& div_(const Scalar& s);
+  Tensor& operator+=(const Tensor& other);
+  Tensor& operator-=(const Tensor& other);
+  Tensor& operator*=(const Tensor& other);
+  Tensor& operator/=(const Tensor& other);
+  Tensor& operator+=(const Scalar& s);
+  Tensor& operator-=(const Scalar& s);
+  Tensor& operator*=(const Scalar& s);
+  Tensor& operator/=(const Scalar& s);
   Tensor& zero_();
-  Tensor& fill_(float value);
+  Tensor& fill_(const Scalar& value);                            // cast to this dtype
+  Tensor& masked_fill_(const Tensor& mask, const Scalar& value);  // mask bool, broadcast to this shape
+
+  // --- indexing (indexing.h, ops/indexing.cpp, ops/index.cpp); negative dims count from the end ---
+  Tensor index(std::initializer_list<indexing::TensorIndex> indices) const;  // x[...]: views for basic indices,
+  Tensor index(const std::vector<indexing::TensorIndex>& indices) const;     // a copy for index tensors
+  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Tensor& values);  // x[...] = v
+  Tensor& index_put_(const std::vector<indexing::TensorIndex>& indices, const Tensor& values);
+  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Scalar& value);
+  Tensor operator[](int64_t i) const;             // select(0, i)
+  Tensor operator[](const Tensor& index) const;   // index({index})
+  Tensor index_select(int64_t dim, const Tensor& index) const;  // slices at a 1-D int index (copies)
+  Tensor gather(int64_t dim, const Tensor& index) const;        // y[i] = x[i with dim -> index[i]]
+  Tensor scatter(int64_t dim, const Tensor& index, const Tensor& src) const;      // x with src written at index
+  Tensor scatter_add(int64_t dim, const Tensor& index, const Tensor& src) const;  // x with src added at index
+  Tensor& scatter_(int64_t dim, const Tensor& index, const Tensor& src);
+  Tensor& scatter_add_(int64_t dim, const Tensor& index, const Tensor& src);
+  Tensor index_add(int64_t dim, const Tensor& index, const Tensor& src) const;    // src's slices added at index
+  Tensor& index_add_(int64_t dim, const Tensor& index, const Tensor& src);
+  Tensor masked_select(const Tensor& mask) const;               // 1-D: the elements where mask (broadcast)
 
   // --- op shorthands (ops.h) ---
   Tensor sum() const;
@@ -145,8 +210,7 @@ class Tensor {
   Tensor sum(int64_t dim, bool keepdim = false) const;
   Tensor mean(int64_t dim, bool keepdim = false) const;
   Tensor var(int64_t dim, bool unbiased = true, bool keepdim = false) const;
-  Tensor transpose(int64_t dim0, int64_t dim1) const;
-  Tensor masked_fill(const Tensor& mask, float value) const;
+  Tensor masked_fill(const Tensor& mask, const Scalar& value) const;
   Tensor operator-() const;
 
  private:
@@ -154,7 +218,7 @@ class Tensor {
   friend struct detail::TensorAccess;
   TensorImpl* impl_ptr() const { return impl_.get(); }
   const std::shared_ptr<TensorImpl>& shared_impl() const { return impl_; }
-  void* raw_data() const;                                   // start of this tensor's bytes
+  void* raw_data() const;                                   // this tensor's first element
   void bump_version() const { ++impl().storage->version; }  // after an in-place write
   TensorImpl& impl() const;
   void check_dtype(Dtype want, const char* what) const;
@@ -164,8 +228,14 @@ class Tensor {
     return std::is_signed_v<T> ? static_cast<int64_t>(std::numeric_limits<T>::min()) : 0;
   }
   template <class T> static uint64_t highest_of() { return static_cast<uint64_t>(std::numeric_limits<T>::max()); }
-  static void check_item_fits(float v, int64_t lo, uint64_t hi);
+  static void check_item_fits(double v, int64_t lo, uint64_t hi);
   static void check_item_fits(int64_t v, int64_t lo, uint64_t hi);
+  template <class T, class F> static T float_item(F v) {
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
+      check_item_fits(static_cast<double>(v), lowest_of<T>(), highest_of<T>());
+    if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) return T(static_cast<float>(v));
+    else return static_cast<T>(v);
+  }
   template <class T> static T checked_item(int64_t v) {
     if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) check_item_fits(v, lowest_of<T>(), highest_of<T>());
     return static_cast<T>(v);
@@ -187,10 +257,30 @@ Tensor tensor(std::initializer_list<float> values);
 Tensor tensor(std::initializer_list<double> values);
 Tensor tensor(std::initializer_list<int> values);
 Tensor tensor(std::initializer_list<int64_t> values);
-Tensor empty(const Shape& shape, Dtype dtype = kFloat32);  // uninitialised
+// Factory options, as libtorch's TensorOptions: mt::zeros({2, 3}, mt::TensorOptions().dtype(mt::kFloat64)
+// .requires_grad(true)); a Dtype converts to one.
+struct TensorOptions {
+  TensorOptions() = default;
+  TensorOptions(Dtype d) : dtype_(d) {}  // NOLINT: implicit, as libtorch's
+  /// The element type.
+  MICROTORCH_ARG(Dtype, dtype) = kFloat32;
+  /// The result is a leaf that requires grad (a floating dtype only).
+  MICROTORCH_ARG(bool, requires_grad) = false;
+};
+
+Tensor empty(const Shape& shape, Dtype dtype = kFloat32);  // uninitialised, row-major
+// Uninitialised, with the given strides (in elements; storage for the largest offset they reach).
+Tensor empty_strided(const Shape& shape, const Shape& strides, Dtype dtype = kFloat32);
+Tensor empty_like(const Tensor& t);  // t's shape and dtype; t's layout when t is dense, as PyTorch
 Tensor zeros(const Shape& shape, Dtype dtype = kFloat32);
 Tensor ones(const Shape& shape);
-Tensor full(const Shape& shape, float value);
+Tensor full(const Shape& shape, float value);     // float32
+Tensor full(const Shape& shape, const Scalar& value, Dtype dtype);
+Tensor empty(const Shape& shape, const TensorOptions& options);
+Tensor zeros(const Shape& shape, const TensorOptions& options);
+Tensor ones(const Shape& shape, const TensorOptions& options);
+Tensor full(const Shape& shape, const Scalar& value, const TensorOptions& options);
+Tensor tensor(const std::vector<double>& values, const Shape& shape);   // float64
 Tensor arange(int64_t n, Dtype dtype = kInt64);   // 0, 1, ..., n-1
 Tensor arange(int64_t start, int64_t end);        // start, ..., end-1, int64 (empty when end <= start)
 Tensor eye(int64_t n);                            // (n, n) identity, float32
@@ -200,6 +290,8 @@ Tensor ones_like(const Tensor& t);
 void manual_seed(uint64_t seed);                  // seeds the one global generator
 Tensor randn(const Shape& shape);                 // N(0, 1), float32
 Tensor rand(const Shape& shape);                  // U[0, 1), float32
+Tensor randn(const Shape& shape, const TensorOptions& options);  // drawn in double, then cast to the dtype
+Tensor rand(const Shape& shape, const TensorOptions& options);
 Tensor randint(int64_t low, int64_t high, const Shape& shape);  // int64 in [low, high)
 
 // Threads used by kernels and OpenBLAS (as at::set_num_threads). std::runtime_error when the threads cannot

@@ -19,15 +19,22 @@ namespace microtorch {
 static const char* npy_descr(Dtype d) {
   switch (d) {
     case kFloat32: return "<f4";
+    case kFloat64: return "<f8";
+    case kFloat16: return "<f2";
     case kInt64: return "<i8";
     case kInt32: return "<i4";
     case kBool: return "|b1";
+    case kBFloat16: break;
   }
   return "?";
 }
 
-void save_npy(const Tensor& t, const std::string& path) {
-  if (!t.defined()) throw std::invalid_argument("save_npy '" + path + "': the tensor is undefined");
+void save_npy(const Tensor& t_in, const std::string& path) {
+  if (!t_in.defined()) throw std::invalid_argument("save_npy '" + path + "': the tensor is undefined");
+  const Tensor t = t_in.detach().contiguous();  // row-major bytes, whatever the view
+  if (t.dtype() == kBFloat16)
+    throw std::invalid_argument("save_npy '" + path + "': NumPy's .npy has no bfloat16 (expected float32, float64, "
+                                "float16, int64, int32 or bool; convert with to() first)");
   std::string dict = std::string("{'descr': '") + npy_descr(t.dtype()) + "', 'fortran_order': False, 'shape': (";
   for (size_t i = 0; i < t.shape().size(); ++i) dict += (i ? ", " : "") + std::to_string(t.shape()[i]);
   dict += t.dim() == 1 ? ",), }" : "), }";  // a 1-tuple is (n,) in Python
@@ -76,10 +83,13 @@ static NpyHeader parse_npy_dict(const std::string& dict, const std::string& sour
   if (!eat(dict, pos, "{'descr':'")) bad_npy(source, "the header does not start with {'descr': ...");
   NpyHeader h{kFloat32, {}};
   if (eat(dict, pos, "<f4'")) h.dtype = kFloat32;
+  else if (eat(dict, pos, "<f8'")) h.dtype = kFloat64;
+  else if (eat(dict, pos, "<f2'")) h.dtype = kFloat16;
   else if (eat(dict, pos, "<i8'")) h.dtype = kInt64;
   else if (eat(dict, pos, "<i4'")) h.dtype = kInt32;
   else if (eat(dict, pos, "|b1'")) h.dtype = kBool;
-  else bad_npy(source, "unsupported descr (expected '<f4', '<i8', '<i4' or '|b1') in header " + dict.substr(0, 80));
+  else bad_npy(source, "unsupported descr (expected '<f4', '<f8', '<f2', '<i8', '<i4' or '|b1') in header " +
+                           dict.substr(0, 80));
   if (eat(dict, pos, ",'fortran_order':True")) bad_npy(source, "Fortran-ordered arrays are not supported");
   if (!eat(dict, pos, ",'fortran_order':False,'shape':(")) bad_npy(source, "malformed header " + dict.substr(0, 80));
   const uint64_t max_numel = uint64_t(std::numeric_limits<int64_t>::max()) / element_size(h.dtype);

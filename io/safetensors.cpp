@@ -33,6 +33,9 @@ static void swap_elements(char* p, size_t nbytes, size_t width) {
 static const char* dtype_code(Dtype d) {
   switch (d) {
     case kFloat32: return "F32";
+    case kFloat64: return "F64";
+    case kFloat16: return "F16";
+    case kBFloat16: return "BF16";
     case kInt64: return "I64";
     case kInt32: return "I32";
     case kBool: return "BOOL";
@@ -84,7 +87,8 @@ std::string encode_safetensors_header(const NamedTensors& tensors, const Metadat
   return encode_safetensors_header(specs, metadata);
 }
 
-void write_little_endian(const Tensor& t, const std::function<void(const void*, size_t)>& sink) {
+void write_little_endian(const Tensor& t_in, const std::function<void(const void*, size_t)>& sink) {
+  const Tensor t = t_in.detach().contiguous();  // row-major bytes, whatever the view
   const size_t n = nbytes_of(t);
   if (host_is_little_endian()) {
     sink(detail::raw_data(t), n);
@@ -99,7 +103,7 @@ using Entry = SafetensorsEntry;
 
 size_t safetensors_element_size(const std::string& dtype) {
   if (dtype == "F32" || dtype == "I32") return 4;
-  if (dtype == "I64") return 8;
+  if (dtype == "I64" || dtype == "F64") return 8;
   if (dtype == "BOOL") return 1;
   if (dtype == "F16" || dtype == "BF16") return 2;
   return 0;
@@ -112,17 +116,18 @@ size_t safetensors_element_size(const std::string& dtype) {
   corrupt(source, "tensor '" + printable(name) + "': " + what);
 }
 
-// The dtype code; F16 and BF16 only for a reader that converts them (allow_half).
-static std::string parse_dtype(const json& v, const std::string& source, const std::string& name, bool allow_half) {
+// The dtype code, one of every dtype's.
+static std::string parse_dtype(const json& v, const std::string& source, const std::string& name) {
   if (!v.is_string()) corrupt_tensor(source, name, "\"dtype\" must be a string");
   const std::string& s = v.get_ref<const std::string&>();
-  if (s == "F32" || s == "I64" || s == "I32" || s == "BOOL" || (allow_half && (s == "F16" || s == "BF16"))) return s;
-  corrupt_tensor(source, name, "unknown dtype \"" + printable(s, 32) + "\" (expected F32, I64, I32, BOOL" +
-                                   (allow_half ? ", F16 or BF16)" : ")"));
+  if (s == "F32" || s == "F64" || s == "F16" || s == "BF16" || s == "I64" || s == "I32" || s == "BOOL") return s;
+  corrupt_tensor(source, name,
+                 "unknown dtype \"" + printable(s, 32) + "\" (expected F32, F64, F16, BF16, I64, I32 or BOOL)");
 }
 
 static Dtype tensor_dtype(const std::string& code) {
-  return code == "F32" ? kFloat32 : code == "I64" ? kInt64 : code == "BOOL" ? kBool : kInt32;
+  return code == "F32" ? kFloat32 : code == "F64" ? kFloat64 : code == "F16" ? kFloat16 : code == "BF16" ? kBFloat16
+       : code == "I64" ? kInt64 : code == "BOOL" ? kBool : kInt32;
 }
 
 // A JSON array of non-negative integers, each at most `limit`.
@@ -142,8 +147,7 @@ static std::vector<uint64_t> parse_uints(const json& v, const std::string& sourc
   return out;
 }
 
-static Entry parse_entry(const std::string& name, const json& info, uint64_t data_bytes, const std::string& source,
-                         bool allow_half) {
+static Entry parse_entry(const std::string& name, const json& info, uint64_t data_bytes, const std::string& source) {
   if (name.empty()) corrupt(source, "a tensor has an empty name");
   if (!info.is_object()) corrupt_tensor(source, name, "its header entry must be an object");
   for (const auto& [key, value] : info.items()) {
@@ -153,7 +157,7 @@ static Entry parse_entry(const std::string& name, const json& info, uint64_t dat
   }
   if (!info.contains("dtype") || !info.contains("shape") || !info.contains("data_offsets"))
     corrupt_tensor(source, name, "needs \"dtype\", \"shape\" and \"data_offsets\"");
-  Entry e{name, parse_dtype(info["dtype"], source, name, allow_half), {}, 0, 0};
+  Entry e{name, parse_dtype(info["dtype"], source, name), {}, 0, 0};
   const uint64_t width = safetensors_element_size(e.dtype);
   const auto dims = parse_uints(info["shape"], source, name, "shape", uint64_t(std::numeric_limits<int64_t>::max()));
   const auto offsets = parse_uints(info["data_offsets"], source, name, "data_offsets", std::numeric_limits<uint64_t>::max());
@@ -248,7 +252,7 @@ static json parse_header(const char* text, size_t n, const std::string& source) 
 }
 
 // The header of a file of `size` bytes, validated against that size (the data is not read).
-static SafetensorsLayout parse_layout(const unsigned char* bytes, size_t size, const std::string& source, bool allow_half) {
+static SafetensorsLayout parse_layout(const unsigned char* bytes, size_t size, const std::string& source) {
   if (size < 8)
     corrupt(source, "the file has " + std::to_string(size) + " bytes, fewer than the 8-byte header length: truncated");
   uint64_t n = 0;
@@ -269,19 +273,19 @@ static SafetensorsLayout parse_layout(const unsigned char* bytes, size_t size, c
   out.data_start = 8 + n;
   for (const auto& [name, info] : header.items()) {
     if (name == "__metadata__") out.metadata = parse_metadata(info, source);
-    else out.tensors.push_back(parse_entry(name, info, data_bytes, source, allow_half));
+    else out.tensors.push_back(parse_entry(name, info, data_bytes, source));
   }
   check_tiling(out.tensors, data_bytes, source);
   return out;
 }
 
 SafetensorsLayout parse_safetensors_layout(const unsigned char* bytes, size_t size, const std::string& source) {
-  return parse_layout(bytes, size, source, /*allow_half=*/true);
+  return parse_layout(bytes, size, source);
 }
 
 Safetensors decode_safetensors(const std::string& bytes, const std::string& source) {
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-  SafetensorsLayout layout = parse_layout(p, bytes.size(), source, /*allow_half=*/false);
+  SafetensorsLayout layout = parse_layout(p, bytes.size(), source);
   Safetensors out;
   out.metadata = std::move(layout.metadata);
   const char* data = bytes.data() + layout.data_start;

@@ -1,6 +1,7 @@
 // The safetensors format (https://github.com/huggingface/safetensors), as bytes in memory:
 //   8 bytes  little-endian u64 N, the header length (capped at kMaxHeaderBytes when read)
-//   N bytes  JSON {"<name>": {"dtype": "F32"|"I64"|"I32"|"BOOL", "shape": [..], "data_offsets": [begin, end]},
+//   N bytes  JSON {"<name>": {"dtype": "F32"|"F64"|"F16"|"BF16"|"I64"|"I32"|"BOOL", "shape": [..],
+//                  "data_offsets": [begin, end]},
 //                  "__metadata__": {"<key>": "<string>", ..}}, padded with spaces to a multiple of 8
 //   the rest raw little-endian tensor data; offsets count from its start and tile it exactly
 // Decoding trusts nothing: every malformed input is a std::runtime_error naming the source, the tensor
@@ -40,7 +41,7 @@ std::string encode_safetensors_header(const std::vector<TensorSpec>& tensors, co
 void write_little_endian(const Tensor& t, const std::function<void(const void*, size_t)>& sink);
 
 struct Safetensors {
-  NamedTensors tensors;  // in file order (by data offset), each a fresh float32/int64/int32 tensor
+  NamedTensors tensors;  // in file order (by data offset), each a fresh tensor of the file's dtype
   Metadata metadata;
 };
 
@@ -50,7 +51,7 @@ Safetensors decode_safetensors(const std::string& bytes, const std::string& sour
 // One tensor as a file's header describes it, after validation: where its bytes are, what they hold.
 struct SafetensorsEntry {
   std::string name;
-  std::string dtype;       // the file's code: "F32", "F16", "BF16", "I64" or "I32"
+  std::string dtype;       // the file's code: "F32", "F64", "F16", "BF16", "I64", "I32" or "BOOL"
   Shape shape;
   uint64_t begin = 0, end = 0;  // its bytes [begin, end) in the data section
 };

@@ -18,8 +18,9 @@ static void check_float(const char* op, const Tensor& x) {
 
 // y = f(x) elementwise; the backward is dx += dy * fprime(x). fprime reads the saved input only.
 template <class Fwd, class Deriv>
-static Tensor elementwise(const char* op, const Tensor& x, Fwd f, Deriv fprime) {
-  check_float(op, x);
+static Tensor elementwise(const char* op, const Tensor& x_in, Fwd f, Deriv fprime) {
+  check_float(op, x_in);
+  const Tensor x = x_in.contiguous();
   Tensor y = empty(x.shape());
   const float* xp = x.data_ptr<float>();
   float* yp = y.data_ptr<float>();
@@ -38,12 +39,13 @@ static Tensor elementwise(const char* op, const Tensor& x, Fwd f, Deriv fprime) 
 // exact: y = x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)); dx += dy (Phi(x) + x phi(x)).
 // tanh: y = 0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3); dx += dy y'(x) (core/kernels/gelu.h).
 // Both as contiguous vectorized loops over fastmath.h's erf / exp / tanh; the backward reads the saved input.
-Tensor gelu(const Tensor& x, const GELUFuncOptions& o) {
+Tensor gelu(const Tensor& x_in, const GELUFuncOptions& o) {
   const bool exact = o.approximate() == "none";
   if (!exact && o.approximate() != "tanh")
     throw std::invalid_argument("gelu: approximate must be \"none\" or \"tanh\", got \"" + o.approximate() + "\"");
   const char* op = exact ? "gelu" : "gelu_tanh";
-  check_float(op, x);
+  check_float(op, x_in);
+  const Tensor x = x_in.contiguous();
   Tensor y = empty(x.shape());
   (exact ? kernels::gelu_forward : kernels::gelu_tanh_forward)(x.data_ptr<float>(), y.data_ptr<float>(), x.numel());
   record(y, op, {x}, [x, exact](const Tensor& dy) {

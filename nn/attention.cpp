@@ -1,5 +1,6 @@
 // F::scaled_dot_product_attention: y = softmax(q k^T * scale + mask) v, one op with its own backward.
-// Per batch*head b (q (L, D), k (S, D), v (S, Dv) contiguous slices): scores by one SGEMM, the causal mask
+// Per batch*head b (q (L, D), k (S, D), v (S, Dv) matrices read in place, whatever their strides, when
+// their rows or columns step by one: a head split by views costs no copy): scores by one SGEMM, the causal mask
 // applied in the row loop (no (L, S) mask tensor), a stable softmax per row, then P v by a second SGEMM.
 // The probabilities P (BH, L, S) are saved for the backward:
 //   dv = P^T dy,  dP = dy v^T,  dS = P * (dP - rowsum(P * dP)),  dq = scale dS k,  dk = scale dS^T q.
@@ -66,9 +67,53 @@ static void check_sdpa(const Tensor& q, const Tensor& k, const Tensor& v, const 
                                 "differentiated; pass mask.detach()");
 }
 
-Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& attn_mask,
+// Element offsets of the (..., R, C) matrices of t, its batch dims in row-major order.
+static std::vector<int64_t> matrix_offsets(const Tensor& t) {
+  const int64_t nb = t.dim() - 2;
+  std::vector<int64_t> offsets{0};
+  for (int64_t d = 0; d < nb; ++d) {  // each batch dim multiplies the list, its stride added
+    std::vector<int64_t> next;
+    for (int64_t o : offsets)
+      for (int64_t i = 0; i < t.shape()[d]; ++i) next.push_back(o + i * t.strides()[d]);
+    offsets.swap(next);
+  }
+  return offsets;
+}
+
+// An empty tensor of `shape` whose dims are laid out in the order of like's strides (like (B, H, T, D) read
+// from a (B, T, 3C) projection gives (B, H, T, D) stored as (B, T, H, D)): an output in its input's layout,
+// so the head merge after it is a free view.
+static Tensor empty_in_order_of(const Tensor& like, const Shape& shape) {
+  std::vector<int64_t> order(shape.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int64_t>(i);
+  std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) { return like.strides()[x] > like.strides()[y]; });
+  Shape strides(shape.size());
+  int64_t step = 1;
+  for (size_t i = order.size(); i-- > 0;) {
+    strides[order[i]] = step;
+    step *= std::max<int64_t>(shape[order[i]], 1);
+  }
+  return empty_strided(shape, strides);
+}
+
+// t itself when its matrices are readable in place by the SGEMM, else a contiguous copy.
+static Tensor readable(const Tensor& t) {
+  const int64_t n = t.dim();
+  const kernels::Matrix m{nullptr, t.size(-2), t.size(-1), t.strides()[n - 2], t.strides()[n - 1]};
+  return m.readable() ? t : t.contiguous();
+}
+
+Tensor scaled_dot_product_attention(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, const Tensor& attn_mask_in,
                                     double dropout_p, bool is_causal, std::optional<double> scale_opt) {
-  check_sdpa(q, k, v, attn_mask, dropout_p, is_causal);
+  check_sdpa(q_in, k_in, v_in, attn_mask_in, dropout_p, is_causal);
+  Tensor q, k, v, attn_mask;
+  {
+    NoGradGuard off;  // copies only for matrices the SGEMM cannot read in place
+    q = readable(q_in);
+    k = readable(k_in);
+    v = readable(v_in);
+    attn_mask = attn_mask_in.defined() ? attn_mask_in.contiguous() : attn_mask_in;
+  }
   const int64_t L = q.size(-2), D = q.size(-1), S = k.size(-2), Dv = v.size(-1);
   const int64_t BH = shape_numel(Shape(q.shape().begin(), q.shape().end() - 2));
   const double scale_d = scale_opt ? *scale_opt : 1.0 / std::sqrt(static_cast<double>(D));
@@ -82,7 +127,13 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
   const std::vector<int64_t> mstride = attn_mask.defined() ? mask_strides(attn_mask, full) : std::vector<int64_t>{};
   Shape out_shape = q.shape();
   out_shape.back() = Dv;
-  Tensor y = empty(out_shape);
+  Tensor y = empty_in_order_of(q, out_shape);
+  const std::vector<int64_t> qo = matrix_offsets(q), ko = matrix_offsets(k), vo = matrix_offsets(v), yo = matrix_offsets(y);
+  auto mat = [](const Tensor& t, int64_t offset) {  // the matrix of t's last two dims at that offset
+    const int64_t n = t.dim();
+    return kernels::Matrix{t.data_ptr<float>() + offset, t.size(-2), t.size(-1), t.strides()[n - 2], t.strides()[n - 1]};
+  };
+  auto packed = [](float* p, int64_t rows, int64_t cols) { return kernels::Matrix{p, rows, cols, cols, 1}; };
   // (BH, L, S) probabilities, saved for the backward: a storage from the cache, not a zero-filled vector
   // (every element is written below; 786 KB a layer in gpt_shakespeare)
   const Tensor P_saved = empty({BH, L, S});
@@ -96,7 +147,7 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
 
   for (int64_t b = 0; b < BH; ++b) {
     float* Pb = P + b * L * S;  // seek to batch*head b
-    kernels::gemm(false, true, L, S, D, scale, q.data_ptr<float>() + b * L * D, k.data_ptr<float>() + b * S * D, 0.0f, Pb);
+    kernels::gemm(false, mat(q, qo[b]), true, mat(k, ko[b]), scale, 0.0f, packed(Pb, L, S));
     int64_t moff = 0;  // the mask's offset for batch index b (its batch dims unravelled, last fastest)
     if (attn_mask.defined())
       for (int64_t d = static_cast<int64_t>(full.size()) - 3, rest = b; d >= 0; --d) {
@@ -128,42 +179,44 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
       for (int64_t j = 0; j < seen; ++j) row[j] *= inv;
       std::fill(row + seen, row + S, 0.0f);
     }
-    kernels::gemm(false, false, L, Dv, S, 1.0f, Pb, v.data_ptr<float>() + b * S * Dv, 0.0f, y.data_ptr<float>() + b * L * Dv);
+    kernels::gemm(false, packed(Pb, L, S), false, mat(v, vo[b]), 1.0f, 0.0f, mat(y, yo[b]));
   }
 
-  record(y, "scaled_dot_product_attention", {q, k, v},
-         [q, k, v, P_saved, dead_rows, BH, L, S, D, Dv, scale](const Tensor& dy) {
-           const bool dq_on = q.requires_grad(), dk_on = k.requires_grad(), dv_on = v.requires_grad();
-           Tensor dq = dq_on ? empty(q.shape()) : Tensor(), dk = dk_on ? empty(k.shape()) : Tensor();
-           Tensor dv = dv_on ? empty(v.shape()) : Tensor();
-           std::vector<float> dS(static_cast<size_t>(L * S));  // one batch*head's (L, S) at a time
-           for (int64_t b = 0; b < BH; ++b) {
-             const float* Pb = P_saved.data_ptr<float>() + b * L * S;  // seek to batch*head b
-             const float* g = dy.data_ptr<float>() + b * L * Dv;
-             const float* kb = k.data_ptr<float>() + b * S * D;
-             const float* vb = v.data_ptr<float>() + b * S * Dv;
-             if (dv_on) kernels::gemm(true, false, S, Dv, L, 1.0f, Pb, g, 0.0f, dv.data_ptr<float>() + b * S * Dv);
-             if (!dq_on && !dk_on) continue;
-             kernels::gemm(false, true, L, S, Dv, 1.0f, g, vb, 0.0f, dS.data());  // dP (L, S)
-             for (int64_t i = 0; i < L; ++i) {
-               const float* p = Pb + i * S;
-               float* d = dS.data() + i * S;
-               if (!dead_rows->empty() && (*dead_rows)[b * L + i]) {
-                 std::fill(d, d + S, 0.0f);  // every score of this query was masked: no gradient
-                 continue;
-               }
-               const double dot = kernels::dot_in_double(p, d, S);
-               for (int64_t j = 0; j < S; ++j) d[j] = p[j] * (d[j] - static_cast<float>(dot));
-             }
-             if (dq_on) kernels::gemm(false, false, L, D, S, scale, dS.data(), kb, 0.0f, dq.data_ptr<float>() + b * L * D);
-             if (dk_on)
-               kernels::gemm(true, false, S, D, L, scale, dS.data(), q.data_ptr<float>() + b * L * D, 0.0f,
-                    dk.data_ptr<float>() + b * S * D);
-           }
-           if (dq_on) accumulate_grad(q, dq);
-           if (dk_on) accumulate_grad(k, dk);
-           if (dv_on) accumulate_grad(v, dv);
-         });
+  // The backward reads dy through its strides (the head merge's gradient arrives as a transposed view) and
+  // writes each input's gradient in that input's layout, so the head split's backward is free views too.
+  record_strided(y, "scaled_dot_product_attention", {q_in, k_in, v_in},
+                 [q_in, k_in, v_in, q, k, v, P_saved, dead_rows, qo, ko, vo, BH, L, S, scale, mat, packed](const Tensor& dy) {
+    const bool dq_on = q_in.requires_grad(), dk_on = k_in.requires_grad(), dv_on = v_in.requires_grad();
+    const Tensor g = dy.strides().back() == 1 || dy.size(-1) == 1 ? dy : dy.contiguous();
+    Tensor dq = dq_on ? empty_in_order_of(q, q.shape()) : Tensor(), dk = dk_on ? empty_in_order_of(k, k.shape()) : Tensor();
+    Tensor dv = dv_on ? empty_in_order_of(v, v.shape()) : Tensor();
+    const std::vector<int64_t> go = matrix_offsets(g);
+    const std::vector<int64_t> dqo = dq_on ? matrix_offsets(dq) : qo, dko = dk_on ? matrix_offsets(dk) : ko;
+    const std::vector<int64_t> dvo = dv_on ? matrix_offsets(dv) : vo;
+    std::vector<float> dS(static_cast<size_t>(L * S));  // one batch*head's (L, S) at a time
+    for (int64_t b = 0; b < BH; ++b) {
+      const float* Pb = P_saved.data_ptr<float>() + b * L * S;  // seek to batch*head b
+      const kernels::Matrix gb = mat(g, go[b]), P_b = packed(const_cast<float*>(Pb), L, S);
+      if (dv_on) kernels::gemm(true, P_b, false, gb, 1.0f, 0.0f, mat(dv, dvo[b]));
+      if (!dq_on && !dk_on) continue;
+      kernels::gemm(false, gb, true, mat(v, vo[b]), 1.0f, 0.0f, packed(dS.data(), L, S));  // dP (L, S)
+      for (int64_t i = 0; i < L; ++i) {
+        const float* p = Pb + i * S;
+        float* d = dS.data() + i * S;
+        if (!dead_rows->empty() && (*dead_rows)[b * L + i]) {
+          std::fill(d, d + S, 0.0f);  // every score of this query was masked: no gradient
+          continue;
+        }
+        const double dot = kernels::dot_in_double(p, d, S);
+        for (int64_t j = 0; j < S; ++j) d[j] = p[j] * (d[j] - static_cast<float>(dot));
+      }
+      if (dq_on) kernels::gemm(false, packed(dS.data(), L, S), false, mat(k, ko[b]), scale, 0.0f, mat(dq, dqo[b]));
+      if (dk_on) kernels::gemm(true, packed(dS.data(), L, S), false, mat(q, qo[b]), scale, 0.0f, mat(dk, dko[b]));
+    }
+    if (dq_on) accumulate_grad(q_in, dq);
+    if (dk_on) accumulate_grad(k_in, dk);
+    if (dv_on) accumulate_grad(v_in, dv);
+  });
   return y;
 }
 

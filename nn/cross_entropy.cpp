@@ -76,7 +76,8 @@ static void from_rows(const float* rows, int64_t N, int64_t V, int64_t K, float*
     }
 }
 
-static Tensor cross_entropy_fused(const Tensor& logits, const Tensor& targets, const CrossEntropyFuncOptions& o) {
+static Tensor cross_entropy_fused(const Tensor& logits_in, const Tensor& targets_in, const CrossEntropyFuncOptions& o) {
+  const Tensor logits = logits_in.contiguous(), targets = targets_in.contiguous();
   if (logits.dtype() != kFloat32 || logits.dim() < 1)
     throw std::invalid_argument("cross_entropy: logits must be float32 (N, V) or (N, V, d1, ...), got " +
                                 dtype_name(logits.dtype()) + " of shape " + shape_str(logits.shape()));

@@ -17,10 +17,11 @@ static void check_p(const char* op, double p) {
     throw std::invalid_argument(std::string(op) + ": dropout probability p must be in [0, 1], got " + std::to_string(p));
 }
 
-Tensor dropout(const Tensor& x, const DropoutFuncOptions& o) {
+Tensor dropout(const Tensor& x_in, const DropoutFuncOptions& o) {
   check_p("dropout", o.p());
-  if (x.dtype() != kFloat32) throw std::invalid_argument("dropout: input must be float32, got " + dtype_name(x.dtype()));
-  if (!o.training() || o.p() == 0.0) return x;  // as PyTorch: the input itself
+  if (x_in.dtype() != kFloat32) throw std::invalid_argument("dropout: input must be float32, got " + dtype_name(x_in.dtype()));
+  if (!o.training() || o.p() == 0.0) return x_in;  // as PyTorch: the input itself
+  const Tensor x = x_in.contiguous();
   const int64_t n = x.numel();
   const float keep_scale = o.p() == 1.0 ? 0.0f : static_cast<float>(1.0 / (1.0 - o.p()));
   std::vector<float> factor(static_cast<size_t>(n));

@@ -14,8 +14,9 @@
 namespace microtorch::nn::functional {
 
 // The ids as int64, flattened, each checked against [0, V). Nothing is written before this returns.
-static std::vector<int64_t> checked_ids(const Tensor& ids, int64_t V) {
-  if (ids.dtype() != kInt64 && ids.dtype() != kInt32)
+static std::vector<int64_t> checked_ids(const Tensor& ids_in, int64_t V) {
+  const Tensor ids = ids_in.contiguous();
+  if (ids_in.dtype() != kInt64 && ids_in.dtype() != kInt32)
     throw std::invalid_argument("embedding: ids must be int64 or int32, got " + dtype_name(ids.dtype()) +
                                 " (cast token ids to an integer type)");
   std::vector<int64_t> flat(static_cast<size_t>(ids.numel()));
@@ -56,6 +57,9 @@ static double row_norm(const float* row, int64_t C, double p) {
 // As torch.embedding_renorm_: each distinct looked-up row whose p-norm exceeds max_norm is scaled by
 // max_norm / (norm + 1e-7), in place, outside the tape.
 static void renorm_rows(const Tensor& weight, std::vector<int64_t> ids, double max_norm, double p) {
+  if (!weight.is_contiguous())
+    throw std::invalid_argument("embedding: max_norm renormalises the weight's rows in place, which needs a row-major "
+                                "weight; got strides " + shape_str(weight.strides()) + " (pass weight.contiguous())");
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   const int64_t C = weight.shape()[1];
@@ -93,7 +97,12 @@ Tensor embedding(const Tensor& ids, const Tensor& weight, const EmbeddingFuncOpt
   Shape out_shape = ids.shape();
   out_shape.push_back(C);
   Tensor out = empty(out_shape);
-  const float* w = weight.data_ptr<float>();
+  Tensor table;  // the weight in row-major order (itself, unless it is a view of another layout)
+  {
+    NoGradGuard off;
+    table = weight.contiguous();
+  }
+  const float* w = table.data_ptr<float>();
   float* y = out.data_ptr<float>();
   kernels::gather_rows(y, w, flat.data(), static_cast<int64_t>(flat.size()), C);  // kernels/gather.cpp
 

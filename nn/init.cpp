@@ -21,8 +21,10 @@ template <class Draw> static Tensor fill_(Tensor& t, const char* name, Draw draw
     throw std::invalid_argument(std::string(name) + ": expected a float32 tensor, got " + dtype_name(t.dtype()));
   NoGradGuard no_grad;
   GeneratorGuard lock;  // the values are one run of the global generator's sequence, locked once
-  float* p = t.data_ptr<float>();
+  Tensor values = t.is_contiguous() ? t : empty(t.shape());  // a view of another layout: filled, then copied in
+  float* p = values.data_ptr<float>();
   for (int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<float>(draw());
+  if (!values.is_same(t)) t.copy_(values);
   grad::bump_version(t);
   return t;
 }

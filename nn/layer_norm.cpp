@@ -44,9 +44,10 @@ static Tensor chunk_total(const std::vector<double>& part, int64_t M, const Shap
 
 // y = x_hat * w + b, x_hat = (x - mean) * rstd per row.
 // dx = rstd * (g - mean(g) - x_hat * mean(g * x_hat)) with g = dy * w; dw += sum_rows dy * x_hat; db += sum_rows dy.
-Tensor layer_norm(const Tensor& x, const LayerNormFuncOptions& o) {
-  check_layer_norm(x, o);
-  const Tensor w = o.weight(), b = o.bias();
+Tensor layer_norm(const Tensor& x_in, const LayerNormFuncOptions& o) {
+  check_layer_norm(x_in, o);
+  const Tensor x = x_in.contiguous();
+  const Tensor w = o.weight().defined() ? o.weight().contiguous() : Tensor(), b = o.bias().defined() ? o.bias().contiguous() : Tensor();
   const int64_t M = shape_numel(o.normalized_shape()), N = M == 0 ? 0 : x.numel() / M;
   const float eps = static_cast<float>(o.eps());
   Tensor y = empty(x.shape());

@@ -17,10 +17,12 @@ static void check_float32(const char* arg, const Tensor& t) {
                                 " of shape " + shape_str(t.shape()));
 }
 
-Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
-  check_float32("input", x);
-  check_float32("weight", weight);
-  if (bias.defined()) check_float32("bias", bias);
+Tensor linear(const Tensor& x_in, const Tensor& weight_in, const Tensor& bias_in) {
+  check_float32("input", x_in);
+  check_float32("weight", weight_in);
+  if (bias_in.defined()) check_float32("bias", bias_in);
+  const Tensor x = x_in.contiguous(), weight = weight_in.contiguous();  // row-major for the SGEMM
+  const Tensor bias = bias_in.defined() ? bias_in.contiguous() : bias_in;
   if (weight.dim() != 2)
     throw std::invalid_argument("linear: weight must be a 2-D float32 (out, in) matrix, got shape " + shape_str(weight.shape()));
   const int64_t out_f = weight.shape()[0], in_f = weight.shape()[1];

@@ -11,19 +11,29 @@
 #include "norm_kernels.h"
 #include "rows.h"
 #include "../kernels/elementwise.h"
+#include "../ops/strided.h"
 #include "../ops/tensor_access.h"
 
 namespace microtorch::detail {
 
+// A row-major copy of t (any layout).
 static Tensor copy_of(const Tensor& t) {
-  Tensor out = empty(t.shape());
-  kernels::copy_values(t.data_ptr<float>(), out.data_ptr<float>(), t.numel());
+  Tensor out = empty(t.shape(), t.dtype());
+  if (t.is_contiguous() && t.dtype() == kFloat32) kernels::copy_values(t.data_ptr<float>(), out.data_ptr<float>(), t.numel());
+  else copy_strided(out, t);
   return out;
 }
 
-// True when no other handle or view reaches g's storage, so keeping g aliases nothing.
+// out += g elementwise (out row-major, g any layout).
+static void add_into(const Tensor& out, const Tensor& g) {
+  if (g.is_contiguous() && g.dtype() == kFloat32) kernels::add_values(out.data_ptr<float>(), g.data_ptr<float>(), g.numel());
+  else add_strided(out, g);
+}
+
+// True when no other handle or view reaches g's storage, so keeping g aliases nothing (and g is row-major:
+// a leaf's gradient is handed to optimizers as a plain buffer).
 static bool sole_handle(const Tensor& g) {
-  return detail::shared_impl(g).use_count() == 1 && detail::impl_ptr(g)->storage.use_count() == 1;
+  return g.is_contiguous() && detail::shared_impl(g).use_count() == 1 && detail::impl_ptr(g)->storage.use_count() == 1;
 }
 
 // --- transitions ---
@@ -41,8 +51,8 @@ void GradState::own() {
 void GradState::add_dense(const Tensor& g, bool leaf) {
   switch (kind_) {
     case Kind::kNone:
-      if (dense_.defined()) {  // the zeroed spare: nobody else holds it
-        kernels::copy_values(g.data_ptr<float>(), dense_.data_ptr<float>(), g.numel());
+      if (dense_.defined() && dense_.dtype() == g.dtype()) {  // the zeroed spare: nobody else holds it
+        copy_strided(dense_, g);
         owned_ = true;
       } else if (!leaf) {
         dense_ = g;  // borrowed: an interior gradient is read once, never written in place
@@ -66,51 +76,30 @@ void GradState::add_dense(const Tensor& g, bool leaf) {
     case Kind::kTracked:
     case Kind::kDense:
       own();
-      kernels::add_values(dense_.data_ptr<float>(), g.data_ptr<float>(), g.numel());
+      add_into(dense_, g);
       break;
   }
   touched_.clear();
   kind_ = Kind::kDense;
 }
 
-// dst (outer, D, inner) [start, +len) op= src (outer, len, inner): copy (add false) or add.
-static void range_rows(float* dst, const float* src, int64_t outer, int64_t D, int64_t start, int64_t len,
-                       int64_t inner, bool add) {
-  const int64_t run = len * inner;
-  for (int64_t o = 0; o < outer; ++o) {
-    float* d = dst + (o * D + start) * inner;  // seek to outer row o, index start of the dim
-    const float* s = src + o * run;
-    if (add) kernels::add_values(d, s, run);
-    else kernels::copy_values(s, d, run);
-  }
-}
-
-void GradState::add_dense_range(const Shape& shape, const Tensor& g, int64_t outer, int64_t D, int64_t start,
-                                int64_t inner, bool leaf) {
-  const int64_t len = outer * inner == 0 ? 0 : g.numel() / (outer * inner);
+void GradState::add_dense_at(const Shape& shape, const Tensor& g, const Geometry& at, bool leaf) {
+  auto place = [&](const Tensor& buffer) { return as_strided(buffer, at.sizes, at.strides, at.offset); };
   switch (kind_) {
     case Kind::kNone:
-      if (!dense_.defined()) {  // a fresh buffer: zeros outside the range, g inside
-        dense_ = empty(shape);
-        float* d = dense_.data_ptr<float>();
-        for (int64_t o = 0; o < outer; ++o) {
-          float* row = d + o * D * inner;  // seek to outer row o: (D, inner)
-          std::fill(row, row + start * inner, 0.0f);
-          std::fill(row + (start + len) * inner, row + D * inner, 0.0f);
-        }
-      }  // else the zeroed spare
-      range_rows(dense_.data_ptr<float>(), g.data_ptr<float>(), outer, D, start, len, inner, false);
+      if (!dense_.defined() || dense_.dtype() != g.dtype()) dense_ = zeros(shape, g.dtype());  // else the zeroed spare
+      copy_strided(place(dense_), g);
       owned_ = true;
       handed_out_ = false;
       break;
     case Kind::kDense:
       own();
-      range_rows(dense_.data_ptr<float>(), g.data_ptr<float>(), outer, D, start, len, inner, true);
+      add_strided(place(dense_), g);
       break;
     case Kind::kTracked:
-    case Kind::kSparse: {  // rare (a narrowed table): the whole tensor through add_dense
-      Tensor full = zeros(shape);
-      range_rows(full.data_ptr<float>(), g.data_ptr<float>(), outer, D, start, len, inner, false);
+    case Kind::kSparse: {  // rare (a part of an embedding table): the whole tensor through add_dense
+      Tensor full = zeros(shape, g.dtype());
+      copy_strided(place(full), g);
       add_dense(full, leaf);
       return;
     }
@@ -204,20 +193,5 @@ GradState& grad_state(const Tensor& t) {
 }
 
 const GradState* find_grad_state(const Tensor& t) { return t.defined() ? detail::impl_ptr(t)->grad.get() : nullptr; }
-
-void accumulate_grad_range(const Tensor& t, const Tensor& g, int64_t outer, int64_t D, int64_t start, int64_t inner) {
-  if (!t.requires_grad()) return;
-  const auto lock = lock_leaf_grad(t);
-  grad_state(t).add_dense_range(t.shape(), g, outer, D, start, inner, t.is_leaf());
-}
-
-void accumulate_grad_range_plain(const Tensor& t, const Tensor& g, int64_t outer, int64_t D, int64_t start,
-                                 int64_t inner) {
-  if (!t.requires_grad()) return;
-  Tensor full = zeros(t.shape());
-  const int64_t len = outer * inner == 0 ? 0 : g.numel() / (outer * inner);
-  range_rows(full.data_ptr<float>(), g.data_ptr<float>(), outer, D, start, len, inner, false);
-  accumulate_grad(t, full);
-}
 
 }  // namespace microtorch::detail

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <vector>
 
+#include "../ops/strided.h"
 #include "door.h"
 
 namespace microtorch::detail {
@@ -31,11 +32,10 @@ class GradState {
   // --- transitions ---
   // any -> kDense: g (the parameter's shape) is added; `leaf` gradients are owned (written in place later).
   void add_dense(const Tensor& g, bool leaf);
-  // any -> kDense: g (outer, len, inner) is added into [start, start + len) of dim D of a gradient seen as
-  // (outer, D, inner) (narrow's and split's backward); the same as add_dense of g placed into zeros of the
-  // parameter's shape, without building that tensor: only the range is written when a buffer exists.
-  void add_dense_range(const Shape& shape, const Tensor& g, int64_t outer, int64_t D, int64_t start, int64_t inner,
-                       bool leaf);
+  // any -> kDense: g is added at geometry `at` of a row-major gradient of `shape` (the backward of a view
+  // that picks a part: narrow, select, slice, diagonal); the same as add_dense of g placed into zeros of
+  // the shape, without building that tensor when a buffer exists: only the part is written.
+  void add_dense_at(const Shape& shape, const Tensor& g, const Geometry& at, bool leaf);
   // kNone -> kSparse (keep_sparse) or kTracked; kSparse -> kSparse; kTracked -> kTracked; kDense -> kDense.
   void add_rows(const Shape& shape, RowChunk chunk, bool keep_sparse);
   // grad(): the live dense gradient, handed to a caller who may write into it: kTracked and kSparse become
@@ -73,12 +73,5 @@ GradState& grad_state(const Tensor& t);
 std::unique_lock<std::mutex> lock_leaf_grad(const Tensor& t);
 // t's gradient state or null.
 const GradState* find_grad_state(const Tensor& t);
-
-// accumulate_grad(t, g placed into zeros of t's shape at [start, start + g.size(dim)) of dim d), t seen as
-// (outer, D, inner) around d; g must be float32 (outer, len, inner) in t's dims.
-void accumulate_grad_range(const Tensor& t, const Tensor& g, int64_t outer, int64_t D, int64_t start, int64_t inner);
-// The plain path it speeds up (the tests' oracle): the zero-filled tensor built, then accumulate_grad.
-void accumulate_grad_range_plain(const Tensor& t, const Tensor& g, int64_t outer, int64_t D, int64_t start,
-                                 int64_t inner);
 
 }  // namespace microtorch::detail

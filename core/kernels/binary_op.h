@@ -1,4 +1,4 @@
-// Internal to core/kernels: the four binary ops as functors, and the switch that picks one per call, so
+// Internal to core/kernels: the four binary ops as functors (of any element type), and the switch that picks one per call, so
 // each loop (elementwise.cpp, broadcast.cpp) is compiled once per op with the op inlined in its body.
 // `apply` is the per-element form, for the plain reference loops.
 #pragma once
@@ -6,10 +6,10 @@
 
 namespace microtorch::kernels {
 
-struct Add { float operator()(float x, float y) const { return x + y; } };
-struct Sub { float operator()(float x, float y) const { return x - y; } };
-struct Mul { float operator()(float x, float y) const { return x * y; } };
-struct Div { float operator()(float x, float y) const { return x / y; } };
+struct Add { template <class T> T operator()(T x, T y) const { return x + y; } };
+struct Sub { template <class T> T operator()(T x, T y) const { return x - y; } };
+struct Mul { template <class T> T operator()(T x, T y) const { return x * y; } };
+struct Div { template <class T> T operator()(T x, T y) const { return x / y; } };
 
 // Calls f with the functor of op.
 template <class F> void with_op(BinaryOp op, F&& f) {

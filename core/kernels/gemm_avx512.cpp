@@ -127,8 +127,8 @@ std::vector<float>& buffer_b() { static thread_local std::vector<float> b; retur
 bool gemm_avx512_available() { return __builtin_cpu_supports("avx512f"); }
 
 void gemm_avx512(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
-                 const float* B, float beta, float* C) {
-  const Operand a{A, trans_a, trans_a ? M : K}, b{B, trans_b, trans_b ? K : N};
+                 int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+  const Operand a{A, trans_a, lda}, b{B, trans_b, ldb};
   std::vector<float>& bp = buffer_b();
   for (int64_t j0 = 0; j0 < N; j0 += kNc) {
     const int64_t nc = std::min(kNc, N - j0), panels = (nc + kNr - 1) / kNr;
@@ -148,7 +148,7 @@ void gemm_avx512(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, fl
             for (int64_t i = i0; i < i_end; i += kMr) {
               const float* a_rows = a.trans ? A + k0 * a.ld + i : A + i * a.ld + k0;
               kTile[a.trans ? 0 : 1][size_t(std::min(kMr, M - i) - 1)](kc, a_rows, a.ld, panel, alpha, block_beta,
-                                                                     C + i * N + j0 + jp, N, cols);
+                                                                     C + i * ldc + j0 + jp, ldc, cols);
             }
           }
         }
@@ -168,7 +168,8 @@ void gemm_avx512(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, fl
 
 namespace microtorch::kernels {
 bool gemm_avx512_available() { return false; }
-void gemm_avx512(bool, bool, int64_t, int64_t, int64_t, float, const float*, const float*, float, float*) {}
+void gemm_avx512(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*, int64_t, float, float*,
+                 int64_t) {}
 }  // namespace microtorch::kernels
 
 #endif

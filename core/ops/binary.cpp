@@ -1,14 +1,21 @@
-// + - * / with broadcasting, tensor-tensor and tensor-scalar, and neg. The values come from the loops in
-// core/kernels/ (elementwise.h); each gradient is summed back to its input's shape by sum_to.
+// + - * / with broadcasting and PyTorch's type promotion, tensor-tensor and tensor-scalar, and neg. The
+// operands are cast to the op's compute dtype (promotion.h), then float32 ones of row-major layout take the
+// tuned loops of core/kernels/ (elementwise.h, broadcast.cpp) and anything else the strided walk below. Each
+// gradient is summed back to its input's shape by sum_to and cast back to its dtype.
 #include "../autograd.h"
 #include "../grad.h"
+#include "../kernels/binary_op.h"
 #include "../kernels/elementwise.h"
+#include "../kernels/parallel.h"
 #include "../ops.h"
 #include "broadcast.h"
+#include "dispatch.h"
+#include "promotion.h"
+#include "strided.h"
+#include "tensor_access.h"
 #include "xt.h"
 
 namespace microtorch {
-using detail::check_float;
 
 namespace detail {
 void check_float(const char* op, const Tensor& t) {
@@ -19,39 +26,80 @@ void check_float(const char* op, const Tensor& t) {
     throw std::invalid_argument(std::string(op) + ": expected a float32 tensor, got " + dtype_name(t.dtype()) +
                                 " of shape " + shape_str(t.shape()));
 }
-}  // namespace detail
-
-// NumPy broadcasting: align shapes on the right; each pair of dims must be equal or contain a 1.
-static Shape broadcast_shape(const char* op, const Shape& a, const Shape& b) {
-  Shape out(std::max(a.size(), b.size()), 1);
-  for (size_t i = 0; i < out.size(); ++i) {
-    int64_t da = i < a.size() ? a[a.size() - 1 - i] : 1;
-    int64_t db = i < b.size() ? b[b.size() - 1 - i] : 1;
-    if (da != db && da != 1 && db != 1)
-      throw std::invalid_argument(std::string(op) + ": shapes " + shape_str(a) + " and " + shape_str(b) +
-                                  " cannot be broadcast together");
-    out[out.size() - 1 - i] = da == 1 ? db : da;
-  }
-  return out;
+void check_floating(const char* op, const Tensor& t) {
+  if (!t.defined())
+    throw std::invalid_argument(std::string(op) + ": expected a floating-point tensor, got an undefined tensor "
+                                "(default-constructed, or an absent gradient)");
+  if (!t.is_floating_point())
+    throw std::invalid_argument(std::string(op) + ": expected a floating-point tensor (float32, float64, float16 or "
+                                "bfloat16), got " + dtype_name(t.dtype()) + " of shape " + shape_str(t.shape()));
 }
+}  // namespace detail
 
 using Binary = kernels::BinaryOp;
 
-// out = a (op) b, broadcast. Not recorded: the ops below record, and backward closures call it freely.
-static Tensor binary_values(Binary op, const char* name, const Tensor& a, const Tensor& b) {
-  check_float(name, a);
-  check_float(name, b);
-  Tensor out = empty(broadcast_shape(name, a.shape(), b.shape()));
-  kernels::binary(op, a.data_ptr<float>(), a.shape(), b.data_ptr<float>(), b.shape(), out.data_ptr<float>(), out.shape());
+// out = a (op) b through any strides, T the compute type: one walk over (out, a, b), strided.h's runs.
+template <class T> static void binary_strided(Binary op, const Tensor& out, const Tensor& a, const Tensor& b) {
+  const Shape& shape = out.shape();
+  if (out.numel() == 0) return;
+  const detail::RunPlan<3> plan = detail::plan_runs<3>(
+      shape, {out.strides(), detail::broadcast_strides(a, shape), detail::broadcast_strides(b, shape)});
+  T* o = static_cast<T*>(detail::raw_data(out));
+  const T *x = static_cast<const T*>(detail::raw_data(a)), *y = static_cast<const T*>(detail::raw_data(b));
+  kernels::with_op(op, [&](auto f) {
+    const int64_t grain = std::max<int64_t>(1, kernels::kGrain / plan.sizes.back());
+    kernels::parallel_for(0, plan.runs(), grain, [&](int64_t lo, int64_t hi) {
+      detail::for_each_run(plan, lo, hi, [&](const std::array<int64_t, 3>& off, int64_t n, const std::array<int64_t, 3>& st) {
+        T* __restrict po = o + off[0];
+        const T *px = x + off[1], *py = y + off[2];
+        if (st[0] == 1 && st[1] == 1 && st[2] == 1) for (int64_t i = 0; i < n; ++i) po[i] = f(px[i], py[i]);
+        else for (int64_t i = 0; i < n; ++i) po[i * st[0]] = f(px[i * st[1]], py[i * st[2]]);
+      });
+    });
+  });
+}
+
+// The dtype of a (op) b: PyTorch's promotion; / of integers is true division, in float32.
+static Dtype binary_dtype(Binary op, const char* name, const Tensor& a, const Tensor& b) {
+  const Dtype out = result_type(a, b);
+  if (op == Binary::Div && !is_floating_point(out)) return kFloat32;
+  if (op == Binary::Sub && out == kBool)
+    throw std::invalid_argument(std::string(name) + ": subtracting bool tensors is not supported, as in PyTorch "
+                                "(use logical_xor, or cast to an integer dtype first)");
   return out;
 }
 
-// a.grad += g summed to a's shape. When no sum is needed g goes straight in: a fresh g (dy * b) is then the
-// only handle to its buffer, so a leaf adopts it instead of copying it (sum_to(g) == g would be a second
-// handle, and the leaf would copy 4 MB for a 1M-float x).
+// out = a (op) b, broadcast. Not recorded: the ops below record, and backward closures call it freely.
+// out takes the layout of an operand of its shape (a transposed a gives a transposed out, so the walk is
+// contiguous runs), as PyTorch's TensorIterator does.
+static Tensor binary_values(Binary op, const char* name, const Tensor& a_in, const Tensor& b_in) {
+  const Shape shape = detail::broadcast_shapes(name, {a_in.shape(), b_in.shape()});
+  const Dtype out_dtype = binary_dtype(op, name, a_in, b_in);
+  const Dtype compute = out_dtype == kBool ? kInt64 : detail::compute_dtype(out_dtype);
+  const Tensor a = detail::cast_values(a_in, compute), b = detail::cast_values(b_in, compute);
+  if (compute == kFloat32 && a.is_contiguous() && b.is_contiguous()) {
+    Tensor out = empty(shape);
+    kernels::binary(op, a.data_ptr<float>(), a.shape(), b.data_ptr<float>(), b.shape(), out.data_ptr<float>(), shape);
+    return detail::cast_values(out, out_dtype);
+  }
+  const Tensor& like = a.shape() == shape ? a : b;
+  Tensor out = like.shape() == shape ? detail::empty_like_layout(like, compute) : empty(shape, compute);
+  switch (compute) {
+    case kFloat64: binary_strided<double>(op, out, a, b); break;
+    case kInt64: binary_strided<int64_t>(op, out, a, b); break;
+    case kInt32: binary_strided<int32_t>(op, out, a, b); break;
+    default: binary_strided<float>(op, out, a, b); break;
+  }
+  return detail::cast_values(out, out_dtype);
+}
+
+// a.grad += g summed to a's shape and cast to a's dtype. When no sum is needed g goes straight in: a fresh g
+// (dy * b) is then the only handle to its buffer, so a leaf adopts it instead of copying it (sum_to(g) == g
+// would be a second handle, and the leaf would copy 4 MB for a 1M-float x).
 static void accumulate_summed(const Tensor& a, const Tensor& g) {
-  if (g.shape() == a.shape()) accumulate_grad(a, g);
-  else accumulate_grad(a, sum_to(g, a.shape()));
+  if (!a.requires_grad()) return;
+  const Tensor s = g.shape() == a.shape() ? g : sum_to(g, a.shape());
+  accumulate_grad(a, s.dtype() == a.dtype() ? s : s.to(a.dtype()));
 }
 
 // y = a + b. da += dy, db += dy (each summed to its shape).
@@ -75,9 +123,11 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 }
 
 // a.grad += dy * other, summed to a's shape. When a was broadcast and other was not (x * row: the row's
-// gradient), the product is summed as it is made, never written.
+// gradient), the float32 product is summed as it is made, never written.
 static void accumulate_product(const Tensor& a, const Tensor& dy, const Tensor& other) {
-  if (a.shape() != dy.shape() && other.shape() == dy.shape()) accumulate_grad(a, sum_to_product(dy, other, a.shape()));
+  if (a.shape() != dy.shape() && other.shape() == dy.shape() && dy.dtype() == kFloat32 && other.dtype() == kFloat32 &&
+      a.dtype() == kFloat32)
+    accumulate_grad(a, sum_to_product(dy, other, a.shape()));
   else accumulate_summed(a, dy * other);
 }
 
@@ -101,30 +151,34 @@ Tensor div(const Tensor& a, const Tensor& b) {
   return y;
 }
 
-// y = -a. da -= dy.
+// y = -a (a bool tensor refused, as PyTorch). da -= dy.
 Tensor neg(const Tensor& a) {
-  check_float("neg", a);
-  Tensor y = empty(a.shape());
-  kernels::negate(a.data_ptr<float>(), y.data_ptr<float>(), a.numel());
+  if (a.dtype() == kBool) throw std::invalid_argument("neg: negating a bool tensor is not supported, as in PyTorch");
+  Tensor y;
+  if (a.dtype() == kFloat32) {
+    const Tensor x = a.contiguous();
+    y = empty(a.shape());
+    kernels::negate(x.data_ptr<float>(), y.data_ptr<float>(), a.numel());
+  } else {
+    y = binary_values(Binary::Sub, "neg", detail::scalar_tensor(0), a);
+  }
   record(y, "neg", {a}, [a](const Tensor& dy) { accumulate_grad(a, neg(dy)); }, Saved::Nothing);
   return y;
 }
 
-// With a scalar: the scalar is a 0-d constant that broadcasts and receives no gradient.
-static Tensor scalar(float s) { return full({}, s); }
-
+using detail::scalar_tensor;
 Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
 Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
 Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
 Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
-Tensor operator+(const Tensor& a, float s) { return add(a, scalar(s)); }
-Tensor operator-(const Tensor& a, float s) { return sub(a, scalar(s)); }
-Tensor operator*(const Tensor& a, float s) { return mul(a, scalar(s)); }
-Tensor operator/(const Tensor& a, float s) { return div(a, scalar(s)); }
-Tensor operator+(float s, const Tensor& a) { return add(scalar(s), a); }
-Tensor operator-(float s, const Tensor& a) { return sub(scalar(s), a); }
-Tensor operator*(float s, const Tensor& a) { return mul(scalar(s), a); }
-Tensor operator/(float s, const Tensor& a) { return div(scalar(s), a); }
+Tensor operator+(const Tensor& a, const Scalar& s) { return add(a, scalar_tensor(s)); }
+Tensor operator-(const Tensor& a, const Scalar& s) { return sub(a, scalar_tensor(s)); }
+Tensor operator*(const Tensor& a, const Scalar& s) { return mul(a, scalar_tensor(s)); }
+Tensor operator/(const Tensor& a, const Scalar& s) { return div(a, scalar_tensor(s)); }
+Tensor operator+(const Scalar& s, const Tensor& a) { return add(scalar_tensor(s), a); }
+Tensor operator-(const Scalar& s, const Tensor& a) { return sub(scalar_tensor(s), a); }
+Tensor operator*(const Scalar& s, const Tensor& a) { return mul(scalar_tensor(s), a); }
+Tensor operator/(const Scalar& s, const Tensor& a) { return div(scalar_tensor(s), a); }
 Tensor Tensor::operator-() const { return neg(*this); }
 
 }  // namespace microtorch

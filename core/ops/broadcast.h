@@ -1,6 +1,7 @@
 // Internal: NumPy broadcasting for the ops of compare.cpp and matmul.cpp, as plain index arithmetic.
-// Each operand gets strides aligned to the output's shape, 0 along a dim it broadcasts, and a raw loop walks
-// the output in row-major order carrying every operand's flat offset (no per-element shape math).
+// Each operand gets its strides aligned to the output's shape (strided.h's broadcast_strides: its own
+// strides, 0 along a dim it broadcasts), and a raw loop walks the output in row-major order carrying every
+// operand's element offset (no per-element shape math).
 #pragma once
 #include <array>
 #include <stdexcept>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "../tensor.h"
+#include "strided.h"
 
 namespace microtorch::detail {
 
@@ -28,18 +30,6 @@ inline Shape broadcast_shapes(const char* op, const std::vector<Shape>& shapes) 
       o = s[i];
     }
   return out;
-}
-
-// Row-major strides of `in` read as `out` (in's dims aligned on the right): 0 where in broadcasts.
-inline std::vector<int64_t> broadcast_strides(const Shape& in, const Shape& out) {
-  std::vector<int64_t> strides(out.size(), 0);
-  int64_t step = 1;
-  for (size_t i = in.size(); i-- > 0;) {
-    const size_t o = out.size() - in.size() + i;
-    strides[o] = in[i] == 1 ? 0 : step;
-    step *= in[i];
-  }
-  return strides;
 }
 
 // Calls f(i, offsets) for every flat output index i in order, offsets[k] being operand k's flat index.

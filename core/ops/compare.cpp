@@ -7,6 +7,7 @@
 #include "../ops.h"
 #include "broadcast.h"
 #include "dispatch.h"
+#include "promotion.h"
 #include "xt.h"
 #include "tensor_access.h"
 
@@ -27,16 +28,16 @@ template <class T> bool compare(Cmp c, T x, T y) {
   return false;
 }
 
-// out (broadcast shape, kBool) = a (op) b. Both are promoted as PyTorch does: float32 if either is, else int64.
+// out (broadcast shape, kBool) = a (op) b, both promoted as PyTorch does (result_type; float16 and bfloat16
+// compared in float32, which holds them exactly).
 Tensor compare_values(Cmp c, const char* op, const Tensor& a_in, const Tensor& b_in) {
-  const Dtype common = a_in.dtype() == kFloat32 || b_in.dtype() == kFloat32 ? kFloat32 : kInt64;
+  const Dtype common = detail::compute_dtype(result_type(a_in, b_in));
   const Shape out_shape = detail::broadcast_shapes(op, {a_in.shape(), b_in.shape()});
-  NoGradGuard no_grad;  // the casts are not recorded: a comparison has no gradient
-  const Tensor a = a_in.to(common), b = b_in.to(common);
+  const Tensor a = detail::cast_values(a_in, common), b = detail::cast_values(b_in, common);
   Tensor out = empty(out_shape, kBool);
   bool* o = out.data_ptr<bool>();
-  const std::array<std::vector<int64_t>, 2> strides{detail::broadcast_strides(a.shape(), out_shape),
-                                                    detail::broadcast_strides(b.shape(), out_shape)};
+  const std::array<std::vector<int64_t>, 2> strides{detail::broadcast_strides(a, out_shape),
+                                                    detail::broadcast_strides(b, out_shape)};
   detail::dispatch(common, [&](auto tag) {
     using T = decltype(tag);
     const T *pa = static_cast<const T*>(detail::raw_data(a)), *pb = static_cast<const T*>(detail::raw_data(b));
@@ -46,12 +47,6 @@ Tensor compare_values(Cmp c, const char* op, const Tensor& a_in, const Tensor& b
   return out;
 }
 
-// A 0-d tensor for a number compared with t, in the dtype PyTorch promotes the pair to: int64 for an
-// integer against an integer tensor, else float32 (a floating-point number, or a float32 tensor).
-Tensor scalar_like(const Tensor& t, Scalar s) {
-  if (s.is_integral() && t.dtype() != kFloat32) return tensor(std::vector<int64_t>{s.to_int64()}, {});
-  return full({}, static_cast<float>(s.to_double()));
-}
 }  // namespace
 
 Tensor eq(const Tensor& a, const Tensor& b) { return compare_values(Cmp::Eq, "eq", a, b); }
@@ -66,15 +61,16 @@ Tensor operator<(const Tensor& a, const Tensor& b) { return lt(a, b); }
 Tensor operator<=(const Tensor& a, const Tensor& b) { return le(a, b); }
 Tensor operator>(const Tensor& a, const Tensor& b) { return gt(a, b); }
 Tensor operator>=(const Tensor& a, const Tensor& b) { return ge(a, b); }
-Tensor operator==(const Tensor& a, Scalar s) { return eq(a, scalar_like(a, s)); }
-Tensor operator!=(const Tensor& a, Scalar s) { return ne(a, scalar_like(a, s)); }
-Tensor operator<(const Tensor& a, Scalar s) { return lt(a, scalar_like(a, s)); }
-Tensor operator<=(const Tensor& a, Scalar s) { return le(a, scalar_like(a, s)); }
-Tensor operator>(const Tensor& a, Scalar s) { return gt(a, scalar_like(a, s)); }
-Tensor operator>=(const Tensor& a, Scalar s) { return ge(a, scalar_like(a, s)); }
+Tensor operator==(const Tensor& a, const Scalar& s) { return eq(a, detail::scalar_tensor(s)); }
+Tensor operator!=(const Tensor& a, const Scalar& s) { return ne(a, detail::scalar_tensor(s)); }
+Tensor operator<(const Tensor& a, const Scalar& s) { return lt(a, detail::scalar_tensor(s)); }
+Tensor operator<=(const Tensor& a, const Scalar& s) { return le(a, detail::scalar_tensor(s)); }
+Tensor operator>(const Tensor& a, const Scalar& s) { return gt(a, detail::scalar_tensor(s)); }
+Tensor operator>=(const Tensor& a, const Scalar& s) { return ge(a, detail::scalar_tensor(s)); }
 
 // out = a where keep(i, j) for each (M, N) matrix of a (..., M, N), else 0. Any dtype.
-template <class Keep> static Tensor triangle(const char* op, const Tensor& a, Keep keep) {
+template <class Keep> static Tensor triangle(const char* op, const Tensor& a_in, Keep keep) {
+  const Tensor a = a_in.contiguous();
   if (a.dim() < 2)
     throw std::invalid_argument(std::string(op) + ": expected a tensor of at least 2 dims (..., M, N), got shape " +
                                 shape_str(a.shape()));
@@ -122,47 +118,52 @@ static void check_mask(const char* op, const Tensor& mask) {
 }
 
 // out = a with value where mask (broadcast to a's shape) is true. The value must fit a's dtype (checked by callers).
-static Tensor fill_masked(const Tensor& a, const Tensor& mask, float value) {
+static Tensor fill_masked(const Tensor& a, const Tensor& mask, const Scalar& value) {
+  const Tensor v_t = detail::scalar_tensor(value).to(a.dtype());  // the value in a's dtype, cast as PyTorch casts
   Tensor out = empty(a.shape(), a.dtype());
-  const std::array<std::vector<int64_t>, 1> strides{detail::broadcast_strides(mask.shape(), a.shape())};
+  const std::array<std::vector<int64_t>, 2> strides{detail::broadcast_strides(mask, a.shape()), a.strides()};
   const bool* m = mask.data_ptr<bool>();
   detail::dispatch(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* x = static_cast<const T*>(detail::raw_data(a));
     T* o = static_cast<T*>(detail::raw_data(out));
-    const T v = static_cast<T>(value);
-    detail::for_each_broadcast(a.shape(), strides, [&](int64_t i, const std::array<int64_t, 1>& off) { o[i] = m[off[0]] ? v : x[i]; });
+    const T v = *v_t.data_ptr<T>();
+    detail::for_each_broadcast(a.shape(), strides, [&](int64_t i, const std::array<int64_t, 2>& off) {
+      o[i] = m[off[0]] ? v : x[off[1]];
+    });
   });
   return out;
 }
 
 // y = a with value where mask. The mask broadcasts to a's shape (not the other way, as PyTorch's in-place
 // form). da += dy where not mask.
-Tensor masked_fill(const Tensor& a, const Tensor& mask, float value) {
+Tensor masked_fill(const Tensor& a, const Tensor& mask, const Scalar& value) {
   check_mask("masked_fill", mask);
   if (detail::broadcast_shapes("masked_fill", {a.shape(), mask.shape()}) != a.shape())
     throw std::invalid_argument("masked_fill: mask of shape " + shape_str(mask.shape()) +
                                 " does not broadcast to the tensor's shape " + shape_str(a.shape()));
-  detail::check_value_fits("masked_fill", value, a.dtype());
+  if (value.is_floating_point()) detail::check_value_fits("masked_fill", value.to_double(), a.dtype());
   Tensor y = fill_masked(a, mask, value);
   record(y, "masked_fill", {a}, [a, mask](const Tensor& dy) {
-    accumulate_grad(a, fill_masked(dy, mask, 0.0f));
+    accumulate_grad(a, fill_masked(dy, mask, 0));
   }, Saved::Nothing);
   return y;
 }
-Tensor Tensor::masked_fill(const Tensor& mask, float value) const { return microtorch::masked_fill(*this, mask, value); }
+Tensor Tensor::masked_fill(const Tensor& mask, const Scalar& value) const {
+  return microtorch::masked_fill(*this, mask, value);
+}
 
-// out (broadcast of all three) = cond ? a : b; a and b of one dtype, which out takes.
+// out (broadcast of all three) = cond ? a : b, a and b of one dtype.
 static Tensor select_where(const Tensor& cond, const Tensor& a, const Tensor& b, const Shape& out_shape) {
   Tensor out = empty(out_shape, a.dtype());
-  const std::array<std::vector<int64_t>, 3> strides{detail::broadcast_strides(cond.shape(), out_shape),
-                                                    detail::broadcast_strides(a.shape(), out_shape),
-                                                    detail::broadcast_strides(b.shape(), out_shape)};
+  const std::array<std::vector<int64_t>, 3> strides{detail::broadcast_strides(cond, out_shape),
+                                                    detail::broadcast_strides(a, out_shape),
+                                                    detail::broadcast_strides(b, out_shape)};
   const bool* c = cond.data_ptr<bool>();
   detail::dispatch(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T *pa = static_cast<const T*>(detail::raw_data(a)), *pb = static_cast<const T*>(detail::raw_data(b));
-    T* o = static_cast<T*>(detail::raw_data(out));
+    T* o = out.data_ptr<T>();
     detail::for_each_broadcast(out_shape, strides, [&](int64_t i, const std::array<int64_t, 3>& off) {
       o[i] = c[off[0]] ? pa[off[1]] : pb[off[2]];
     });
@@ -170,28 +171,19 @@ static Tensor select_where(const Tensor& cond, const Tensor& a, const Tensor& b,
   return out;
 }
 
-// PyTorch's promotion of two tensors' dtypes: float32 if either is, else int64, else int32, else bool.
-static Dtype promote(Dtype a, Dtype b) {
-  for (Dtype d : {kFloat32, kInt64, kInt32})
-    if (a == d || b == d) return d;
-  return kBool;
-}
-
 // y = cond ? a : b, broadcasting all three, in a's and b's promoted dtype (as PyTorch: int64 stays int64).
-// Float32: da += sum_to(dy where cond), db += sum_to(dy where not cond).
-Tensor where(const Tensor& cond, const Tensor& a_in, const Tensor& b_in) {
-  for (const auto& [name, t] : {std::pair<const char*, const Tensor&>{"cond", cond}, {"a", a_in}, {"b", b_in}})
+// Floating: da += sum_to(dy where cond), db += sum_to(dy where not cond).
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+  for (const auto& [name, t] : {std::pair<const char*, const Tensor&>{"cond", cond}, {"a", a}, {"b", b}})
     if (!t.defined()) throw std::invalid_argument(std::string("where: ") + name + " is an undefined tensor");
   check_mask("where", cond);
-  const Shape out_shape = detail::broadcast_shapes("where", {cond.shape(), a_in.shape(), b_in.shape()});
-  const Dtype common = promote(a_in.dtype(), b_in.dtype());
-  const Tensor a = a_in.to(common), b = b_in.to(common);  // the same tensors when already of that dtype
-  Tensor y = select_where(cond, a, b, out_shape);
-  if (common != kFloat32) return y;
+  const Shape out_shape = detail::broadcast_shapes("where", {cond.shape(), a.shape(), b.shape()});
+  const Dtype common = result_type(a, b);
+  Tensor y = select_where(cond, detail::cast_values(a, common), detail::cast_values(b, common), out_shape);
   record(y, "where", {a, b}, [cond, a, b, out_shape](const Tensor& dy) {
-    const Tensor zero = zeros({});
-    if (a.requires_grad()) accumulate_grad(a, sum_to(select_where(cond, dy, zero, out_shape), a.shape()));
-    if (b.requires_grad()) accumulate_grad(b, sum_to(select_where(cond, zero, dy, out_shape), b.shape()));
+    const Tensor zero = zeros({}, dy.dtype());
+    if (a.requires_grad()) accumulate_grad(a, sum_to(select_where(cond, dy, zero, out_shape), a.shape()).to(a.dtype()));
+    if (b.requires_grad()) accumulate_grad(b, sum_to(select_where(cond, zero, dy, out_shape), b.shape()).to(b.dtype()));
   }, Saved::Nothing);
   return y;
 }

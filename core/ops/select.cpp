@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <string>
+#include <type_traits>
 #include <vector>
 
 #include "../autograd.h"
@@ -42,11 +44,12 @@ Shape reduced_shape(const Shape& s, int64_t d, int64_t n, bool keep) {
 }
 
 // da (outer, D, inner) = zeros, plus dy (outer, k, inner) added at the picked positions idx (outer, k, inner).
+template <class T>
 Tensor scatter_back(const Tensor& dy, const Tensor& idx, const Shape& a_shape, const Around& r, int64_t k) {
-  Tensor da = zeros(a_shape);
-  const float* g = dy.data_ptr<float>();
+  Tensor da = zeros(a_shape, dy.dtype());
+  const T* g = dy.data_ptr<T>();
   const int64_t* ix = idx.data_ptr<int64_t>();
-  float* out = da.data_ptr<float>();
+  T* out = da.data_ptr<T>();
   for (int64_t o = 0; o < r.outer; ++o)
     for (int64_t j = 0; j < k; ++j)
       for (int64_t i = 0; i < r.inner; ++i) {
@@ -56,35 +59,29 @@ Tensor scatter_back(const Tensor& dy, const Tensor& idx, const Shape& a_shape, c
   return da;
 }
 
+template <class T> bool is_nan(T x) {
+  if constexpr (std::is_floating_point_v<T>) return std::isnan(x);
+  else return false;
+}
 // true when x ranks before y for "largest first": NaN is the largest (as PyTorch), ties keep order.
-bool greater(float x, float y) { return (std::isnan(x) && !std::isnan(y)) || x > y; }
-bool greater(int64_t x, int64_t y) { return x > y; }
-bool greater(int32_t x, int32_t y) { return x > y; }
-bool is_nan(float x) { return std::isnan(x); }
-bool is_nan(int64_t) { return false; }
-bool is_nan(int32_t) { return false; }
+template <class T> bool greater(T x, T y) { return (is_nan(x) && !is_nan(y)) || x > y; }
 
-// max and topk order float32, int64 and int32 values, as PyTorch; bool is refused naming the op.
+// max and topk order floating-point, int64 and int32 values, as PyTorch; bool is refused naming the op.
 void check_orderable(const char* op, const Tensor& a) {
   if (!a.defined())
-    throw std::invalid_argument(std::string(op) + ": the input is an undefined tensor; expected float32, int64 or int32");
+    throw std::invalid_argument(std::string(op) + ": the input is an undefined tensor; expected a floating-point, "
+                                "int64 or int32 tensor");
   if (a.dtype() == kBool)
-    throw std::invalid_argument(std::string(op) + ": expected a float32, int64 or int32 tensor, got bool of shape " +
-                                shape_str(a.shape()));
-}
-
-// Runs f with the element type of a (float32, int64 or int32; check_orderable has refused bool).
-template <class F> void dispatch_ordered(const Tensor& a, F&& f) {
-  if (a.dtype() == kFloat32) f(float{});
-  else if (a.dtype() == kInt64) f(int64_t{});
-  else f(int32_t{});
+    throw std::invalid_argument(std::string(op) + ": expected a floating-point, int64 or int32 tensor, got bool of "
+                                "shape " + shape_str(a.shape()));
 }
 }  // namespace
 
 // values = the max along dim, indices = its first position (NaN wins). dvalues goes to that position.
 // A 0-d tensor has the one dim 0 (or -1) of size 1, as PyTorch.
-static std::tuple<Tensor, Tensor> max_along(const char* op, const Tensor& a, int64_t dim, bool keepdim) {
-  check_orderable(op, a);
+template <class T>
+static std::tuple<Tensor, Tensor> max_of(const char* op, const Tensor& a_in, int64_t dim, bool keepdim) {
+  const Tensor a = a_in.contiguous();
   int64_t d = 0;
   const Around r = around(op, a, dim, &d);
   if (r.D == 0)
@@ -92,29 +89,40 @@ static std::tuple<Tensor, Tensor> max_along(const char* op, const Tensor& a, int
                                 " has size 0; there is no maximum");
   const Shape kept = reduced_shape(a.shape(), d, 1, true);
   Tensor values = empty(kept, a.dtype()), indices = empty(kept, kInt64);
+  const T* x = a.data_ptr<T>();
+  T* v = values.data_ptr<T>();
   int64_t* ix = indices.data_ptr<int64_t>();
-  dispatch_ordered(a, [&](auto tag) {
-    using T = decltype(tag);
-    const T* x = a.data_ptr<T>();
-    T* v = values.data_ptr<T>();
-    for (int64_t o = 0; o < r.outer; ++o)
-      for (int64_t i = 0; i < r.inner; ++i) {
-        const T* col = x + o * r.D * r.inner + i;  // seek to column (o, :, i), stride inner
-        int64_t best = 0;
-        for (int64_t j = 1; j < r.D; ++j)
-          if (greater(col[j * r.inner], col[best * r.inner]) && !is_nan(col[best * r.inner])) best = j;
-        v[o * r.inner + i] = col[best * r.inner];
-        ix[o * r.inner + i] = best;
-      }
-  });
+  for (int64_t o = 0; o < r.outer; ++o)
+    for (int64_t i = 0; i < r.inner; ++i) {
+      const T* col = x + o * r.D * r.inner + i;  // seek to column (o, :, i), stride inner
+      int64_t best = 0;
+      for (int64_t j = 1; j < r.D; ++j)
+        if (greater(col[j * r.inner], col[best * r.inner]) && !is_nan(col[best * r.inner])) best = j;
+      v[o * r.inner + i] = col[best * r.inner];
+      ix[o * r.inner + i] = best;
+    }
   const Shape out_shape = reduced_shape(a.shape(), d, 1, keepdim);
   values = values.view(out_shape);
   indices = indices.view(out_shape);
-  if (a.dtype() == kFloat32)
+  if constexpr (std::is_floating_point_v<T>)
     record(values, "max", {a}, [a, indices, r](const Tensor& dy) {
-      accumulate_grad(a, scatter_back(dy, indices, a.shape(), r, 1));
+      accumulate_grad(a, scatter_back<T>(dy, indices, a.shape(), r, 1));
     }, Saved::Nothing);
   return {values, indices};
+}
+
+// float32, float64, int64 and int32 natively, float16 and bfloat16 through float32 (exactly: the max is one of
+// the values).
+static std::tuple<Tensor, Tensor> max_along(const char* op, const Tensor& a, int64_t dim, bool keepdim) {
+  check_orderable(op, a);
+  if (a.dtype() == kFloat16 || a.dtype() == kBFloat16) {
+    auto [v, i] = max_along(op, a.to(kFloat32), dim, keepdim);
+    return {v.to(a.dtype()), i};
+  }
+  if (a.dtype() == kFloat64) return max_of<double>(op, a, dim, keepdim);
+  if (a.dtype() == kInt64) return max_of<int64_t>(op, a, dim, keepdim);
+  if (a.dtype() == kInt32) return max_of<int32_t>(op, a, dim, keepdim);
+  return max_of<float>(op, a, dim, keepdim);
 }
 
 std::tuple<Tensor, Tensor> max(const Tensor& a, int64_t dim, bool keepdim) { return max_along("max", a, dim, keepdim); }
@@ -126,8 +134,8 @@ Tensor argmax(const Tensor& a, int64_t dim, bool keepdim) {
 
 // The k largest along dim, largest first, ties by lower index. dvalues goes back to the picked positions.
 // A 0-d tensor, as PyTorch: k may be 0 or 1, and either gives the element itself (0-d) and index 0.
-std::tuple<Tensor, Tensor> topk(const Tensor& a, int64_t k, int64_t dim) {
-  check_orderable("topk", a);
+template <class T> static std::tuple<Tensor, Tensor> topk_of(const Tensor& a_in, int64_t k, int64_t dim) {
+  const Tensor a = a_in.contiguous();
   int64_t d = 0;
   const Around r = around("topk", a, dim, &d);
   if (k < 0 || k > r.D)
@@ -136,37 +144,47 @@ std::tuple<Tensor, Tensor> topk(const Tensor& a, int64_t k, int64_t dim) {
   const int64_t kk = a.dim() == 0 ? 1 : k;  // the positions written per column
   const Shape out_shape = reduced_shape(a.shape(), d, k, true);
   Tensor values = empty(out_shape, a.dtype()), indices = empty(out_shape, kInt64);
+  const T* x = a.data_ptr<T>();
+  T* v = values.data_ptr<T>();
   int64_t* ix = indices.data_ptr<int64_t>();
-  dispatch_ordered(a, [&](auto tag) {
-    using T = decltype(tag);
-    const T* x = a.data_ptr<T>();
-    T* v = values.data_ptr<T>();
-    std::vector<int64_t> order(static_cast<size_t>(r.D));
-    for (int64_t o = 0; o < r.outer; ++o)
-      for (int64_t i = 0; i < r.inner; ++i) {
-        const T* col = x + o * r.D * r.inner + i;  // seek to column (o, :, i), stride inner
-        std::iota(order.begin(), order.end(), int64_t{0});
-        std::partial_sort(order.begin(), order.begin() + kk, order.end(), [&](int64_t p, int64_t q) {
-          const T xp = col[p * r.inner], xq = col[q * r.inner];
-          return greater(xp, xq) || (!greater(xq, xp) && p < q);
-        });
-        for (int64_t j = 0; j < kk; ++j) {
-          v[(o * kk + j) * r.inner + i] = col[order[j] * r.inner];
-          ix[(o * kk + j) * r.inner + i] = order[j];
-        }
+  std::vector<int64_t> order(static_cast<size_t>(r.D));
+  for (int64_t o = 0; o < r.outer; ++o)
+    for (int64_t i = 0; i < r.inner; ++i) {
+      const T* col = x + o * r.D * r.inner + i;  // seek to column (o, :, i), stride inner
+      std::iota(order.begin(), order.end(), int64_t{0});
+      std::partial_sort(order.begin(), order.begin() + kk, order.end(), [&](int64_t p, int64_t q) {
+        const T xp = col[p * r.inner], xq = col[q * r.inner];
+        return greater(xp, xq) || (!greater(xq, xp) && p < q);
+      });
+      for (int64_t j = 0; j < kk; ++j) {
+        v[(o * kk + j) * r.inner + i] = col[order[j] * r.inner];
+        ix[(o * kk + j) * r.inner + i] = order[j];
       }
-  });
-  if (a.dtype() == kFloat32)
+    }
+  if constexpr (std::is_floating_point_v<T>)
     record(values, "topk", {a}, [a, indices, r, kk](const Tensor& dy) {
-      accumulate_grad(a, scatter_back(dy, indices, a.shape(), r, kk));
+      accumulate_grad(a, scatter_back<T>(dy, indices, a.shape(), r, kk));
     }, Saved::Nothing);
   return {values, indices};
 }
 
+std::tuple<Tensor, Tensor> topk(const Tensor& a, int64_t k, int64_t dim) {
+  check_orderable("topk", a);
+  if (a.dtype() == kFloat16 || a.dtype() == kBFloat16) {
+    auto [v, i] = topk(a.to(kFloat32), k, dim);
+    return {v.to(a.dtype()), i};
+  }
+  if (a.dtype() == kFloat64) return topk_of<double>(a, k, dim);
+  if (a.dtype() == kInt64) return topk_of<int64_t>(a, k, dim);
+  if (a.dtype() == kInt32) return topk_of<int32_t>(a, k, dim);
+  return topk_of<float>(a, k, dim);
+}
+
 // Draws num_samples category indices from each row of weights (probs need not sum to 1). Without replacement
 // each draw removes its category. Validated whole before anything is drawn.
-Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement) {
-  detail::check_float("multinomial", probs);
+Tensor multinomial(const Tensor& probs_in, int64_t num_samples, bool replacement) {
+  detail::check_float("multinomial", probs_in);
+  const Tensor probs = probs_in.contiguous();
   if (probs.dim() != 1 && probs.dim() != 2)
     throw std::invalid_argument("multinomial: probs must be 1-d (C) or 2-d (R, C), got shape " + shape_str(probs.shape()));
   const int64_t C = probs.shape().back(), R = probs.dim() == 2 ? probs.shape()[0] : 1;

@@ -1,5 +1,5 @@
-// view/reshape/unsqueeze/squeeze (share storage), clone, one_hot, and the dim wrapping every shape op uses.
-// The copying shape ops are in permute.cpp (permute, transpose) and slice.cpp (narrow ... cat, stack).
+// clone, one_hot, and the dim wrapping every shape op uses. The views are in view_ops.cpp, cat and stack in
+// cat.cpp.
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -8,6 +8,7 @@
 #include "../grad.h"
 #include "../ops.h"
 #include "dispatch.h"
+#include "strided.h"
 #include "tensor_access.h"
 
 namespace microtorch {
@@ -20,63 +21,11 @@ int64_t detail::wrap_dim(const char* op, int64_t dim, int64_t ndim) {
   return dim < 0 ? dim + ndim : dim;
 }
 
-// Fills in one -1 so that the shape holds `numel` elements.
-static Shape infer_shape(const Shape& from, Shape to) {
-  int64_t known = 1, infer_at = -1;
-  for (size_t i = 0; i < to.size(); ++i) {
-    if (to[i] == -1 && infer_at < 0) infer_at = static_cast<int64_t>(i);
-    else if (to[i] < 0) throw std::invalid_argument("view: invalid shape " + shape_str(to) + " (one -1 at most, no other negatives)");
-    else if (__builtin_mul_overflow(known, to[i], &known))
-      throw std::invalid_argument("view: shape " + shape_str(to) + " is too large: its element count overflows int64");
-  }
-  const int64_t numel = shape_numel(from);
-  if (infer_at >= 0 && known != 0 && numel % known == 0) to[infer_at] = numel / known;
-  if ((infer_at >= 0 && to[infer_at] == -1) || shape_numel(to) != numel)
-    throw std::invalid_argument("view: shape " + shape_str(to) + " is invalid for a tensor of shape " + shape_str(from) +
-                                " (" + std::to_string(numel) + " elements)");
-  return to;
-}
-
-// y shares a's storage under a new shape. da += dy viewed back.
-Tensor Tensor::view(const Shape& shape_in) const {
-  Shape to = infer_shape(shape(), shape_in);  // shape() first: an undefined tensor throws before its storage is read
-  Tensor y(std::make_shared<TensorImpl>(shared_impl()->storage, std::move(to), dtype()));
-  Tensor a = *this;
-  record(y, "view", {a}, [a](const Tensor& dy) { accumulate_grad(a, dy.view(a.shape())); }, Saved::Nothing);
-  return y;
-}
-
-// y shares a's storage with a size-1 dim inserted at dim (in [-ndim-1, ndim]).
-Tensor Tensor::unsqueeze(int64_t dim) const {
-  const int64_t d = detail::wrap_dim("unsqueeze", dim, this->dim() + 1);
-  Shape s = shape();
-  s.insert(s.begin() + d, 1);
-  return view(s);
-}
-
-// y shares a's storage without dim when its size is 1; otherwise y has a's shape (as PyTorch).
-Tensor Tensor::squeeze(int64_t dim) const {
-  if (this->dim() == 0) {  // a 0-d tensor accepts dim -1 and 0, as PyTorch
-    detail::wrap_dim("squeeze", dim, 1);
-    return view({});
-  }
-  const int64_t d = detail::wrap_dim("squeeze", dim, this->dim());
-  Shape s = shape();
-  if (s[d] == 1) s.erase(s.begin() + d);
-  return view(s);
-}
-
-Tensor Tensor::squeeze() const {
-  Shape s;
-  for (int64_t n : shape())
-    if (n != 1) s.push_back(n);
-  return view(s);
-}
-
-// y = a copy of a in new storage. da += dy.
+// y = a copy of a in new storage, in a's layout when a is dense (PyTorch's preserve format), else
+// row-major. da += dy.
 Tensor Tensor::clone() const {
-  Tensor y = empty(shape(), dtype());
-  std::memcpy(detail::raw_data(y), raw_data(), static_cast<size_t>(numel()) * element_size(dtype()));
+  Tensor y = detail::empty_like_layout(*this, dtype());
+  detail::copy_strided(y, *this);
   Tensor a = *this;
   record(y, "clone", {a}, [a](const Tensor& dy) { accumulate_grad(a, dy); }, Saved::Nothing);
   return y;
@@ -84,10 +33,11 @@ Tensor Tensor::clone() const {
 
 // (...) int ids -> (..., num_classes) int64 rows of the identity, as PyTorch. Not differentiable (ids are integers).
 // As torch.nn.functional.one_hot: num_classes -1 means max(ids) + 1 (refused for empty ids, which have none).
-Tensor one_hot(const Tensor& ids, int64_t num_classes) {
-  if (!ids.defined()) throw std::invalid_argument("one_hot: ids is an undefined tensor; expected int64 or int32 ids");
-  if (ids.dtype() != kInt64 && ids.dtype() != kInt32)
-    throw std::invalid_argument("one_hot: ids must be int64 or int32, got " + dtype_name(ids.dtype()));
+Tensor one_hot(const Tensor& ids_in, int64_t num_classes) {
+  if (!ids_in.defined()) throw std::invalid_argument("one_hot: ids is an undefined tensor; expected int64 or int32 ids");
+  if (ids_in.dtype() != kInt64 && ids_in.dtype() != kInt32)
+    throw std::invalid_argument("one_hot: ids must be int64 or int32, got " + dtype_name(ids_in.dtype()));
+  const Tensor ids = ids_in.contiguous();
   if (num_classes < -1)
     throw std::invalid_argument("one_hot: num_classes " + std::to_string(num_classes) +
                                 " must be -1 (inferred from the ids) or at least 0");

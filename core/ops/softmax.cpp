@@ -22,7 +22,7 @@ struct Around {  // a's shape seen as (outer, D, inner) around the softmax dim
   int64_t outer = 1, D = 1, inner = 1;
 };
 Around around_dim(const char* op, const Tensor& a, int64_t dim) {
-  detail::check_float(op, a);
+  detail::check_floating(op, a);
   Around r;
   if (a.dim() == 0) {  // a 0-d tensor is one row of one element (dim -1 or 0), as PyTorch
     detail::wrap_dim(op, dim, 1);
@@ -35,35 +35,39 @@ Around around_dim(const char* op, const Tensor& a, int64_t dim) {
   return r;
 }
 
-// y (outer, D, inner) = (log_)softmax of x along D, one block of D strided rows at a time.
-void softmax_strided(const float* x, float* y, const Around& r, bool take_log) {
-  std::vector<float> mx(static_cast<size_t>(r.inner));
+float exp_of(float x) { return kernels::fast_exp(x); }
+double exp_of(double x) { return std::exp(x); }
+
+// y (outer, D, inner) = (log_)softmax of x along D, one block of D strided rows at a time (float32, or float64:
+// its plain path for every dim).
+template <class T> void softmax_strided(const T* x, T* y, const Around& r, bool take_log) {
+  std::vector<T> mx(static_cast<size_t>(r.inner));
   std::vector<double> sum(static_cast<size_t>(r.inner));
   for (int64_t o = 0; o < r.outer; ++o) {
-    const float* xb = x + o * r.D * r.inner;  // seek to block o: D rows of inner values
-    float* yb = y + o * r.D * r.inner;
+    const T* xb = x + o * r.D * r.inner;  // seek to block o: D rows of inner values
+    T* yb = y + o * r.D * r.inner;
     std::fill(mx.begin(), mx.end(), -INFINITY);
     std::fill(sum.begin(), sum.end(), 0.0);
     for (int64_t d = 0; d < r.D; ++d)
       for (int64_t i = 0; i < r.inner; ++i) mx[i] = mx[i] < xb[d * r.inner + i] ? xb[d * r.inner + i] : mx[i];
     for (int64_t d = 0; d < r.D; ++d)
       for (int64_t i = 0; i < r.inner; ++i) {
-        const float e = kernels::fast_exp(xb[d * r.inner + i] - mx[i]);
+        const T e = exp_of(xb[d * r.inner + i] - mx[i]);
         if (!take_log) yb[d * r.inner + i] = e;
         sum[i] += e;
       }
     for (int64_t d = 0; d < r.D; ++d)
       for (int64_t i = 0; i < r.inner; ++i) {
-        float& out = yb[d * r.inner + i];
-        if (take_log) out = (xb[d * r.inner + i] - mx[i]) - static_cast<float>(std::log(sum[i]));
-        else out = static_cast<float>(out / sum[i]);
+        T& out = yb[d * r.inner + i];
+        if (take_log) out = (xb[d * r.inner + i] - mx[i]) - static_cast<T>(std::log(sum[i]));
+        else out = static_cast<T>(out / sum[i]);
       }
   }
 }
 
 // da (outer, D, inner) from dy and y along D: softmax da = y (dy - sum(dy y)); log_softmax da = dy - exp(y) sum(dy).
-void softmax_backward_strided(const float* g, const float* y, float* da, const Around& r, bool take_log) {
-  std::vector<float> acc(static_cast<size_t>(r.inner));
+template <class T> void softmax_backward_strided(const T* g, const T* y, T* da, const Around& r, bool take_log) {
+  std::vector<T> acc(static_cast<size_t>(r.inner));
   for (int64_t o = 0; o < r.outer; ++o) {
     const size_t at = static_cast<size_t>(o * r.D * r.inner);  // seek to block o
     std::fill(acc.begin(), acc.end(), 0.0f);
@@ -75,25 +79,32 @@ void softmax_backward_strided(const float* g, const float* y, float* da, const A
     for (int64_t d = 0; d < r.D; ++d)
       for (int64_t i = 0; i < r.inner; ++i) {
         const size_t k = at + static_cast<size_t>(d * r.inner + i);
-        da[k] = take_log ? g[k] - kernels::fast_exp(y[k]) * acc[i] : y[k] * (g[k] - acc[i]);
+        da[k] = take_log ? g[k] - exp_of(y[k]) * acc[i] : y[k] * (g[k] - acc[i]);
       }
   }
 }
-}  // namespace
 
 // y = log_softmax(a) per row: a - max - log(sum(exp(a - max))). da += dy - exp(y) * sum(dy).
-Tensor log_softmax(const Tensor& a, int64_t dim) {
-  const Around shape = around_dim("log_softmax", a, dim);
-  if (shape.inner != 1) {
-    Tensor y = empty(a.shape());
-    softmax_strided(a.data_ptr<float>(), y.data_ptr<float>(), shape, true);
-    record(y, "log_softmax", {a}, [a, y = y.detach(), shape](const Tensor& dy) {
-      Tensor da = empty(a.shape());
-      softmax_backward_strided(dy.data_ptr<float>(), y.data_ptr<float>(), da.data_ptr<float>(), shape, true);
-      accumulate_grad(a, da);
-    }, Saved::Nothing);
-    return y;
-  }
+// The plain strided path in T (every dim for float64; another dim than the last for float32).
+template <class T> Tensor softmax_plain(const char* op, const Tensor& a, const Around& shape, bool take_log) {
+  Tensor y = empty(a.shape(), a.dtype());
+  softmax_strided(a.data_ptr<T>(), y.data_ptr<T>(), shape, take_log);
+  record(y, op, {a}, [a, y = y.detach(), shape, take_log](const Tensor& dy) {
+    Tensor da = empty(a.shape(), a.dtype());
+    softmax_backward_strided(dy.data_ptr<T>(), y.data_ptr<T>(), da.data_ptr<T>(), shape, take_log);
+    accumulate_grad(a, da);
+  }, Saved::Nothing);
+  return y;
+}
+
+}  // namespace
+
+Tensor log_softmax(const Tensor& a_in, int64_t dim) {
+  const Around shape = around_dim("log_softmax", a_in, dim);
+  if (a_in.dtype() == kFloat16 || a_in.dtype() == kBFloat16) return log_softmax(a_in.to(kFloat32), dim).to(a_in.dtype());
+  const Tensor a = a_in.contiguous();
+  if (a.dtype() == kFloat64) return softmax_plain<double>("log_softmax", a, shape, true);
+  if (shape.inner != 1) return softmax_plain<float>("log_softmax", a, shape, true);
   const int64_t N = shape.D, R = shape.outer;
   Tensor y = empty(a.shape());
   for (int64_t r = 0; r < R; ++r) {
@@ -120,18 +131,12 @@ Tensor log_softmax(const Tensor& a, int64_t dim) {
 }
 
 // y = softmax(a) per row. da += y * (dy - sum(dy * y)).
-Tensor softmax(const Tensor& a, int64_t dim) {
-  const Around shape = around_dim("softmax", a, dim);
-  if (shape.inner != 1) {
-    Tensor y = empty(a.shape());
-    softmax_strided(a.data_ptr<float>(), y.data_ptr<float>(), shape, false);
-    record(y, "softmax", {a}, [a, y = y.detach(), shape](const Tensor& dy) {
-      Tensor da = empty(a.shape());
-      softmax_backward_strided(dy.data_ptr<float>(), y.data_ptr<float>(), da.data_ptr<float>(), shape, false);
-      accumulate_grad(a, da);
-    }, Saved::Nothing);
-    return y;
-  }
+Tensor softmax(const Tensor& a_in, int64_t dim) {
+  const Around shape = around_dim("softmax", a_in, dim);
+  if (a_in.dtype() == kFloat16 || a_in.dtype() == kBFloat16) return softmax(a_in.to(kFloat32), dim).to(a_in.dtype());
+  const Tensor a = a_in.contiguous();
+  if (a.dtype() == kFloat64) return softmax_plain<double>("softmax", a, shape, false);
+  if (shape.inner != 1) return softmax_plain<float>("softmax", a, shape, false);
   const int64_t N = shape.D, R = shape.outer;
   Tensor y = empty(a.shape());
   kernels::softmax_rows(a.data_ptr<float>(), y.data_ptr<float>(), R, N);

@@ -14,8 +14,9 @@ namespace microtorch {
 
 // y = sum((a - mean)^2) / (n - unbiased) along dim (NaN when n - unbiased <= 0, as PyTorch).
 // da += dy * 2 (a - mean) / (n - unbiased).
-Tensor var(const Tensor& a, int64_t dim, bool unbiased, bool keepdim) {
-  detail::check_float("var", a);
+// float32 and float64 (accumulated in double either way); float16 and bfloat16 through float32.
+template <class T> static Tensor var_of(const Tensor& a_in, int64_t dim, bool unbiased, bool keepdim) {
+  const Tensor a = a_in.contiguous();
   const int64_t nd = a.dim() == 0 ? 1 : a.dim();
   const int64_t d = detail::wrap_dim("var", dim, nd);
   Shape shape = a.shape();
@@ -27,17 +28,17 @@ Tensor var(const Tensor& a, int64_t dim, bool unbiased, bool keepdim) {
   const int64_t denom = D - (unbiased ? 1 : 0);
   Shape kept = shape;
   kept[d] = 1;
-  Tensor mean = empty(kept);  // (outer, 1, inner), kept for backward
-  Tensor y = empty(kept);
-  const float* x = a.data_ptr<float>();
-  float *m = mean.data_ptr<float>(), *out = y.data_ptr<float>();
+  Tensor mean = empty(kept, a.dtype());  // (outer, 1, inner), kept for backward
+  Tensor y = empty(kept, a.dtype());
+  const T* x = a.data_ptr<T>();
+  T *m = mean.data_ptr<T>(), *out = y.data_ptr<T>();
   std::vector<double> acc(static_cast<size_t>(inner));
   for (int64_t o = 0; o < outer; ++o) {
-    const float* xb = x + o * D * inner;  // seek to block o: D rows of inner values
+    const T* xb = x + o * D * inner;  // seek to block o: D rows of inner values
     std::fill(acc.begin(), acc.end(), 0.0);
     for (int64_t j = 0; j < D; ++j)
       for (int64_t i = 0; i < inner; ++i) acc[i] += xb[j * inner + i];
-    for (int64_t i = 0; i < inner; ++i) m[o * inner + i] = static_cast<float>(acc[i] / static_cast<double>(D));
+    for (int64_t i = 0; i < inner; ++i) m[o * inner + i] = static_cast<T>(acc[i] / static_cast<double>(D));
     std::fill(acc.begin(), acc.end(), 0.0);
     for (int64_t j = 0; j < D; ++j)
       for (int64_t i = 0; i < inner; ++i) {
@@ -45,8 +46,8 @@ Tensor var(const Tensor& a, int64_t dim, bool unbiased, bool keepdim) {
         acc[i] += dev * dev;
       }
     for (int64_t i = 0; i < inner; ++i)
-      out[o * inner + i] = denom > 0 ? static_cast<float>(acc[i] / static_cast<double>(denom))
-                                     : std::numeric_limits<float>::quiet_NaN();
+      out[o * inner + i] = denom > 0 ? static_cast<T>(acc[i] / static_cast<double>(denom))
+                                     : std::numeric_limits<T>::quiet_NaN();
   }
   Shape out_shape = a.shape();
   if (!out_shape.empty()) {
@@ -55,10 +56,10 @@ Tensor var(const Tensor& a, int64_t dim, bool unbiased, bool keepdim) {
   }
   y = y.view(out_shape);
   record(y, "var", {a}, [a, mean, outer, D, inner, denom](const Tensor& dy) {
-    Tensor da = empty(a.shape());
-    const float *x = a.data_ptr<float>(), *m = mean.data_ptr<float>(), *g = dy.data_ptr<float>();
-    float* out = da.data_ptr<float>();
-    const float scale = denom > 0 ? 2.0f / static_cast<float>(denom) : std::numeric_limits<float>::quiet_NaN();
+    Tensor da = empty(a.shape(), a.dtype());
+    const T *x = a.data_ptr<T>(), *m = mean.data_ptr<T>(), *g = dy.data_ptr<T>();
+    T* out = da.data_ptr<T>();
+    const T scale = denom > 0 ? T(2) / static_cast<T>(denom) : std::numeric_limits<T>::quiet_NaN();
     for (int64_t o = 0; o < outer; ++o)
       for (int64_t j = 0; j < D; ++j)
         for (int64_t i = 0; i < inner; ++i) {
@@ -68,6 +69,12 @@ Tensor var(const Tensor& a, int64_t dim, bool unbiased, bool keepdim) {
     accumulate_grad(a, da);
   });
   return y;
+}
+
+Tensor var(const Tensor& a, int64_t dim, bool unbiased, bool keepdim) {
+  detail::check_floating("var", a);
+  if (a.dtype() == kFloat16 || a.dtype() == kBFloat16) return var(a.to(kFloat32), dim, unbiased, keepdim).to(a.dtype());
+  return a.dtype() == kFloat64 ? var_of<double>(a, dim, unbiased, keepdim) : var_of<float>(a, dim, unbiased, keepdim);
 }
 
 Tensor Tensor::var(int64_t dim, bool unbiased, bool keepdim) const { return microtorch::var(*this, dim, unbiased, keepdim); }

@@ -15,5 +15,7 @@ inline auto as_xt(const Tensor& t) {
 
 // Throws std::invalid_argument unless t is float32; `op` names the caller.
 void check_float(const char* op, const Tensor& t);
+// Throws std::invalid_argument unless t is of a floating dtype (float32, float64, float16, bfloat16).
+void check_floating(const char* op, const Tensor& t);
 
 }  // namespace microtorch::detail

@@ -197,7 +197,7 @@ std::vector<Rejected> file_rows() {
   const std::vector<std::tuple<std::string, std::string, std::vector<std::string>>> npys{
       {"npy: bad magic", npy_with("NUMPY", "NUMPX"), {"bad magic"}},
       {"npy: version 2.0", npy_with(std::string("\x01\x00", 2), std::string("\x02\x00", 2)), {"version 2.0"}},
-      {"npy: float64", npy_with("<f4", "<f8"), {"'<f4'", "unsupported descr"}},
+      {"npy: complex64", npy_with("<f4", "<c8"), {"'<f4'", "unsupported descr"}},
       {"npy: Fortran order", npy_with("False", "True "), {"Fortran"}},
       {"npy: truncated data", npy_with("", "", 3), {"13 bytes", "[2, 2]", "16", "truncated"}},
       {"npy: trailing data", npy_with() + "xx", {"18 bytes", "needs 16"}},

@@ -1,12 +1,13 @@
-// Shape ops: view and reshape (sharing storage), unsqueeze and squeeze (views), transpose and permute, narrow,
-// select, slice, split and chunk (copies), cat and stack. Values by hand and against plain loops, gradients by
-// hand and by gradcheck, negative dims, empty and size-1 dims, errors naming the bad dim or index with the valid
-// range; permute's run copy against the element walk (core/ops/permute_values.h) and narrow's range-only
-// backward against zeros-then-add (accumulate_grad_range).
+// Shape ops: view and reshape, unsqueeze and squeeze, transpose and permute, narrow, select, slice, split and
+// chunk (all views; test_views.cpp checks their sharing), cat and stack. Values by hand and against plain
+// loops, gradients by hand and by gradcheck, negative dims, empty and size-1 dims, errors naming the bad dim or
+// index with the valid range; the strided copy behind contiguous() of a permuted view against the element walk
+// (core/ops/strided.h) and a part's backward written at the part against zeros-then-add (accumulate_grad_at).
 #include <catch2/catch.hpp>
 #include <microtorch/core/grad/door.h>
 #include <microtorch/core/grad/state.h>
-#include <microtorch/core/ops/permute_values.h>
+#include <microtorch/core/ops/strided.h>
+#include <microtorch/core/ops/views.h>
 #include <microtorch/microtorch.h>
 
 #include <algorithm>
@@ -68,7 +69,7 @@ TEST_CASE("unsqueeze and squeeze share storage, and contiguous is the same tenso
                     {leaf({2, 3})});
 }
 
-TEST_CASE("transpose swaps two dims into new storage") {
+TEST_CASE("transpose swaps two dims: a view, its values in the new order") {
   mt::Tensor t = a23().transpose(0, 1);
   REQUIRE(t.shape() == mt::Shape{3, 2});
   require_values(t, {1, 4, 2, 5, 3, 6});
@@ -103,7 +104,7 @@ TEST_CASE("permute and transpose: values by a loop, negative dims, any dtype, gr
   require_gradcheck("transpose", [](const Inputs& a) { return a[0].transpose(-1, 0); }, {leaf({3, 2, 2})});
 }
 
-TEST_CASE("permute: the run copy equals the element walk on random shapes and orders") {
+TEST_CASE("permute: contiguous() of a permuted view equals the element walk on random shapes and orders") {
   std::mt19937 rng(14);
   for (int trial = 0; trial < 60; ++trial) {
     const int64_t n = 1 + trial % 5;
@@ -112,26 +113,22 @@ TEST_CASE("permute: the run copy equals the element walk on random shapes and or
     std::vector<int64_t> dims(static_cast<size_t>(n));
     std::iota(dims.begin(), dims.end(), 0);
     std::shuffle(dims.begin(), dims.end() - (trial % 2 == 0 ? 1 : 0), rng);  // half keep the last dim last
-    const mt::Tensor a = mt::randn(shape);
-    REQUIRE(mt::detail::permute_values(a, dims).to_vector<float>() == mt::detail::permute_values_plain(a, dims).to_vector<float>());
-    const mt::Tensor ids = mt::randint(0, 100, shape);
-    REQUIRE(mt::detail::permute_values(ids, dims).to_vector<int64_t>() ==
-            mt::detail::permute_values_plain(ids, dims).to_vector<int64_t>());
+    for (const mt::Tensor& a : {mt::randn(shape), mt::randint(0, 100, shape)}) {
+      const mt::Tensor p = a.permute(dims);
+      mt::Tensor plain = mt::empty(p.shape(), p.dtype());
+      mt::detail::copy_strided_plain(plain, p);
+      REQUIRE(p.contiguous().to(mt::kFloat64).to_vector<double>() == plain.to(mt::kFloat64).to_vector<double>());
+    }
+  }
+  for (int64_t D : {16, 32, 48, 300}) {  // a head split's runs of D floats
+    const mt::Tensor p = mt::randn({2, 3, 4, D}).permute({0, 2, 1, 3});
+    mt::Tensor plain = mt::empty(p.shape());
+    mt::detail::copy_strided_plain(plain, p);
+    REQUIRE(p.contiguous().to_vector<float>() == plain.to_vector<float>());
   }
 }
 
-TEST_CASE("permute: the run copy in 64-byte pieces (a head's D floats) equals the element walk") {
-  const std::vector<int64_t> dims{0, 2, 1, 3};
-  for (int64_t D : {16, 32, 48, 300}) {  // 64, 128, 192 bytes: pieces; 1200: one memcpy
-    const mt::Tensor a = mt::randn({2, 3, 4, D});
-    REQUIRE(mt::detail::permute_values(a, dims).to_vector<float>() == mt::detail::permute_values_plain(a, dims).to_vector<float>());
-  }
-  const mt::Tensor ids = mt::randint(0, 100, {3, 2, 8});  // int64: 8 of them fill 64 bytes
-  REQUIRE(mt::detail::permute_values(ids, {1, 0, 2}).to_vector<int64_t>() ==
-          mt::detail::permute_values_plain(ids, {1, 0, 2}).to_vector<int64_t>());
-}
-
-TEST_CASE("narrow, select, slice: copies of a range, clamping, errors naming the index") {
+TEST_CASE("narrow, select, slice: views of a range, clamping, errors naming the index") {
   mt::Tensor x = iota({3, 4});
   require_values(x.narrow(1, 1, 2), {3, 2}, {1, 2, 5, 6, 9, 10});
   require_values(x.narrow(-2, 2, 1), {1, 4}, {8, 9, 10, 11});
@@ -143,10 +140,11 @@ TEST_CASE("narrow, select, slice: copies of a range, clamping, errors naming the
   require_values(x.slice(1, -2, 100), {3, 2}, {2, 3, 6, 7, 10, 11});
   CHECK(x.slice(0, 2, 1).shape() == mt::Shape{0, 4});
   CHECK(mt::arange(6).reshape({2, 3}).select(1, 2).to_vector<int64_t>() == std::vector<int64_t>{2, 5});
-  // a copy: writing it leaves x alone (the documented difference from PyTorch's views)
+  // a view, as PyTorch: writing it writes x
   mt::Tensor row = x.select(0, 0);
   row.fill_(-1.0f);
-  CHECK(x.to_vector<float>()[0] == 0.0f);
+  CHECK(x.to_vector<float>()[0] == -1.0f);
+  x = iota({3, 4});
   CHECK(rejects<std::out_of_range>([&] { x.select(1, 4); }, {"index 4", "[-4, 3]"}) == "");
   CHECK_THROWS_AS(x.select(2, 0), std::out_of_range);
   CHECK_THROWS_AS(x.narrow(1, 3, 2), std::out_of_range);
@@ -159,7 +157,7 @@ TEST_CASE("narrow, select, slice: copies of a range, clamping, errors naming the
   require_gradcheck("slice", [](const Inputs& a) { return a[0].slice(0, 1, 3); }, {leaf({4, 2})});
 }
 
-TEST_CASE("narrow: the range-only backward equals zeros-then-add, leaf and interior, repeated") {
+TEST_CASE("narrow: a part's backward written at the part equals zeros-then-add, leaf and interior, repeated") {
   std::mt19937 rng(15);
   for (int trial = 0; trial < 30; ++trial) {
     const int64_t outer = 1 + trial % 4, D = 2 + trial % 5, inner = 1 + trial % 3;
@@ -174,10 +172,15 @@ TEST_CASE("narrow: the range-only backward equals zeros-then-add, leaf and inter
     for (int rep = 0; rep < 3; ++rep) {  // first into nothing, then onto a gradient
       const int64_t start = std::uniform_int_distribution<int64_t>(0, D - 1)(rng);
       const int64_t len = std::uniform_int_distribution<int64_t>(0, D - start)(rng);
-      const mt::Tensor g = mt::randn({outer, len, inner});
-      mt::detail::accumulate_grad_range(t[0], g, outer, D, start, inner);
-      mt::detail::accumulate_grad_range_plain(t[1], g, outer, D, start, inner);
-      auto grad_of = [&shape](const mt::Tensor& u) { return mt::grad::dense(u).to_vector<float>(); };
+      const int64_t step = 1 + rep % 2;
+      const mt::Tensor g = mt::randn({outer, (len + step - 1) / step, inner});
+      // the part: [start, start + len) of dim 1 every `step`, in a row-major tensor of the shape
+      const mt::detail::Geometry at{g.shape(), {D * inner, inner * step, 1}, start * inner};
+      mt::detail::accumulate_grad_at(t[0], g, at);
+      mt::Tensor full = mt::zeros(shape);  // the plain path: zeros with g written at the part, added whole
+      mt::detail::copy_strided(mt::detail::as_strided(full, at.sizes, at.strides, at.offset), g);
+      mt::accumulate_grad(t[1], full);
+      auto grad_of = [](const mt::Tensor& u) { return mt::grad::dense(u).to_vector<float>(); };
       REQUIRE(grad_of(t[0]) == grad_of(t[1]));
     }
   }

@@ -54,7 +54,7 @@ inline std::vector<CorruptFile> corrupt_files() {
       {"bad JSON", safetensors_bytes(R"({"weight": {"dtype": )", ""), {"not valid JSON"}},
       {"header not an object", safetensors_bytes("[1, 2]", data), {"must be a JSON object"}},
       {"entry not an object", with_entry("7"), {"'weight'", "must be an object"}},
-      {"unknown dtype", with_entry(R"({"dtype":"F16","shape":[3,2],"data_offsets":[0,24]})"), {"'weight'", "unknown dtype \"F16\""}},
+      {"unknown dtype", with_entry(R"({"dtype":"F8_E4M3","shape":[3,2],"data_offsets":[0,24]})"), {"'weight'", "unknown dtype \"F8_E4M3\""}},
       {"dtype not a string", with_entry(R"({"dtype":4,"shape":[3,2],"data_offsets":[0,24]})"), {"'weight'", "\"dtype\" must be a string"}},
       {"missing data_offsets", with_entry(R"({"dtype":"F32","shape":[3,2]})"), {"'weight'", "needs"}},
       {"unexpected field", with_entry(R"({"dtype":"F32","shape":[3,2],"data_offsets":[0,24],"x":1})"), {"'weight'", "unexpected field \"x\""}},

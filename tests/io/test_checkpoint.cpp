@@ -98,6 +98,31 @@ TEST_CASE("checkpoint: named tensors of every dtype, empty and 0-d ones, with me
   REQUIRE(dir.files() == std::vector<std::string>{"t.safetensors"});  // no temporary left behind
 }
 
+// F64, F16 and BF16 as safetensors stores them: IEEE binary64, binary16 and float32's upper half, little-endian.
+// The bits by hand: half 1.5 = 0x3e00, -2 = 0xc000, 65504 = 0x7bff; bfloat16 1.5 = 0x3fc0, -2 = 0xc000.
+TEST_CASE("checkpoint: float64, float16 and bfloat16 tensors round-trip bit for bit, as safetensors' F64, F16, BF16") {
+  TempDir dir;
+  const mt::Tensor f = mt::tensor({1.5f, -2.0f, 65504.0f});
+  const mt::NamedTensors tensors{{"d", mt::tensor(std::vector<double>{0.1, -1e300}, {2})},
+                                 {"h", f.half()}, {"b", f.bfloat16()}};
+  mt::save(tensors, dir / "t.safetensors");
+  std::ifstream in(dir / "t.safetensors", std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK_THAT(bytes, Contains("\"dtype\":\"F64\"") && Contains("\"dtype\":\"F16\"") && Contains("\"dtype\":\"BF16\""));
+  CHECK_THAT(bytes, Contains(std::string("\x00\x3e\x00\xc0\xff\x7b", 6)));  // the half values, little-endian
+  const mt::NamedTensors back = mt::load(dir / "t.safetensors");
+  REQUIRE(back.size() == 3);
+  REQUIRE(back[0].second.dtype() == mt::kFloat64);
+  CHECK(back[0].second.to_vector<double>() == std::vector<double>{0.1, -1e300});
+  REQUIRE(back[1].second.dtype() == mt::kFloat16);
+  std::vector<uint16_t> h, b;
+  for (mt::Half v : back[1].second.to_vector<mt::Half>()) h.push_back(v.bits);
+  CHECK(h == std::vector<uint16_t>{0x3e00, 0xc000, 0x7bff});
+  REQUIRE(back[2].second.dtype() == mt::kBFloat16);
+  for (mt::BFloat16 v : back[2].second.to_vector<mt::BFloat16>()) b.push_back(v.bits);
+  CHECK(b == std::vector<uint16_t>{0x3fc0, 0xc000, 0x4780});  // 65504 rounds to 65536 in bfloat16
+}
+
 TEST_CASE("checkpoint: every corrupt file is rejected, naming the file, and nothing changes") {
   TempDir dir;
   mt::manual_seed(3);
@@ -222,4 +247,27 @@ TEST_CASE("checkpoint: a writer killed mid-save leaves the previous checkpoint i
     if (mid_write) return;  // the kill landed mid-write and the checkpoint survived
   }
   FAIL("the writer was never caught mid-write in 5 attempts");
+}
+
+// float64 and float16 as NumPy's '<f8' and '<f2' (the half bits by hand: 1.5 = 0x3e00, -2 = 0xc000,
+// 65504 = 0x7bff); bfloat16, which NumPy lacks, is refused by name.
+TEST_CASE("npy: float64 and float16 round-trip bit for bit as '<f8' and '<f2', bfloat16 is refused") {
+  TempDir dir;
+  const mt::Tensor d = mt::tensor(std::vector<double>{0.1, -1e300, 3}, {3, 1});
+  const mt::Tensor h = mt::tensor({1.5f, -2.0f, 65504.0f}).half();
+  mt::save_npy(d, dir / "d.npy");
+  mt::save_npy(h, dir / "h.npy");
+  std::ifstream in(dir / "h.npy", std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK_THAT(bytes, Contains("'descr': '<f2'"));
+  CHECK(bytes.substr(bytes.size() - 6) == std::string("\x00\x3e\x00\xc0\xff\x7b", 6));
+  const mt::Tensor d2 = mt::load_npy(dir / "d.npy"), h2 = mt::load_npy(dir / "h.npy");
+  CHECK(d2.dtype() == mt::kFloat64);
+  CHECK(d2.shape() == mt::Shape{3, 1});
+  CHECK(d2.to_vector<double>() == std::vector<double>{0.1, -1e300, 3});
+  REQUIRE(h2.dtype() == mt::kFloat16);
+  std::vector<uint16_t> bits;
+  for (mt::Half v : h2.to_vector<mt::Half>()) bits.push_back(v.bits);
+  CHECK(bits == std::vector<uint16_t>{0x3e00, 0xc000, 0x7bff});
+  CHECK_THROWS_WITH(mt::save_npy(h.bfloat16(), dir / "b.npy"), Contains("bfloat16"));
 }

@@ -1,0 +1,91 @@
+// Kernels that read strided operands where they lie, against the same op on contiguous copies: matmul with
+// transposed, narrowed and broadcast operands, attention with heads split by views (q, k, v inside one
+// (B, T, 3C) projection, the GPT's layout), and the strided elementwise walk of + - * /.
+#include <catch2/catch.hpp>
+#include <microtorch/microtorch.h>
+
+#include <vector>
+
+namespace mt = microtorch;
+namespace F = microtorch::nn::functional;
+
+namespace {
+
+void require_close(const mt::Tensor& got, const mt::Tensor& want, double tol = 1e-5) {
+  REQUIRE(got.shape() == want.shape());
+  const std::vector<float> g = got.to_vector<float>(), w = want.to_vector<float>();
+  for (size_t i = 0; i < g.size(); ++i) {
+    INFO("element " << i);
+    REQUIRE(g[i] == Approx(w[i]).margin(tol).epsilon(tol));
+  }
+}
+
+mt::Tensor fresh(const mt::Tensor& t) { return t.detach().contiguous().clone().requires_grad_(true); }
+
+}  // namespace
+
+TEST_CASE("strided kernels: matmul reads transposed, narrowed and broadcast operands in place") {
+  mt::manual_seed(3);
+  const mt::Tensor a = mt::randn({5, 7}), b = mt::randn({6, 5}), c = mt::randn({2, 4, 9, 5});
+  require_close(mt::matmul(a.t(), b.t()), mt::matmul(a.t().contiguous(), b.t().contiguous()));
+  require_close(mt::matmul(c.narrow(3, 1, 3), a.narrow(0, 1, 3)),
+                mt::matmul(c.narrow(3, 1, 3).contiguous(), a.narrow(0, 1, 3).contiguous()));
+  require_close(mt::matmul(c.transpose(0, 1), c.transpose(-1, -2).select(1, 0)),
+                mt::matmul(c.transpose(0, 1).contiguous(), c.transpose(-1, -2).select(1, 0).contiguous()));
+  const mt::Tensor e = mt::randn({1, 5}).expand({9, 5});  // stride 0 rows: copied, then multiplied
+  require_close(mt::matmul(e, a), mt::matmul(e.contiguous(), a));
+  // gradients of strided operands land in their own layout's elements
+  mt::Tensor x = mt::randn({7, 5}).requires_grad_(true), y = mt::randn({9, 7}).requires_grad_(true);
+  mt::Tensor x2 = fresh(x), y2 = fresh(y);
+  const mt::Tensor w = mt::randn({5, 4});
+  (mt::matmul(x.t(), y.narrow(0, 2, 4).t()) * w).sum().backward();
+  (mt::matmul(x2.t().contiguous(), y2.narrow(0, 2, 4).t().contiguous()) * w).sum().backward();
+  require_close(x.grad(), x2.grad());
+  require_close(y.grad(), y2.grad());
+}
+
+TEST_CASE("strided kernels: attention with heads split and merged by views equals it on contiguous heads") {
+  mt::manual_seed(4);
+  const int64_t B = 2, T = 5, H = 3, D = 4, C = H * D;
+  const mt::Tensor qkv0 = mt::randn({B, T, 3 * C});
+  mt::Tensor qkv = qkv0.detach().requires_grad_(true), qkv2 = fresh(qkv0);
+  auto heads = [&](const mt::Tensor& t) { return t.view({B, T, H, D}).transpose(1, 2); };
+  const std::vector<mt::Tensor> p = qkv.split(C, 2);
+  const mt::Tensor y = F::scaled_dot_product_attention(heads(p[0]), heads(p[1]), heads(p[2]), {}, 0.0, true);
+  const mt::Tensor merged = y.transpose(1, 2);
+  CHECK(merged.is_contiguous());  // the output is laid out (B, T, H, D): the merge is a free view
+  const std::vector<mt::Tensor> p2 = qkv2.split(C, 2);
+  const mt::Tensor y2 = F::scaled_dot_product_attention(heads(p2[0]).contiguous(), heads(p2[1]).contiguous(),
+                                                        heads(p2[2]).contiguous(), {}, 0.0, true);
+  require_close(y, y2);
+  const mt::Tensor g = mt::randn({B, T, C});
+  (merged.view({B, T, C}) * g).sum().backward();
+  (y2.transpose(1, 2).contiguous().view({B, T, C}) * g).sum().backward();
+  require_close(qkv.grad(), qkv2.grad());
+}
+
+TEST_CASE("strided kernels: + - * / of transposed and sliced operands equal them on contiguous copies") {
+  mt::manual_seed(5);
+  const mt::Tensor a = mt::randn({6, 8}), b = mt::randn({8, 6}), r = mt::randn({8, 1});
+  const mt::Tensor at = a.t(), bs = b.slice(1, 0, 6, 2);  // (8, 6) transposed, (8, 3) every other column
+  require_close(at + b, at.contiguous() + b);
+  require_close(at * at, at.contiguous() * at.contiguous());
+  require_close(at - r, at.contiguous() - r);
+  require_close(bs / (at.narrow(1, 0, 3) + 3.0f), bs.contiguous() / (at.narrow(1, 0, 3).contiguous() + 3.0f));
+  CHECK((at * 2.0f).strides() == at.strides());  // the output keeps a dense input's layout, as PyTorch
+  CHECK(mt::exp(at).strides() == at.strides());
+}
+
+TEST_CASE("strided kernels: a one-row matmul (the GEMV path) with a narrowed or transposed right operand") {
+  // gemm takes its GEMV path for M == 1 only when B is packed and A's row contiguous; a narrowed B (row stride
+  // 9, 5 columns) or an A row with elements 2 apart goes to the strided GEMM instead: each equals the product
+  // of contiguous copies.
+  mt::manual_seed(5);
+  const mt::Tensor x = mt::randn({1, 6}), wide = mt::randn({6, 9}), w = mt::randn({5, 6});
+  const mt::Tensor narrowed = wide.narrow(1, 2, 5), col = mt::randn({6, 3}).narrow(1, 1, 1);
+  require_close(mt::matmul(x, narrowed), mt::matmul(x, narrowed.contiguous()));
+  require_close(mt::matmul(x, w.t()), mt::matmul(x, w.t().contiguous()));
+  const mt::Tensor spaced = mt::randn({6, 2}).narrow(1, 0, 1).t();  // (1, 6), its elements 2 apart
+  require_close(mt::matmul(spaced, w.t()), mt::matmul(spaced.contiguous(), w.t().contiguous()));
+  require_close(mt::matmul(x, col), mt::matmul(x, col.contiguous()));
+}
