@@ -85,7 +85,9 @@ TEST_CASE("checkpoint: named tensors of every dtype, empty and 0-d ones, with me
   mt::save(tensors, dir / "t.safetensors", {{"step", "12"}});
   const mt::NamedTensors back = mt::load(dir / "t.safetensors");
   REQUIRE(back.size() == 4);
-  for (const auto& [name, t] : tensors) {
+  for (const auto& entry : tensors) {  // named, not a structured binding: the lambda captures name (C++17)
+    const std::string& name = entry.first;
+    const mt::Tensor& t = entry.second;
     auto it = std::find_if(back.begin(), back.end(), [&](const auto& e) { return e.first == name; });
     REQUIRE(it != back.end());
     REQUIRE(it->second.dtype() == t.dtype());

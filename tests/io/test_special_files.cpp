@@ -103,7 +103,8 @@ TEST_CASE("special files: every loader refuses /dev/zero, /dev/null, a directory
       {"/dev/zero", "a character device"}, {"/dev/null", "a character device"},
       {folder, "is a directory"}, {loop, "symbolic links"}};
   for (const Loader& l : loaders())
-    for (const auto& [path, what] : cases) {
+    for (const auto& path_what : cases) {  // named, not a structured binding: a lambda captures path (C++17)
+      const std::string &path = path_what.first, &what = path_what.second;
       INFO(l.name << " on " << path);
       const std::string m = message_within_10s([&] { l.load(path); });
       CHECK_THAT(m, Catch::Contains(l.name) && Catch::Contains(path) && Catch::Contains(what));

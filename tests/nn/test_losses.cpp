@@ -113,7 +113,7 @@ TEST_CASE("losses: nll_loss with class weights, as PyTorch, and the module forms
   check_close(ce(mt::tensor(logits, {3, 5}), t), {3.88415575f});
   mt::nn::NLLLoss nll(mt::nn::NLLLossOptions().weight(w));
   check_close(nll(x, t), {3.88415575f});
-  mt::nn::MSELoss mse(mt::nn::MSELossOptions(mt::kSum));
+  mt::nn::MSELoss mse{mt::nn::MSELossOptions(mt::kSum)};  // braces: with parentheses this declares a function
   check_close(mse(mt::tensor({1.f, 2.f}), mt::tensor({0.f, 4.f})), {5.0f});
 }
 
