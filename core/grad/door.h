@@ -45,8 +45,13 @@ void set_rows(const Tensor& weight, RowChunk rows, bool keep_sparse);
 // The dense gradient as the next step reads it, without handing it out (grad() would make a row gradient
 // dense for good); undefined in kNone. A kSparse gradient is summed into a fresh tensor.
 Tensor dense(const Tensor& p);
-// The gradient's p-norm (norm_type > 0 or inf), summed in double; 0 in kNone.
+// The gradient's p-norm (norm_type > 0 or inf); 0 in kNone. norm_type 2 is PyTorch 1.13's float32
+// torch.norm(g, 2) bit for bit (core/grad/norm_kernels.h; a row gradient as its dense or coalesced form);
+// other norm types are summed in double.
 double norm(const Tensor& p, double norm_type);
+// torch.norm(x, 2) of n contiguous floats, float for float as PyTorch 1.13 (clip_grad_norm_'s total over the
+// per-gradient norms).
+float norm2(const float* x, int64_t n);
 // Every gradient value times coef, in place, keeping the Kind (rows stay rows).
 void scale(const Tensor& p, float coef);
 

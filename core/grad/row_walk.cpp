@@ -6,6 +6,7 @@
 
 #include "door.h"
 #include "id_sort.h"
+#include "norm_kernels.h"
 #include "rows.h"
 #include "state.h"
 #include "../kernels/prefetch.h"
@@ -53,6 +54,8 @@ double norm(const Tensor& p, double norm_type) {
   const GradState* g = detail::find_grad_state(p);
   return g ? g->norm(norm_type) : 0.0;
 }
+
+float norm2(const float* x, int64_t n) { return detail::norm2_plain(x, n); }
 
 void scale(const Tensor& p, float coef) {
   if (detail::impl_ptr(p)->grad) detail::impl_ptr(p)->grad->scale(coef);

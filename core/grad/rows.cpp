@@ -123,26 +123,83 @@ Tensor GradState::dense_copy(const Shape& shape) const {
   }
 }
 
+// PyTorch's coalesce() of a sparse gradient, whose rows are the chunks' rows concatenated in arrival order:
+// (u, C) for the u distinct ids in increasing order, each id's rows added from zero in arrival order, one at
+// a time (a row times its scale rounded first). Not RowWalk's floats, which sum each chunk first as the dense
+// gradient does: torch.norm of a sparse gradient reads these.
+static std::vector<float> coalesced_values(const std::vector<RowChunk>& chunks, int64_t C) {
+  struct Ref {
+    int64_t id;
+    const float* src;  // (C)
+    float scale;
+  };
+  std::vector<Ref> refs;  // every row, in arrival order
+  for (const RowChunk& chunk : chunks)
+    for (size_t i = 0; i < chunk.ids.size(); ++i)
+      if (chunk.ids[i] >= 0)  // padding (-1) holds no row
+        refs.push_back({chunk.ids[i], chunk.values.data_ptr<float>() + i * C, chunk.scale.empty() ? 1.0f : chunk.scale[i]});
+  std::stable_sort(refs.begin(), refs.end(), [](const Ref& a, const Ref& b) { return a.id < b.id; });
+  std::vector<float> values;
+  for (size_t r = 0; r < refs.size(); ++r) {
+    if (r == 0 || refs[r].id != refs[r - 1].id) values.resize(values.size() + static_cast<size_t>(C), 0.0f);
+    float* dst = values.data() + values.size() - C;  // the id's coalesced row
+    for (int64_t j = 0; j < C; ++j) {
+      const float v = refs[r].src[j] * refs[r].scale;
+      dst[j] = dst[j] + v;
+    }
+  }
+  return values;
+}
+
+// The 2-norm of the gradient PyTorch would hold, float for float (norm_kernels.h): a dense buffer as one run of
+// floats; a tracked buffer's touched rows at their flat offsets in (V, C), in row order (the other rows are
+// zero); a sparse gradient as PyTorch's coalesced values (coalesced_values).
+float GradState::norm2() const {
+  switch (kind_) {
+    case Kind::kNone:
+      return 0.0f;
+    case Kind::kDense: {
+      const Tensor d = dense_.is_contiguous() ? dense_ : dense_.contiguous();
+      Norm2 n2(d.numel());
+      n2.add(0, d.data_ptr<float>(), d.numel());
+      return n2.result();
+    }
+    case Kind::kTracked: {
+      const int64_t C = dense_.shape().back();
+      Norm2 n2(dense_.numel());
+      for (int64_t id : sorted_unique(touched_)) n2.add(id * C, dense_.data_ptr<float>() + id * C, C);
+      return n2.result();
+    }
+    case Kind::kSparse: {
+      const int64_t C = chunks_.empty() ? 0 : chunks_.front().values.shape().back();
+      const std::vector<float> values = coalesced_values(chunks_, C);
+      Norm2 n2(static_cast<int64_t>(values.size()));
+      n2.add(0, values.data(), static_cast<int64_t>(values.size()));
+      return n2.result();
+    }
+  }
+  return 0.0f;
+}
+
 double GradState::norm(double p) const {
+  if (p == 2.0) return norm2();
   // Every element that may be nonzero, once: the whole buffer, the touched rows, or the summed rows.
   double acc = 0.0;
   auto add_row = [&acc, p](const float* row, int64_t n) {
-    if (p == 2.0) {  // clip_grad_norm_'s default: the vectorised sum of squares
-      acc += sum_squares(row, n);
-      return;
-    }
     for (int64_t j = 0; j < n; ++j) {
       const double x = std::fabs(static_cast<double>(row[j]));
       if (std::isinf(p)) acc = std::max(acc, x);
-      else acc += p == 2.0 ? x * x : p == 1.0 ? x : std::pow(x, p);
+      else acc += p == 1.0 ? x : std::pow(x, p);
     }
   };
   switch (kind_) {
     case Kind::kNone:
       break;
-    case Kind::kDense:
-      add_row(dense_.data_ptr<float>(), dense_.numel());
+    case Kind::kDense: {
+      const Tensor d = dense_.is_contiguous() ? dense_ : dense_.contiguous();
+      add_row(d.data_ptr<float>(), d.numel());
       break;
+    }
     case Kind::kTracked: {
       const int64_t C = dense_.shape().back();
       for (int64_t id : sorted_unique(touched_)) add_row(dense_.data_ptr<float>() + id * C, C);
@@ -160,7 +217,7 @@ double GradState::norm(double p) const {
     }
   }
   if (std::isinf(p) || p == 1.0) return acc;
-  return p == 2.0 ? std::sqrt(acc) : std::pow(acc, 1.0 / p);
+  return std::pow(acc, 1.0 / p);
 }
 
 // The plain path the row machinery speeds up, and the tests' oracle: dW (V, C) += dout (n, C) row by row,

@@ -48,7 +48,10 @@ class GradState {
 
   // --- reads that change nothing ---
   Tensor dense_copy(const Shape& shape) const;  // the dense gradient (fresh when rows must be added)
-  double norm(double p) const;                  // the dense gradient's p-norm (p > 0 or inf), summed in double
+  // The dense gradient's p-norm (p > 0 or inf): p = 2 float for float as PyTorch's torch.norm(g, 2) (norm2,
+  // norm_kernels.h), other p summed in double.
+  double norm(double p) const;
+  float norm2() const;
   const std::vector<RowChunk>& chunks() const { return chunks_; }  // kSparse
   const std::vector<int64_t>& touched() const { return touched_; }  // kTracked: rows scattered (repeats kept)
   const Tensor& buffer() const { return dense_; }                    // kDense, kTracked

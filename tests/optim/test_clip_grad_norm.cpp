@@ -1,9 +1,10 @@
 // nn::utils::clip_grad_norm_: the same total norm and clipped step whether the gradient is dense, row-tracked or
-// sparse rows; and its sum of squares and scale (core/grad/norm_kernels.h) against the plain loops beside them.
+// sparse rows; and its 2-norm and scale (core/grad/norm_kernels.h) against the plain loops beside them.
 #include <catch2/catch.hpp>
 #include <microtorch/core/grad/norm_kernels.h>
 #include <microtorch/microtorch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -40,12 +41,31 @@ TEST_CASE("clip_grad_norm_: the same total and clipped step in every gradient mo
   CHECK_THROWS_AS(mt::nn::utils::clip_grad_norm_({none}, 1.0, -2.0), std::invalid_argument);
 }
 
-TEST_CASE("clip_grad_norm_: the sum of squares and scale kernels match the plain loops") {
+TEST_CASE("clip_grad_norm_: Norm2 fed in pieces and the scale kernel match the plain loops") {
   std::mt19937 rng(11);
-  for (int64_t n : {0, 1, 7, 15, 16, 17, 100, 1000, 49153}) {
+  for (int64_t n : {0, 1, 7, 8, 9, 15, 16, 17, 100, 1000, 49153}) {
+    INFO("n " << n);
     const std::vector<float> x = random_floats(rng, n, -3.0f, 3.0f);
-    const double fast = mt::detail::sum_squares(x.data(), n), plain = mt::detail::sum_squares_plain(x.data(), n);
-    REQUIRE(std::fabs(fast - plain) <= 1e-13 * plain);
+    const float plain = mt::detail::norm2_plain(x.data(), n);
+    for (int64_t piece : {int64_t(1), int64_t(3), int64_t(8), int64_t(13), n}) {  // pieces of the whole, in order
+      mt::detail::Norm2 fast(n);
+      for (int64_t at = 0; at < n; at += std::max<int64_t>(piece, 1))
+        fast.add(at, x.data() + at, std::min(std::max<int64_t>(piece, 1), n - at));
+      REQUIRE(fast.result() == plain);
+    }
+    // Zeros left out: feeding only the nonzero runs gives the floats of the whole.
+    std::vector<float> holes = x;
+    for (int64_t k = 0; k < n; ++k)
+      if ((k / 5) % 3 == 1) holes[k] = 0.0f;
+    mt::detail::Norm2 sparse(n);
+    for (int64_t k = 0; k < n; k += 5)
+      if ((k / 5) % 3 != 1) sparse.add(k, holes.data() + k, std::min<int64_t>(5, n - k));
+    REQUIRE(sparse.result() == mt::detail::norm2_plain(holes.data(), n));
+    // The block kernel against lane k % 8 one element at a time.
+    float lanes[8] = {0.5f, 0, 0, 0, 0, 0, 0, 1.0f}, want[8] = {0.5f, 0, 0, 0, 0, 0, 0, 1.0f};
+    mt::kernels::square_into_lanes(lanes, x.data(), n / 8);
+    for (int64_t k = 0; k < n / 8 * 8; ++k) want[k % 8] = std::fma(x[k], x[k], want[k % 8]);
+    REQUIRE(same_bits(std::vector<float>(lanes, lanes + 8), std::vector<float>(want, want + 8)));
     std::vector<float> a = x, b = x;
     mt::detail::scale_values(a.data(), n, 0.37f);
     mt::detail::scale_values_plain(b.data(), n, 0.37f);
