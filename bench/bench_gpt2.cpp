@@ -4,7 +4,8 @@
 // set against its floor measured here: the forward's and the step's matmul FLOPs at this machine's SGEMM rate
 // (the library's gemm and OpenBLAS on the same shapes, the better taken), decode's weight bytes at the
 // single-thread read bandwidth. microtorch and PyTorch runs alternate; medians and maxima are printed.
-//   microtorch_bench_gpt2 DIR [--reps N] [--python PATH] [--script gpt2_reference.py] [--no-torch]
+//   microtorch_bench_gpt2 DIR [--reps N] [--python PATH] [--script gpt2_reference.py] [--no-torch] [--rows FILE]
+// --rows FILE appends the figures as bench/results.awk's lines (bench/bench.h has the format), one section.
 //   microtorch_bench_gpt2 --load PATH    (one load in this fresh process: prints "ms peak_rss_bytes")
 //   microtorch_bench_gpt2 --llmc-tokens DIR   (tinyshakespeare's GPT-2 ids as llm.c's data files, for its train_gpt2)
 #include <sys/resource.h>
@@ -74,13 +75,13 @@ double gemm_floor_seconds(const std::vector<Shape3>& g) {
   for (const auto& s : g) most = std::max<size_t>(most, static_cast<size_t>(std::max({s.M * s.K, s.N * s.K, s.M * s.N})));
   std::vector<float> a(most, 0.01f), b(most, 0.02f), c(most);
   double best = 1e30;
+  using Packed = void (*)(bool, bool, int64_t, int64_t, int64_t, float, const float*, const float*, float, float*);
   for (bool blas : {false, true})
     for (int rep = 0; rep < 3; ++rep) {
+      const Packed run = blas ? Packed(mt::kernels::gemm_openblas) : Packed(mt::kernels::gemm);  // the packed overloads
       const double t0 = now();
       for (const auto& s : g)
-        for (int64_t i = 0; i < s.times; ++i)
-          (blas ? mt::kernels::gemm_openblas : mt::kernels::gemm)(false, s.tb, s.M, s.N, s.K, 1.0f, a.data(), b.data(),
-                                                                  0.0f, c.data());
+        for (int64_t i = 0; i < s.times; ++i) run(false, s.tb, s.M, s.N, s.K, 1.0f, a.data(), b.data(), 0.0f, c.data());
       best = std::min(best, now() - t0);
     }
   return best;
@@ -142,12 +143,33 @@ std::vector<double> torch_run(const std::string& python, const std::string& scri
   return {fwd / 1e3, dec / 1e3, step / 1e3};
 }
 
-void print_row(const char* what, Stat mt_s, const std::vector<double>& torch, const std::string& extra) {
+// --rows FILE: tab-separated lines for bench/results.awk (bench/bench.h: section, row, note).
+FILE* g_rows = nullptr;
+std::string ms_value(double seconds) {  // as bench/common.cpp's ms(): 3 significant digits at least
+  char buf[32];
+  const double v = seconds * 1e3;
+  std::snprintf(buf, sizeof buf, v < 10 ? "%.3f ms" : v < 100 ? "%.2f ms" : "%.1f ms", v);
+  return buf;
+}
+std::string ms_text(Stat s) { return ms_value(s.median) + " (max " + ms_value(s.max) + ")"; }
+void rows_line(const std::string& what, const std::string& mine, const std::string& baseline, double ratio) {
+  if (!g_rows) return;
+  char r[32] = "";
+  if (ratio > 0) std::snprintf(r, sizeof r, "%.3f", ratio);
+  std::fprintf(g_rows, "row\t%s\t%s\t%s\t%s\tlower\t\t\n", what.c_str(), mine.c_str(), baseline.c_str(), r);
+}
+
+// A timed figure: printed, and as rows beside PyTorch (when timed) and beside its floor.
+void print_row(const char* what, Stat mt_s, const std::vector<double>& torch, const std::string& extra,
+               const std::string& floor_name, double floor_seconds) {
+  rows_line(std::string(what) + ", against " + floor_name, ms_text(mt_s), "floor " + ms_value(floor_seconds),
+            mt_s.median / floor_seconds);
   if (torch.empty()) {
     std::printf("%-44s %9.1f ms (max %.1f)  %s\n", what, mt_s.median * 1e3, mt_s.max * 1e3, extra.c_str());
     return;
   }
   const Stat t = stat(torch);
+  rows_line(what, ms_text(mt_s), "PyTorch " + ms_text(t), mt_s.median / t.median);
   std::printf("%-44s %9.1f ms (max %.1f)  PyTorch %.1f ms (max %.1f)  ratio %.2f  %s\n", what, mt_s.median * 1e3,
               mt_s.max * 1e3, t.median * 1e3, t.max * 1e3, mt_s.median / t.median, extra.c_str());
 }
@@ -202,6 +224,11 @@ void load_rows(const char* self, const std::string& path, const char* what, int 
   const Stat t = stat(ms), r = stat(rss);
   std::printf("%-44s %9.1f ms (max %.1f)  peak RSS %.0f MB = %.2fx the %.0f MB file (max %.2fx)\n", what, t.median * 1e3,
               t.max * 1e3, r.median / 1e6, r.median / file, file / 1e6, r.max / file);
+  rows_line(what, ms_text(t), "", -1);
+  char mine[64], base[64];
+  std::snprintf(mine, sizeof mine, "%.0f MB (max %.0f MB)", r.median / 1e6, r.max / 1e6);
+  std::snprintf(base, sizeof base, "file %.0f MB", file / 1e6);
+  rows_line(std::string(what) + ": peak RSS against the file's size", mine, base, r.median / file);
 }
 
 }  // namespace
@@ -211,7 +238,8 @@ int main(int argc, char** argv) {
   if (argc == 3 && std::string(argv[1]) == "--llmc-tokens") return write_llmc_tokens(argv[2]);
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s DIR [--reps N] [--python PATH] [--script gpt2_reference.py] [--no-torch]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s DIR [--reps N] [--python PATH] [--script gpt2_reference.py] [--no-torch] [--rows FILE]\n",
+                 argv[0]);
     return 2;
   }
   const std::string dir = argv[1];
@@ -224,6 +252,7 @@ int main(int argc, char** argv) {
     else if (a == "--python" && i + 1 < argc) python = argv[++i];
     else if (a == "--script" && i + 1 < argc) script = argv[++i];
     else if (a == "--no-torch") torch = false;
+    else if (a == "--rows" && i + 1 < argc) g_rows = std::fopen(argv[++i], "a");
   }
   mt::set_num_threads(1);
   auto model = mt::models::GPT2::from_pretrained(dir);
@@ -240,6 +269,11 @@ int main(int argc, char** argv) {
   double weight_bytes = 0;
   for (const auto& p : model.parameters()) weight_bytes += 4.0 * static_cast<double>(p.numel());
   weight_bytes -= 4.0 * static_cast<double>(c.n_positions() - 1) * static_cast<double>(c.n_embd());  // one wpe row read
+  if (g_rows)
+    std::fprintf(g_rows, "section\tGPT-2 (%lld layers, C %lld), 1 thread\tbench/gpt2: a random checkpoint of this size; PyTorch "
+                 "eager on the same checkpoint (gpt2_reference.py time), alternated; floors: the matmul FLOPs at this "
+                 "machine's SGEMM rate, decode's weight bytes at the read bandwidth. %d runs each.\n",
+                 static_cast<long long>(c.n_layer()), static_cast<long long>(c.n_embd()), reps);
   std::printf("floors: SGEMM rate %.1f GFLOP/s on the forward's shapes; read bandwidth %.1f GB/s\n", fwd_flops / fwd_floor / 1e9,
               bw / 1e9);
 
@@ -283,14 +317,16 @@ int main(int argc, char** argv) {
   const Stat f = stat(fwd), d = stat(dec), s = stat(stp);
   std::snprintf(extra, sizeof extra, "%.0f GFLOP/s = %.0f%% of SGEMM's (floor %.0f ms)", fwd_flops / f.median / 1e9,
                 100.0 * fwd_floor / f.median, fwd_floor * 1e3);
-  print_row("forward of 1024 tokens", f, t_fwd, extra);
+  print_row("forward of 1024 tokens", f, t_fwd, extra, "its SGEMM floor", fwd_floor);
   std::snprintf(extra, sizeof extra, "%.2fx its floor (%.0f MB of weights at %.1f GB/s = %.1f ms)",
                 d.median / (weight_bytes / bw), weight_bytes / 1e6, bw / 1e9, weight_bytes / bw * 1e3);
-  print_row("KV-cached decode, per token", d, t_dec, extra);
+  print_row("KV-cached decode, per token", d, t_dec, extra, "its read floor", weight_bytes / bw);
   std::snprintf(extra, sizeof extra, "%.2fx its FLOP floor (%.0f GFLOP at SGEMM's rate = %.0f ms)", s.median / step_floor,
                 step_flops / 1e9, step_floor * 1e3);
-  print_row("fine-tune step B 4 T 64 (AdamW)", s, t_stp, extra);
+  print_row("fine-tune step B 4 T 64 (AdamW)", s, t_stp, extra, "its SGEMM floor", step_floor);
   load_rows(argv[0], dir, "load, Hugging Face folder (warm)", reps);
   if (std::filesystem::exists(dir + "/gpt2_llmc.bin")) load_rows(argv[0], dir + "/gpt2_llmc.bin", "load, llm.c .bin (warm)", reps);
+  if (!torch && g_rows) std::fprintf(g_rows, "note\tGPT-2: PyTorch not timed (--no-torch, or its run failed)\n");
+  if (g_rows) std::fclose(g_rows);
   return 0;
 }
