@@ -28,6 +28,7 @@
 
 #include "common/cli.h"
 #include "common/corpus.h"
+#include "common/names_data.h"
 #include "common/pca.h"
 #include "common/progress.h"
 #include "common/sampling.h"
@@ -39,26 +40,6 @@ namespace F = mt::nn::functional;
 using tutorials::CharVocab;
 
 namespace {
-
-// Examples of one split: X (n, ctx) the previous ctx characters ('.' before the start), Y (n) the next.
-struct Examples {
-  std::vector<int64_t> X, Y;
-  int64_t size() const { return static_cast<int64_t>(Y.size()); }
-};
-
-Examples build_examples(const std::vector<std::string>& words, const CharVocab& vocab, int64_t ctx) {
-  Examples e;
-  for (const auto& w : words) {
-    std::vector<int64_t> context(static_cast<size_t>(ctx), 0);  // starts as "..."
-    for (int64_t id : vocab.encode(w + ".")) {
-      e.X.insert(e.X.end(), context.begin(), context.end());
-      e.Y.push_back(id);
-      context.erase(context.begin());  // slide the window by one character
-      context.push_back(id);
-    }
-  }
-  return e;
-}
 
 // A user's module: its layers are registered children, so parameters() lists them all ("emb.weight",
 // "hidden.weight", ...) and an optimizer or a checkpoint can take the model whole.
@@ -81,19 +62,9 @@ struct Mlp : mt::nn::Module {
   mt::nn::Linear hidden, out;
 };
 
-// Mean NLL of the model on examples [0, limit) of a split, in chunks (no tape, bounded memory).
-double nll(Mlp& model, const Examples& e, int64_t limit = -1) {
-  mt::NoGradGuard no_grad;
-  const int64_t n = limit < 0 ? e.size() : std::min(limit, e.size()), chunk = 4096;
-  double total = 0.0;
-  for (int64_t at = 0; at < n; at += chunk) {
-    const int64_t b = std::min(chunk, n - at);
-    const auto X0 = e.X.begin() + at * model.ctx, Y0 = e.Y.begin() + at;
-    const mt::Tensor X = mt::tensor(std::vector<int64_t>(X0, X0 + b * model.ctx), {b, model.ctx});
-    const mt::Tensor Y = mt::tensor(std::vector<int64_t>(Y0, Y0 + b), {b});
-    total += static_cast<double>(F::cross_entropy(model.forward(X), Y).item<float>()) * static_cast<double>(b);
-  }
-  return total / static_cast<double>(n);
+// Mean NLL of the model on examples [0, limit) of a split (common/names_data.h).
+double nll(Mlp& model, const tutorials::Examples& e, int64_t limit = -1) {
+  return tutorials::mean_nll([&](const mt::Tensor& X) { return model.forward(X); }, e, model.ctx, limit);
 }
 
 }  // namespace
@@ -137,12 +108,8 @@ static int lesson(int argc, char** argv) {
   const CharVocab vocab(all, ".");
   const int64_t V = vocab.size();
   std::mt19937 rng(static_cast<uint32_t>(seed));
-  std::shuffle(words.begin(), words.end(), rng);
-  const auto n1 = static_cast<std::ptrdiff_t>(0.8 * static_cast<double>(words.size()));
-  const auto n2 = static_cast<std::ptrdiff_t>(0.9 * static_cast<double>(words.size()));
-  const Examples train = build_examples({words.begin(), words.begin() + n1}, vocab, ctx);
-  const Examples dev = build_examples({words.begin() + n1, words.begin() + n2}, vocab, ctx);
-  const Examples test = build_examples({words.begin() + n2, words.end()}, vocab, ctx);
+  const tutorials::NameSplits splits = tutorials::split_names(words, vocab, ctx, rng);
+  const tutorials::Examples &train = splits.train, &dev = splits.dev, &test = splits.test;
   std::printf("%zu names -> train %lld, dev %lld, test %lld examples; vocabulary %lld\n", words.size(),
               static_cast<long long>(train.size()), static_cast<long long>(dev.size()),
               static_cast<long long>(test.size()), static_cast<long long>(V));
@@ -160,18 +127,14 @@ static int lesson(int argc, char** argv) {
   const int64_t dev_probe = std::min<int64_t>(dev.size(), 2000);  // the curve's dev points use these
   tutorials::Series train_curve{"train (window mean)", "#1f77b4", {}, {}};
   tutorials::Series dev_curve{"dev (" + std::to_string(dev_probe) + " examples)", "#d62728", {}, {}};
-  std::vector<int64_t> Xb(static_cast<size_t>(batch * ctx)), Yb(static_cast<size_t>(batch));
+  std::vector<int64_t> Xb, Yb;
   double window = 0.0, first = 0.0, last = 0.0;
   tutorials::Progress progress("train", steps);
   for (int64_t step = 1; step <= steps; ++step) {
     if (step == decay_at + 1)
       for (auto& g : opt.param_groups()) g.options().set_lr(lr_late);  // the rate drops; nothing else changes
     const mt::Tensor picks = mt::randint(0, train.size(), {batch});  // (B) example indices
-    for (int64_t b = 0; b < batch; ++b) {
-      const int64_t i = picks.data_ptr<int64_t>()[b];
-      std::copy_n(train.X.begin() + i * ctx, ctx, Xb.begin() + b * ctx);  // seek to example i's context
-      Yb[static_cast<size_t>(b)] = train.Y[static_cast<size_t>(i)];
-    }
+    tutorials::gather_batch(train, ctx, picks, Xb, Yb);
     const mt::Tensor loss = F::cross_entropy(model.forward(mt::tensor(Xb, {batch, ctx})), mt::tensor(Yb, {batch}));
     opt.zero_grad();
     loss.backward();

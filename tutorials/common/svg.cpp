@@ -161,15 +161,21 @@ void write_lines_svg(const std::string& path, const std::string& title, const st
       x0 = std::min(x0, s.x[i]); x1 = std::max(x1, s.x[i]);
       y0 = std::min(y0, s.y[i]); y1 = std::max(y1, s.y[i]);
     }
-  Chart chart(title, x_label, y_label, nice_range(x0, x1), padded_range(y0, y1));
+  // As in the scatter: the legend gets a band of its own at the top, right-aligned to its longest name.
+  const double legend_band = 20.0 * static_cast<double>(series.size()) + 10;
+  const double headroom = (y1 - y0) * legend_band / (kBottom - kTop - legend_band);
+  size_t longest = 0;
+  for (const auto& s : series) longest = std::max(longest, s.name.size());
+  const double legend_x = std::max(kLeft + 10, kRight - 42 - 7.0 * static_cast<double>(longest));
+  Chart chart(title, x_label, y_label, nice_range(x0, x1), padded_range(y0, y1 + headroom));
   double legend_y = kTop + 20;
   for (const auto& s : series) {
     chart.body() << "<polyline fill=\"none\" stroke=\"" << s.color << "\" stroke-width=\"2\" points=\"";
     for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i)
       chart.body() << num(chart.px(s.x[i])) << "," << num(chart.py(s.y[i])) << " ";
-    chart.body() << "\"/>\n<line x1=\"" << kRight - 150 << "\" y1=\"" << legend_y - 5 << "\" x2=\"" << kRight - 125
+    chart.body() << "\"/>\n<line x1=\"" << legend_x << "\" y1=\"" << legend_y - 5 << "\" x2=\"" << legend_x + 25
                  << "\" y2=\"" << legend_y - 5 << "\" stroke=\"" << s.color << "\" stroke-width=\"3\"/>\n<text x=\""
-                 << kRight - 118 << "\" y=\"" << legend_y << "\" font-size=\"13\">" << escaped(s.name) << "</text>\n";
+                 << legend_x + 32 << "\" y=\"" << legend_y << "\" font-size=\"13\">" << escaped(s.name) << "</text>\n";
     legend_y += 20;
   }
   chart.save(path);
