@@ -7,6 +7,7 @@
 #include <microtorch/microtorch.h>
 
 #include <cmath>
+#include <limits>
 
 #include "helpers.h"
 
@@ -164,4 +165,19 @@ TEST_CASE("ops on 0-d, size-1 and 0-size tensors, and a broadcast row's gradient
   mt::Tensor row = mt::ones({1, 3}).requires_grad_(true);
   (e.view({0, 3}) * row).sum().backward();
   REQUIRE(row.grad().to_vector<float>() == std::vector<float>{0, 0, 0});
+}
+
+TEST_CASE("integer + - * wrap around on overflow, as PyTorch's (two's complement), with no undefined behaviour") {
+  const int64_t big = int64_t{1} << 62, lo = std::numeric_limits<int64_t>::min(), hi = std::numeric_limits<int64_t>::max();
+  const mt::Tensor a = mt::tensor(std::vector<int64_t>{big, lo, hi}, {3});
+  // Values from PyTorch 1.13: a * 4, a + a, a - (-a), a * [3, 1, 2], a * 3.
+  REQUIRE((a * 4).to_vector<int64_t>() == std::vector<int64_t>{0, 0, -4});
+  REQUIRE((a + a).to_vector<int64_t>() == std::vector<int64_t>{lo, 0, -2});
+  REQUIRE((a - (-a)).to_vector<int64_t>() == std::vector<int64_t>{lo, 0, -2});
+  REQUIRE((a * mt::tensor(std::vector<int64_t>{3, 1, 2}, {3})).to_vector<int64_t>() ==
+          std::vector<int64_t>{-4611686018427387904, lo, -2});
+  REQUIRE((a * 3).to_vector<int64_t>() == std::vector<int64_t>{-4611686018427387904, lo, 9223372036854775805});
+  const mt::Tensor b = mt::tensor(std::vector<int32_t>{1 << 30, std::numeric_limits<int32_t>::min()}, {2});
+  REQUIRE((b * 4).to_vector<int32_t>() == std::vector<int32_t>{0, 0});
+  REQUIRE((b + b).to_vector<int32_t>() == std::vector<int32_t>{std::numeric_limits<int32_t>::min(), 0});
 }
