@@ -17,13 +17,13 @@
 #include <microtorch/io/safetensors.h>
 #include <microtorch/core/ops/tensor_access.h>
 
+#include "common.h"
+
 namespace mt = microtorch;
 
-static void require(bool ok, const char* what) {
-  if (ok) return;
-  std::fprintf(stderr, "fuzz_checkpoint invariant broken: %s\n", what);
-  std::abort();
-}
+using fuzz::require;
+
+const char* const fuzz::target = "fuzz_checkpoint";
 
 static size_t nbytes(const mt::Tensor& t) { return static_cast<size_t>(t.numel()) * mt::element_size(t.dtype()); }
 

@@ -14,13 +14,12 @@
 #include <fuzzer/FuzzedDataProvider.h>
 #include <microtorch/microtorch.h>
 
-namespace mt = microtorch;
+#include "common.h"
 
-static void require(bool ok, const char* what) {
-  if (ok) return;
-  std::fprintf(stderr, "fuzz_embedding invariant broken: %s\n", what);
-  std::abort();
-}
+namespace mt = microtorch;
+using fuzz::require;
+
+const char* const fuzz::target = "fuzz_embedding";
 
 static mt::nn::EmbeddingOptions options_from(FuzzedDataProvider& in) {
   // Sizes mostly valid, sometimes zero or negative to reach the constructor's checks.
@@ -125,9 +124,5 @@ static void run(FuzzedDataProvider& in) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const bool single_thread = (mt::set_num_threads(1), true);
-  (void)single_thread;
-  FuzzedDataProvider in(data, size);
-  run(in);
-  return 0;
+  return fuzz::run_single_threaded(data, size, run);
 }

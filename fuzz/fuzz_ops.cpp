@@ -23,16 +23,16 @@
 #include <sys/sysinfo.h>
 #include <microtorch/core/ops/tensor_access.h>
 
+#include "common.h"
+
 namespace mt = microtorch;
 namespace F = mt::nn::functional;
+using fuzz::guarded;
+using fuzz::require;
+
+const char* const fuzz::target = "fuzz_ops";
 
 namespace {
-
-void require(bool ok, const char* what, const char* op) {
-  if (ok) return;
-  std::fprintf(stderr, "fuzz_ops invariant broken in %s: %s\n", op, what);
-  std::abort();
-}
 
 // A dimension: mostly small, sometimes zero, negative or huge.
 int64_t dim_from(FuzzedDataProvider& in) {
@@ -74,43 +74,16 @@ Expect expect_for(const mt::Shape& shape, size_t element) {
   return numel * element > memory ? Expect::TooLarge : Expect::Skip;
 }
 
-bool documented_runtime_error(const std::string& what) {
-  for (const char* documented : {"cannot allocate", "undefined", "does not require grad", "NoGradGuard", "backward: "})
-    if (what.find(documented) != std::string::npos) return true;
-  return false;
-}
-
+// fuzz::check_result, and the result's first and last byte are readable (ASan checks the extent).
 void check_result(const mt::Tensor& t, const char* op) {
+  fuzz::check_result(t, op);
   if (!t.defined()) return;
-  int64_t n = 1;
-  for (int64_t d : t.shape()) {
-    require(d >= 0, "a result has a negative dimension", op);
-    n *= d;
-  }
-  require(n == t.numel(), "numel differs from the product of the shape", op);
   volatile char sink = 0;
-  if (t.numel() > 0) {  // first and last byte are readable (ASan checks the extent)
+  if (t.numel() > 0) {
     const auto* p = static_cast<const char*>(mt::detail::raw_data(t));
     sink = static_cast<char>(p[0] + p[static_cast<size_t>(t.numel()) * mt::element_size(t.dtype()) - 1]);
   }
   (void)sink;
-}
-
-// Runs one op; the exceptions the API documents are fine, anything else is a finding.
-template <class Op> void guarded(const char* name, Op op) {
-  try {
-    op();
-  } catch (const std::invalid_argument&) {
-  } catch (const std::out_of_range&) {
-  } catch (const std::runtime_error& e) {
-    if (!documented_runtime_error(e.what())) {
-      std::fprintf(stderr, "fuzz_ops: %s threw an undocumented runtime_error: %s\n", name, e.what());
-      std::abort();
-    }
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "fuzz_ops: %s threw %s\n", name, e.what());
-    std::abort();
-  }
 }
 
 struct Pool {
@@ -313,9 +286,5 @@ void run(FuzzedDataProvider& in) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const bool single_thread = (mt::set_num_threads(1), true);
-  (void)single_thread;
-  FuzzedDataProvider in(data, size);
-  run(in);
-  return 0;
+  return fuzz::run_single_threaded(data, size, run);
 }

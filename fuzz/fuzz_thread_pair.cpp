@@ -22,48 +22,17 @@
 #include <fuzzer/FuzzedDataProvider.h>
 #include <microtorch/microtorch.h>
 
+#include "common.h"
+
 namespace mt = microtorch;
 namespace F = mt::nn::functional;
+using fuzz::check_result;
+using fuzz::guarded;
+using fuzz::require;
+
+const char* const fuzz::target = "fuzz_thread_pair";
 
 namespace {
-
-void require(bool ok, const char* what, const char* op) {
-  if (ok) return;
-  std::fprintf(stderr, "fuzz_thread_pair invariant broken in %s: %s\n", op, what);
-  std::abort();
-}
-
-bool documented_runtime_error(const std::string& what) {
-  for (const char* documented : {"cannot allocate", "undefined", "does not require grad", "NoGradGuard", "backward: "})
-    if (what.find(documented) != std::string::npos) return true;
-  return false;
-}
-
-template <class Op> void guarded(const char* name, Op op) {
-  try {
-    op();
-  } catch (const std::invalid_argument&) {
-  } catch (const std::out_of_range&) {
-  } catch (const std::runtime_error& e) {
-    if (!documented_runtime_error(e.what())) {
-      std::fprintf(stderr, "fuzz_thread_pair: %s threw an undocumented runtime_error: %s\n", name, e.what());
-      std::abort();
-    }
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "fuzz_thread_pair: %s threw %s\n", name, e.what());
-    std::abort();
-  }
-}
-
-void check_result(const mt::Tensor& t, const char* op) {
-  if (!t.defined()) return;
-  int64_t n = 1;
-  for (int64_t d : t.shape()) {
-    require(d >= 0, "a result has a negative dimension", op);
-    n *= d;
-  }
-  require(n == t.numel(), "numel differs from the product of the shape", op);
-}
 
 mt::Shape small_shape(FuzzedDataProvider& in) {
   mt::Shape s(in.ConsumeIntegralInRange<size_t>(0, 3));

@@ -11,32 +11,41 @@
 
 namespace microtorch::nn {
 
-class ReLU : public Module {
+// What ReLU, Tanh, Sigmoid and Identity share: a stateless module whose forward is one elementwise function.
+class Elementwise : public Module {
  public:
   void reset() {}
-  Tensor forward(const Tensor& x) { return relu(x); }
+  Tensor forward(const Tensor& x) { return fn_(x); }
   Tensor operator()(const Tensor& x) { return forward(x); }
+
+ protected:
+  explicit Elementwise(Tensor (*fn)(const Tensor&)) : fn_(fn) {}
+
+ private:
+  Tensor (*fn_)(const Tensor&);
 };
 
-class Tanh : public Module {
+class ReLU : public Elementwise {
  public:
-  void reset() {}
-  Tensor forward(const Tensor& x) { return tanh(x); }
-  Tensor operator()(const Tensor& x) { return forward(x); }
+  ReLU() : Elementwise(microtorch::relu) {}
 };
 
-class Sigmoid : public Module {
+class Tanh : public Elementwise {
  public:
-  void reset() {}
-  Tensor forward(const Tensor& x) { return sigmoid(x); }
-  Tensor operator()(const Tensor& x) { return forward(x); }
+  Tanh() : Elementwise(microtorch::tanh) {}
 };
 
-class Identity : public Module {
+class Sigmoid : public Elementwise {
  public:
-  void reset() {}
-  Tensor forward(const Tensor& x) { return x; }
-  Tensor operator()(const Tensor& x) { return forward(x); }
+  Sigmoid() : Elementwise(microtorch::sigmoid) {}
+};
+
+class Identity : public Elementwise {
+ public:
+  Identity() : Elementwise(same) {}
+
+ private:
+  static Tensor same(const Tensor& x) { return x; }
 };
 
 struct GELUOptions {

@@ -18,48 +18,30 @@ static std::out_of_range index_error(const char* who, size_t i, size_t size) {
                            std::to_string(size) + " modules");
 }
 
-// --- Sequential ---
+// --- Sequential and ModuleList ---
 
-Sequential& Sequential::operator=(const Sequential& other) {
+ModuleSequence& ModuleSequence::operator=(const ModuleSequence& other) {
   take_children_(other);
   *items_ = *other.items_;
   return *this;
 }
 
-void Sequential::push_back(const AnyModule& module) { push_back(std::to_string(items_->size()), module); }
+void ModuleSequence::push_back(const AnyModule& module) { push_named(std::to_string(items_->size()), module); }
 
-void Sequential::push_back(const std::string& name, const AnyModule& module) {
+void ModuleSequence::push_named(const std::string& name, const AnyModule& module) {
   register_module(name, module.module());  // checks the name first
   items_->push_back(module);
 }
 
+AnyModule& ModuleSequence::operator[](size_t i) const {
+  if (i >= items_->size()) throw index_error(kind_, i, items_->size());
+  return (*items_)[i];
+}
+
 Tensor Sequential::forward(const Tensor& x) const {
   Tensor y = x;
-  for (const AnyModule& m : *items_) y = m.forward(y);
+  for (const AnyModule& m : *this) y = m.forward(y);
   return y;
-}
-
-AnyModule& Sequential::operator[](size_t i) const {
-  if (i >= items_->size()) throw index_error("Sequential", i, items_->size());
-  return (*items_)[i];
-}
-
-// --- ModuleList ---
-
-ModuleList& ModuleList::operator=(const ModuleList& other) {
-  take_children_(other);
-  *items_ = *other.items_;
-  return *this;
-}
-
-void ModuleList::push_back(const AnyModule& module) {
-  register_module(std::to_string(items_->size()), module.module());
-  items_->push_back(module);
-}
-
-AnyModule& ModuleList::operator[](size_t i) const {
-  if (i >= items_->size()) throw index_error("ModuleList", i, items_->size());
-  return (*items_)[i];
 }
 
 // --- ModuleDict ---

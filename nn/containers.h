@@ -49,48 +49,49 @@ class AnyModule {
   std::function<Tensor(const Tensor&)> forward_;
 };
 
-// Modules called one after the other; registered as "0", "1", ... (or the names given to push_back).
-class Sequential : public Module {
+// What Sequential and ModuleList share: a list of modules by position, each registered as a child under its
+// position ("0", "1", ...) or, in a Sequential, a name given. `kind` names the container in errors.
+class ModuleSequence : public Module {
  public:
-  Sequential() = default;
-  template <class... Ms, class = std::enable_if_t<(sizeof...(Ms) > 0) &&
-                                                  (... && (std::is_base_of_v<Module, Ms> ||
-                                                           std::is_same_v<Ms, AnyModule>))>>
-  explicit Sequential(const Ms&... modules) {
-    (push_back(AnyModule(modules)), ...);
-  }
-  Sequential(const Sequential&) = default;         // the same container
-  Sequential& operator=(const Sequential& other);  // this container now holds other's modules
+  explicit ModuleSequence(const char* kind) : kind_(kind) {}
+  ModuleSequence(const ModuleSequence&) = default;         // the same container
+  ModuleSequence& operator=(const ModuleSequence& other);  // this container now holds other's modules
 
-  void push_back(const AnyModule& module);                            // named by its position
-  void push_back(const std::string& name, const AnyModule& module);  // named as given
-  Tensor forward(const Tensor& x) const;  // x through every module in order (x itself when empty)
-  Tensor operator()(const Tensor& x) const { return forward(x); }
+  void push_back(const AnyModule& module);  // named by its position
   size_t size() const { return items_->size(); }
   AnyModule& operator[](size_t i) const;  // std::out_of_range naming i and the size
   std::vector<AnyModule>::const_iterator begin() const { return items_->begin(); }
   std::vector<AnyModule>::const_iterator end() const { return items_->end(); }
   void reset() {}
 
+ protected:
+  void push_named(const std::string& name, const AnyModule& module);  // registers the module (checking the name)
+
  private:
+  const char* kind_;
   std::shared_ptr<std::vector<AnyModule>> items_ = std::make_shared<std::vector<AnyModule>>();
 };
 
-// A list of modules registered as "0", "1", ...; no forward of its own.
-class ModuleList : public Module {
+// Modules called one after the other; registered as "0", "1", ... (or the names given to push_back).
+class Sequential : public ModuleSequence {
  public:
-  ModuleList() = default;
-  ModuleList(const ModuleList&) = default;
-  ModuleList& operator=(const ModuleList& other);
-  void push_back(const AnyModule& module);
-  size_t size() const { return items_->size(); }
-  AnyModule& operator[](size_t i) const;  // std::out_of_range naming i and the size
-  std::vector<AnyModule>::const_iterator begin() const { return items_->begin(); }
-  std::vector<AnyModule>::const_iterator end() const { return items_->end(); }
-  void reset() {}
+  Sequential() : ModuleSequence("Sequential") {}
+  template <class... Ms, class = std::enable_if_t<(sizeof...(Ms) > 0) &&
+                                                  (... && (std::is_base_of_v<Module, Ms> ||
+                                                           std::is_same_v<Ms, AnyModule>))>>
+  explicit Sequential(const Ms&... modules) : Sequential() {
+    (push_back(AnyModule(modules)), ...);
+  }
+  using ModuleSequence::push_back;
+  void push_back(const std::string& name, const AnyModule& module) { push_named(name, module); }  // named as given
+  Tensor forward(const Tensor& x) const;  // x through every module in order (x itself when empty)
+  Tensor operator()(const Tensor& x) const { return forward(x); }
+};
 
- private:
-  std::shared_ptr<std::vector<AnyModule>> items_ = std::make_shared<std::vector<AnyModule>>();
+// A list of modules registered as "0", "1", ...; no forward of its own.
+class ModuleList : public ModuleSequence {
+ public:
+  ModuleList() : ModuleSequence("ModuleList") {}
 };
 
 // Modules by name, in insertion order; inserting a name again replaces its module (as PyTorch's).

@@ -161,12 +161,18 @@ static void take_new(const std::string& prefix, const Module::Slots& slots, std:
     if (t.defined() && seen.insert(t.unsafeGetTensorImpl()).second) out.emplace_back(prefix + name, t);
 }
 
-NamedParameters Module::named_parameters(bool recurse) const {
+// The tensors of one kind of slot (kind: &State::parameters or &State::buffers) in root, or with recurse in its
+// whole tree under dotted names; a tensor reached again is listed once.
+static NamedParameters named_slots(const std::shared_ptr<State>& root, bool recurse, Module::Slots State::*kind) {
   NamedParameters out;
   std::unordered_set<const TensorImpl*> seen;
-  if (!recurse) take_new("", state_->parameters, seen, out);
-  else walk(state_, true, [&](const std::string& prefix, const auto& s) { take_new(prefix, s->parameters, seen, out); });
+  if (!recurse) take_new("", (*root).*kind, seen, out);
+  else walk(root, true, [&](const std::string& prefix, const auto& s) { take_new(prefix, (*s).*kind, seen, out); });
   return out;
+}
+
+NamedParameters Module::named_parameters(bool recurse) const {
+  return named_slots(state_, recurse, &State::parameters);
 }
 
 std::vector<Tensor> Module::parameters(bool recurse) const {
@@ -175,13 +181,7 @@ std::vector<Tensor> Module::parameters(bool recurse) const {
   return unique_tensors(all);  // an overriding named_parameters() may list a tensor twice
 }
 
-NamedParameters Module::named_buffers(bool recurse) const {
-  NamedParameters out;
-  std::unordered_set<const TensorImpl*> seen;
-  if (!recurse) take_new("", state_->buffers, seen, out);
-  else walk(state_, true, [&](const std::string& prefix, const auto& s) { take_new(prefix, s->buffers, seen, out); });
-  return out;
-}
+NamedParameters Module::named_buffers(bool recurse) const { return named_slots(state_, recurse, &State::buffers); }
 
 std::vector<Tensor> Module::buffers(bool recurse) const {
   std::vector<Tensor> out;

@@ -25,6 +25,18 @@ std::vector<double> LRScheduler::current_lrs() const {
   return out;
 }
 
+std::vector<double> LRScheduler::current_lrs_times(double factor) const {
+  std::vector<double> lrs = current_lrs();
+  for (double& lr : lrs) lr = lr * factor;
+  return lrs;
+}
+
+std::vector<double> LRScheduler::from_base_lrs(const std::function<double(double)>& f) const {
+  std::vector<double> out;
+  for (double base : base_lrs_) out.push_back(f(base));
+  return out;
+}
+
 void LRScheduler::apply(const std::vector<double>& lrs) {
   size_t i = 0;
   for (auto& group : optimizer_->param_groups()) group.options().set_lr(lrs[i++]);
@@ -57,9 +69,7 @@ LambdaLR::LambdaLR(Optimizer& optimizer, std::function<double(int64_t)> lr_lambd
 }
 
 std::vector<double> LambdaLR::get_lr() {
-  std::vector<double> out;
-  for (double base : base_lrs_) out.push_back(base * lr_lambda_(last_epoch_));
-  return out;
+  return from_base_lrs([&](double base) { return base * lr_lambda_(last_epoch_); });
 }
 
 // --- StepLR: lr * gamma at every multiple of step_size ---
@@ -71,16 +81,13 @@ StepLR::StepLR(Optimizer& optimizer, int64_t step_size, double gamma)
 }
 
 std::vector<double> StepLR::get_lr() {
-  std::vector<double> lrs = current_lrs();
-  if (last_epoch_ == 0 || last_epoch_ % step_size_ != 0) return lrs;
-  for (double& lr : lrs) lr = lr * gamma_;
-  return lrs;
+  if (last_epoch_ == 0 || last_epoch_ % step_size_ != 0) return current_lrs();
+  return current_lrs_times(gamma_);
 }
 
 std::vector<double> StepLR::closed_form_lr() {
-  std::vector<double> out;
-  for (double base : base_lrs_) out.push_back(base * std::pow(gamma_, static_cast<double>(last_epoch_ / step_size_)));
-  return out;
+  const double steps = static_cast<double>(last_epoch_ / step_size_);
+  return from_base_lrs([&](double base) { return base * std::pow(gamma_, steps); });
 }
 
 // --- ExponentialLR: lr * gamma every epoch ---
@@ -89,17 +96,10 @@ ExponentialLR::ExponentialLR(Optimizer& optimizer, double gamma) : LRScheduler(o
   initial_step();
 }
 
-std::vector<double> ExponentialLR::get_lr() {
-  std::vector<double> lrs = current_lrs();
-  if (last_epoch_ == 0) return lrs;
-  for (double& lr : lrs) lr = lr * gamma_;
-  return lrs;
-}
+std::vector<double> ExponentialLR::get_lr() { return last_epoch_ == 0 ? current_lrs() : current_lrs_times(gamma_); }
 
 std::vector<double> ExponentialLR::closed_form_lr() {
-  std::vector<double> out;
-  for (double base : base_lrs_) out.push_back(base * std::pow(gamma_, static_cast<double>(last_epoch_)));
-  return out;
+  return from_base_lrs([&](double base) { return base * std::pow(gamma_, static_cast<double>(last_epoch_)); });
 }
 
 // --- LinearLR: factor from start_factor to end_factor over total_iters epochs ---
@@ -115,24 +115,18 @@ LinearLR::LinearLR(Optimizer& optimizer, double start_factor, double end_factor,
 }
 
 std::vector<double> LinearLR::get_lr() {
-  std::vector<double> lrs = current_lrs();
-  if (last_epoch_ == 0) {
-    for (double& lr : lrs) lr = lr * start_factor_;
-    return lrs;
-  }
-  if (last_epoch_ > total_iters_) return lrs;
+  if (last_epoch_ == 0) return current_lrs_times(start_factor_);
+  if (last_epoch_ > total_iters_) return current_lrs();
   const double delta = end_factor_ - start_factor_;
-  for (double& lr : lrs)
-    lr = lr * (1.0 + delta / (static_cast<double>(total_iters_) * start_factor_ + static_cast<double>(last_epoch_ - 1) * delta));
-  return lrs;
+  return current_lrs_times(1.0 + delta / (static_cast<double>(total_iters_) * start_factor_ +
+                                          static_cast<double>(last_epoch_ - 1) * delta));
 }
 
 std::vector<double> LinearLR::closed_form_lr() {
-  std::vector<double> out;
   const double reached = static_cast<double>(std::min(total_iters_, last_epoch_));
-  for (double base : base_lrs_)
-    out.push_back(base * (start_factor_ + (end_factor_ - start_factor_) * reached / static_cast<double>(total_iters_)));
-  return out;
+  return from_base_lrs([&](double base) {
+    return base * (start_factor_ + (end_factor_ - start_factor_) * reached / static_cast<double>(total_iters_));
+  });
 }
 
 // --- CosineAnnealingLR ---
@@ -157,11 +151,8 @@ std::vector<double> CosineAnnealingLR::get_lr() {
 }
 
 std::vector<double> CosineAnnealingLR::closed_form_lr() {
-  std::vector<double> out;
-  for (double base : base_lrs_)
-    out.push_back(eta_min_ + (base - eta_min_) * (1.0 + std::cos(kPi * static_cast<double>(last_epoch_) /
-                                                                  static_cast<double>(T_max_))) / 2.0);
-  return out;
+  const double cosine = std::cos(kPi * static_cast<double>(last_epoch_) / static_cast<double>(T_max_));
+  return from_base_lrs([&](double base) { return eta_min_ + (base - eta_min_) * (1.0 + cosine) / 2.0; });
 }
 
 // --- SequentialLR ---

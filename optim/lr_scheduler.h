@@ -36,6 +36,8 @@ class LRScheduler {
   virtual std::vector<double> get_lr() = 0;  // the lrs for last_epoch_, from the current ones
   virtual std::vector<double> closed_form_lr() { return get_lr(); }
   std::vector<double> current_lrs() const;  // each group's lr now
+  std::vector<double> current_lrs_times(double factor) const;  // each group's lr now times factor
+  std::vector<double> from_base_lrs(const std::function<double(double)>& f) const;  // f(base_lr) for each group
 
   Optimizer* optimizer_;
   std::vector<double> base_lrs_;

@@ -174,6 +174,13 @@ std::string rejects(const std::function<void()>& f, const std::vector<std::strin
   return "no exception";
 }
 
+// The names of a named list (named_parameters(), named_buffers(), named_modules(), ...), in its order.
+template <class Named> std::vector<std::string> names(const Named& named) {
+  std::vector<std::string> out;
+  for (const auto& entry : named) out.push_back(entry.first);
+  return out;
+}
+
 // A fresh directory under the system temp folder, removed with its files at scope end.
 struct TempDir {
   TempDir() {

@@ -32,11 +32,12 @@
 #include <cmath>
 #include <cstdio>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "common/cli.h"
 #include "common/corpus.h"
+#include "common/lesson_options.h"
 #include "common/names_data.h"
 #include "common/progress.h"
 #include "common/svg.h"
@@ -126,15 +127,12 @@ const std::vector<std::string> kColors = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62
 
 static int lesson(int argc, char** argv) {
   CLI::App app{"Lesson 9: activations, gradients and BatchNorm in a deep MLP (makemore part 3)"};
-  tutorials::show_defaults(app);
-  std::string data, out_dir = ".";
-  int64_t steps = 15000, batch = 32, C = 10, ctx = 3, H = 100, ratio_every = 100;
-  int hidden_layers = 5, threads = 1;
+  tutorials::LessonOptions run(app);
+  run.steps = 15000;
+  run.seed = 42;
+  int64_t batch = 32, C = 10, ctx = 3, H = 100, ratio_every = 100;
+  int hidden_layers = 5;
   double lr = 0.1, lr_late = 0.01;
-  uint64_t seed = 42;
-  bool check = false;
-  app.add_option("--data", data, "names, one per line; default: the project's data/names.txt");
-  app.add_option("--steps", steps, "SGD steps per variant")->check(CLI::PositiveNumber);
   app.add_option("--batch", batch, "examples per step")->check(CLI::Range(2, 1 << 20));
   app.add_option("--hidden", H, "width of each hidden layer")->check(CLI::PositiveNumber);
   app.add_option("--layers", hidden_layers, "hidden layers (Linear, BatchNorm, tanh)")->check(CLI::Range(1, 50));
@@ -142,15 +140,16 @@ static int lesson(int argc, char** argv) {
   app.add_option("--lr-late", lr_late, "learning rate for the last quarter");
   app.add_option("--ratio-every", ratio_every, "steps between the update-ratio picture's points")
       ->check(CLI::PositiveNumber);
-  app.add_option("--seed", seed, "random seed (split, init, batches)");
-  app.add_option("--threads", threads, "kernel threads");
-  app.add_option("--out", out_dir, "folder for the pictures");
-  app.add_flag("--check", check, "exit 1 unless every variant's loss is finite and falls");
-  if (const auto code = tutorials::parse(app, argc, argv)) return *code;
-  tutorials::check_output_dir(out_dir, "--out");
-  mt::set_num_threads(threads);
+  run.add({"names, one per line; default: the project's data/names.txt", "", "SGD steps per variant",
+           "random seed (split, init, batches)", "kernel threads", "folder for the pictures",
+           "exit 1 unless every variant's loss is finite and falls"});
+  if (const auto code = run.parse(argc, argv)) return *code;
+  if (run.steps <= 0) throw std::invalid_argument("--steps must be positive, got " + std::to_string(run.steps));
+  const int64_t steps = run.steps;
+  const uint64_t seed = run.seed;
+  const std::string& out_dir = run.out;
 
-  const std::vector<std::string> words = tutorials::load_words(data);
+  const std::vector<std::string> words = tutorials::load_words(run.data);
   std::string all;
   for (const auto& w : words) all += w;
   const tutorials::CharVocab vocab(all, ".");
@@ -240,7 +239,7 @@ static int lesson(int argc, char** argv) {
                                "'" + v.name + "': log10(lr * std(grad) / std(weight)) per weight", "step",
                                "log10 of the update / weight ratio", ratios);
     loss_curves.push_back(curve);
-    status = std::max(status, tutorials::check_loss_fell(first, last, check));
+    status = std::max(status, tutorials::check_loss_fell(first, last, run.check));
   }
   tutorials::write_lines_svg(out_dir + "/batchnorm_loss.svg", "Train loss of the four starts (window means)",
                              "step", "NLL (nats)", loss_curves);

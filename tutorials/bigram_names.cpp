@@ -28,6 +28,7 @@
 
 #include "common/cli.h"
 #include "common/corpus.h"
+#include "common/lesson_options.h"
 #include "common/progress.h"
 #include "common/sampling.h"
 #include "common/vocab.h"
@@ -38,27 +39,20 @@ using tutorials::CharVocab;
 
 static int lesson(int argc, char** argv) {
   CLI::App app{"Lesson 3: a bigram model is an embedding (makemore part 1)"};
-  tutorials::show_defaults(app);
-  std::string data;
-  int64_t steps = 150;
+  tutorials::LessonOptions run(app);
+  run.steps = 150;
+  run.seed = 2147483647;
   double lr = 50.0, momentum = 0.9;
-  uint64_t seed = 2147483647;
   int samples = 20;
-  bool check = false;
-  int threads = 1;
-  app.add_option("--data", data, "names, one per line; default: the project's data/names.txt (makemore's 32k names)");
-  app.add_option("--steps", steps, "full-batch gradient descent steps");
   app.add_option("--lr", lr, "learning rate (the loss is a mean over all bigrams, so it is large)");
   app.add_option("--momentum", momentum, "SGD momentum (0 for plain gradient descent)");
-  app.add_option("--seed", seed, "random seed (init and sampling)");
   app.add_option("--samples", samples, "names to sample");
-  app.add_option("--threads", threads, "kernel threads");
-  app.add_flag("--check", check, "exit 1 unless the loss is finite and falls");
-  if (const auto code = tutorials::parse(app, argc, argv)) return *code;
-  mt::set_num_threads(threads);
-  mt::manual_seed(seed);
+  run.add({"names, one per line; default: the project's data/names.txt (makemore's 32k names)", "",
+           "full-batch gradient descent steps", "random seed (init and sampling)", "kernel threads", "",
+           "exit 1 unless the loss is finite and falls"});
+  if (const auto code = run.parse(argc, argv)) return *code;
 
-  const std::vector<std::string> words = tutorials::load_words(data);
+  const std::vector<std::string> words = tutorials::load_words(run.data);
   std::string all;
   for (const auto& w : words) all += w;
   const CharVocab vocab(all, ".");  // '.' is id 0
@@ -100,9 +94,9 @@ static int lesson(int argc, char** argv) {
   mt::nn::init::zeros_(emb.weight);  // start uniform (all logits equal), as the counts start from +1 everywhere
   mt::optim::SGD opt(emb.parameters(), mt::optim::SGDOptions(lr).momentum(momentum));
   const mt::Tensor x = mt::tensor(xs, {n}), y = mt::tensor(ys, {n});
-  tutorials::Progress progress("embedding", steps);
+  tutorials::Progress progress("embedding", run.steps);
   double first = 0.0, last = 0.0;
-  for (int64_t step = 1; step <= steps; ++step) {
+  for (int64_t step = 1; step <= run.steps; ++step) {
     const mt::Tensor logits = emb(x);                         // (n, V)
     const mt::Tensor loss = F::cross_entropy(logits, y);      // mean NLL over all bigrams
     opt.zero_grad();
@@ -120,14 +114,14 @@ static int lesson(int argc, char** argv) {
   }
   std::printf("counting model NLL   %.4f  (+1 smoothing)\n", nll_counts);
   std::printf("Embedding(%lld, %lld) NLL %.4f after %lld steps in %.1f s (difference %+.4f)\n",
-              static_cast<long long>(V), static_cast<long long>(V), nll_embedding, static_cast<long long>(steps),
+              static_cast<long long>(V), static_cast<long long>(V), nll_embedding, static_cast<long long>(run.steps),
               progress.seconds(), nll_embedding - nll_counts);
   std::printf("best possible NLL    %.4f  (counts without smoothing: the table gradient descent heads for)\n",
               nll_best);
 
   // Sampling: start at '.', draw the next character from softmax(emb.weight[current]) until '.'.
   std::printf("\n%d names sampled from the learned table:\n", samples);
-  std::mt19937 rng(static_cast<uint32_t>(seed));
+  std::mt19937 rng(static_cast<uint32_t>(run.seed));
   const float* table = emb.weight.data_ptr<float>();  // (V, V)
   for (int s = 0; s < samples; ++s) {
     std::string name;
@@ -138,7 +132,7 @@ static int lesson(int argc, char** argv) {
     }
     std::printf("  %s\n", name.c_str());
   }
-  return tutorials::check_loss_fell(first, last, check);
+  return tutorials::check_loss_fell(first, last, run.check);
 }
 
 int main(int argc, char** argv) { return tutorials::run(lesson, argc, argv); }

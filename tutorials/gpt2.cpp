@@ -31,6 +31,7 @@
 #include "common/cli.h"
 #include "common/corpus.h"
 #include "common/gpt2_files.h"
+#include "common/lesson_options.h"
 #include "common/progress.h"
 
 namespace mt = microtorch;
@@ -151,20 +152,16 @@ void finetune(GPT2& model, const std::vector<int64_t>& train, const std::vector<
 
 static int lesson(int argc, char** argv) {
   CLI::App app{"Lesson 7: GPT-2 for real, from the tokenizer's ids to a streamed, KV-cached sample"};
-  tutorials::show_defaults(app);
-  std::string weights, data, gpt2_files, out_dir = ".", prompt;
-  int64_t steps = 600, finetune_steps = 40, L = 4, H = 4, C = 128, T = 64, B = 8, eval_every = 100, tokens = 64, top = 10;
-  uint64_t seed = 1337;
+  tutorials::LessonOptions run(app);
+  run.steps = 600;
+  std::string weights, prompt;
+  int64_t finetune_steps = 40, L = 4, H = 4, C = 128, T = 64, B = 8, eval_every = 100, tokens = 64, top = 10;
   double temperature = 0.8;
   int64_t top_k = 40;
-  int threads = 1;
-  bool do_finetune = false, check = false;
+  bool do_finetune = false;
   app.add_option("--weights", weights, "a GPT-2 to load: Hugging Face's folder (config.json, model.safetensors) or llm.c's .bin");
   app.add_flag("--finetune", do_finetune, "fine-tune the model as llm.c's CPU recipe does (B 4, T 64, AdamW lr 1e-4)");
   app.add_option("--finetune-steps", finetune_steps, "fine-tuning steps (llm.c: 40)");
-  app.add_option("--data", data, "a text file; default: the project's data/tinyshakespeare.txt");
-  app.add_option("--gpt2", gpt2_files, "folder with GPT-2's encoder.json and vocab.bpe; default: data/gpt2");
-  app.add_option("--steps", steps, "training steps of the small model");
   app.add_option("--layers", L, "the small model's blocks");
   app.add_option("--heads", H, "its attention heads");
   app.add_option("--emb", C, "its width C (a multiple of --heads)");
@@ -176,23 +173,22 @@ static int lesson(int argc, char** argv) {
   app.add_option("--temperature", temperature, "sampling temperature (0: greedy)");
   app.add_option("--top-k", top_k, "sample among the k most likely tokens (0: all)");
   app.add_option("--top", top, "next tokens shown for --weights");
-  app.add_option("--seed", seed, "random seed (init, batches, sampling)");
-  app.add_option("--threads", threads, "kernel threads");
-  app.add_option("--out", out_dir, "folder the small model is saved under (gpt2_small/)");
-  app.add_flag("--check", check, "exit 1 unless the loss falls and the saved model loads back identical");
-  if (const auto code = tutorials::parse(app, argc, argv)) return *code;
-  tutorials::check_output_dir(out_dir, "--out");
-  if (!data.empty()) tutorials::check_input_file(data, "--data");
-  if (steps < 1 || L < 1 || H < 1 || C % H != 0 || T < 2 || B < 1 || eval_every < 1 || tokens < 1 || finetune_steps < 0)
+  run.add({"a text file; default: the project's data/tinyshakespeare.txt",
+           "folder with GPT-2's encoder.json and vocab.bpe; default: data/gpt2",
+           "training steps of the small model", "random seed (init, batches, sampling)", "kernel threads",
+           "folder the small model is saved under (gpt2_small/)",
+           "exit 1 unless the loss falls and the saved model loads back identical"});
+  if (const auto code = run.parse(argc, argv)) return *code;
+  if (!run.data.empty()) tutorials::check_input_file(run.data, "--data");
+  if (run.steps < 1 || L < 1 || H < 1 || C % H != 0 || T < 2 || B < 1 || eval_every < 1 || tokens < 1 ||
+      finetune_steps < 0)
     throw std::invalid_argument("gpt2: sizes and counts must be positive, --emb a multiple of --heads");
-  mt::set_num_threads(threads);
-  mt::manual_seed(seed);
-  const auto sample_options = mt::models::GenerateOptions().temperature(temperature).top_k(top_k).seed(seed);
+  const auto sample_options = mt::models::GenerateOptions().temperature(temperature).top_k(top_k).seed(run.seed);
 
   // --- Text -> GPT-2 ids: llm.c's split, the first 32768 tokens val, the rest train ---
-  const auto tok = tutorials::load_gpt2_tokenizer(gpt2_files);
+  const auto tok = tutorials::load_gpt2_tokenizer(run.gpt2);
   auto t0 = std::chrono::steady_clock::now();
-  const std::vector<int64_t> ids = tok.encode(tutorials::load_text(data));
+  const std::vector<int64_t> ids = tok.encode(tutorials::load_text(run.data));
   const auto n_val = std::min<std::ptrdiff_t>(32768, static_cast<std::ptrdiff_t>(ids.size()) / 10);
   const std::vector<int64_t> val(ids.begin(), ids.begin() + n_val), train(ids.begin() + n_val, ids.end());
   std::printf("%zu GPT-2 ids (encoded in %.2f s): val %zu, train %zu\n", ids.size(), seconds_since(t0), val.size(),
@@ -226,15 +222,15 @@ static int lesson(int argc, char** argv) {
               static_cast<long long>(L), static_cast<long long>(H), static_cast<long long>(C), static_cast<long long>(T),
               static_cast<long long>(n_params), static_cast<long long>(cfg.vocab_size() * C));
   mt::optim::AdamW opt(model.parameters(), mt::optim::AdamWOptions(1e-3).betas({0.9, 0.99}).weight_decay(0.0));
-  std::mt19937_64 rng(seed);
+  std::mt19937_64 rng(run.seed);
   double first = 0.0, smooth = 0.0;
-  tutorials::Progress progress("train", steps);
+  tutorials::Progress progress("train", run.steps);
   t0 = std::chrono::steady_clock::now();
-  for (int64_t it = 0; it < steps; ++it) {
+  for (int64_t it = 0; it < run.steps; ++it) {
     const double l = train_step(model, opt, random_batch(train, B, T, rng), true);
     if (it == 0) first = smooth = l;
     smooth = 0.95 * smooth + 0.05 * l;
-    if ((it + 1) % eval_every == 0 || it + 1 == steps) {
+    if ((it + 1) % eval_every == 0 || it + 1 == run.steps) {
       char note[48];
       std::snprintf(note, sizeof note, "val %.4f", val_loss(model, val, B, T, 8));
       progress.set_note(note);
@@ -244,10 +240,10 @@ static int lesson(int argc, char** argv) {
   progress.finish();
   const double train_seconds = seconds_since(t0);
   std::printf("%lld steps in %.1f s; val loss %.4f (8 batches; a uniform guess over 50257 ids: %.4f)\n",
-              static_cast<long long>(steps), train_seconds, val_loss(model, val, B, T, 8), std::log(50257.0));
+              static_cast<long long>(run.steps), train_seconds, val_loss(model, val, B, T, 8), std::log(50257.0));
 
   // --- Saved as Hugging Face lays GPT-2 out, and read back ---
-  const std::string saved = out_dir + "/gpt2_small";
+  const std::string saved = run.out + "/gpt2_small";
   model.save_pretrained(saved);
   GPT2 again = GPT2::from_pretrained(saved);
   const Batch probe = sequential_batch(val, 0, 2, T);
@@ -266,8 +262,8 @@ static int lesson(int argc, char** argv) {
   std::printf("\nsampled (temperature %.2f, top-k %lld), each token as it is made:\n", temperature, static_cast<long long>(top_k));
   std::printf("[%.2f ms per token]\n", stream_sample(again, tok, start, tokens, sample_options));
   if (do_finetune) finetune(again, train, val, finetune_steps);
-  const int status = tutorials::check_loss_fell(first, smooth, check);
-  return check && diff != 0.0 ? 1 : status;
+  const int status = tutorials::check_loss_fell(first, smooth, run.check);
+  return run.check && diff != 0.0 ? 1 : status;
 }
 
 int main(int argc, char** argv) { return tutorials::run(lesson, argc, argv); }

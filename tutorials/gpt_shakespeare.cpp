@@ -52,6 +52,7 @@
 #include "common/cli.h"
 #include "common/corpus.h"
 #include "common/gpt_model.h"
+#include "common/lesson_options.h"
 #include "common/progress.h"
 #include "common/svg.h"
 #include "common/vocab.h"
@@ -107,15 +108,10 @@ double val_loss(Gpt& model, const std::vector<int64_t>& val, int64_t B, int64_t 
 
 static int lesson(int argc, char** argv) {
   CLI::App app{"Lesson 6: a tiny GPT on Shakespeare, characters as tokens (nanoGPT's CPU recipe)"};
-  tutorials::show_defaults(app);
-  std::string data, out_dir = ".";
-  int64_t steps = 2000, L = 4, H = 4, C = 128, T = 64, B = 12, eval_every = 250, val_batches = 200, samples = 500;
-  uint64_t seed = 1337;
-  int threads = 1;
-  bool check = false, ddp = false;
-  app.add_option("--data", data, "a text file; default: the project's data/tinyshakespeare.txt");
-  app.add_option("--steps", steps, "training steps (the recipe: 2000; warm-up and cosine scale with it)");
-  app.add_option("--seed", seed, "random seed (init, training batches, samples)");
+  tutorials::LessonOptions run(app);
+  run.steps = 2000;
+  int64_t L = 4, H = 4, C = 128, T = 64, B = 12, eval_every = 250, val_batches = 200, samples = 500;
+  bool ddp = false;
   app.add_option("--layers", L, "transformer blocks");
   app.add_option("--heads", H, "attention heads");
   app.add_option("--emb", C, "embedding width C (a multiple of --heads)");
@@ -124,12 +120,12 @@ static int lesson(int argc, char** argv) {
   app.add_option("--eval-every", eval_every, "steps between val estimates (on 20 of the fixed val batches)");
   app.add_option("--val-batches", val_batches, "fixed val batches for the final val loss");
   app.add_option("--samples", samples, "characters to sample at the end");
-  app.add_option("--threads", threads, "kernel threads (PyTorch's figure is for one)");
-  app.add_option("--out", out_dir, "folder for gpt_loss.svg and gpt_positions.svg");
-  app.add_flag("--check", check, "exit 1 unless the loss is finite and falls");
   app.add_flag("--ddp", ddp, "data parallel over MPI (mpirun -np N): each rank trains on B / N windows of each batch");
-  if (const auto code = tutorials::parse(app, argc, argv)) return *code;
-  tutorials::check_output_dir(out_dir, "--out");  // before training, not after it
+  run.add({"a text file; default: the project's data/tinyshakespeare.txt", "",
+           "training steps (the recipe: 2000; warm-up and cosine scale with it)",
+           "random seed (init, training batches, samples)", "kernel threads (PyTorch's figure is for one)",
+           "folder for gpt_loss.svg and gpt_positions.svg", "exit 1 unless the loss is finite and falls"});
+  if (const auto code = run.parse(argc, argv)) return *code;
   if (ddp) mt::distributed::init(&argc, &argv);
   const int rank = ddp ? mt::distributed::rank() : 0, ranks = ddp ? mt::distributed::world_size() : 1;
   if (B % ranks != 0)
@@ -137,13 +133,11 @@ static int lesson(int argc, char** argv) {
                                 std::to_string(ranks) + " ranks");
   if (rank != 0 && !std::freopen("/dev/null", "w", stdout))  // the other ranks train without printing
     throw std::runtime_error("gpt_shakespeare: cannot silence rank " + std::to_string(rank));
-  if (steps < 1 || L < 1 || H < 1 || C < 1 || C % H != 0 || T < 1 || B < 1 || eval_every < 1 || val_batches < 1)
+  if (run.steps < 1 || L < 1 || H < 1 || C < 1 || C % H != 0 || T < 1 || B < 1 || eval_every < 1 || val_batches < 1)
     throw std::invalid_argument("gpt_shakespeare: sizes and counts must be positive, --emb a multiple of --heads");
-  mt::set_num_threads(threads);
-  mt::manual_seed(seed);
 
   // --- Data: sorted characters are the ids; the first 90% trains ---
-  const std::string text = tutorials::load_text(data);
+  const std::string text = tutorials::load_text(run.data);
   const tutorials::CharVocab vocab(text);  // ids in byte order = Python's sorted(set(text)) for ASCII
   const int64_t V = vocab.size();
   const std::vector<int64_t> ids = vocab.encode(text);
@@ -173,20 +167,20 @@ static int lesson(int argc, char** argv) {
   const std::vector<mt::Tensor> params = model.parameters();
   // nanoGPT's get_lr as two schedulers: lr (it + 1) / (warmup + 1) for the first `warmup` steps (LinearLR's
   // factor from 1 / (warmup + 1) towards 1), then the cosine from lr to 1e-4 at the last step
-  const int64_t warmup = std::max<int64_t>(1, std::min<int64_t>(100, steps / 20));  // 100 in the recipe
+  const int64_t warmup = std::max<int64_t>(1, std::min<int64_t>(100, run.steps / 20));  // 100 in the recipe
   mt::optim::LinearLR warm_up(opt, /*start_factor=*/1.0 / static_cast<double>(warmup + 1), /*end_factor=*/1.0,
                               /*total_iters=*/warmup);
-  mt::optim::CosineAnnealingLR cosine(opt, /*T_max=*/std::max<int64_t>(1, steps - warmup), /*eta_min=*/1e-4);
+  mt::optim::CosineAnnealingLR cosine(opt, /*T_max=*/std::max<int64_t>(1, run.steps - warmup), /*eta_min=*/1e-4);
   mt::optim::SequentialLR schedule(opt, {&warm_up, &cosine}, /*milestones=*/{warmup});
 
   // --- Training ---
-  std::mt19937_64 rng(seed);
+  std::mt19937_64 rng(run.seed);
   tutorials::Series train_curve{"train (mean since the last point)", "#1f77b4", {}, {}};
   tutorials::Series val_curve{"val (20 fixed batches)", "#d62728", {}, {}};
   double window = 0.0, first = 0.0, smooth = 0.0, step_seconds = 0.0;
   const std::clock_t cpu_start = std::clock();  // CPU time too: on a shared machine wall time swings
-  tutorials::Progress progress("train", steps);
-  for (int64_t it = 0; it < steps; ++it) {
+  tutorials::Progress progress("train", run.steps);
+  for (int64_t it = 0; it < run.steps; ++it) {
     const Batch whole = sample_batch(train, B, T, rng);  // every rank draws the same batch ...
     const int64_t share = B / ranks;                       // ... and keeps its share of the windows
     const Batch b = ranks == 1 ? whole : Batch{whole.x.narrow(0, rank * share, share), whole.y.narrow(0, rank * share, share)};
@@ -206,7 +200,7 @@ static int lesson(int argc, char** argv) {
     if (it == 0) first = smooth = l;
     smooth = 0.95 * smooth + 0.05 * l;  // for the progress line and --check: one batch is noisy
     window += l;
-    if ((it + 1) % eval_every == 0 || it + 1 == steps) {
+    if ((it + 1) % eval_every == 0 || it + 1 == run.steps) {
       const int64_t since = (it + 1) % eval_every == 0 ? eval_every : (it + 1) % eval_every;
       train_curve.x.push_back(static_cast<double>(it + 1));
       train_curve.y.push_back(window / static_cast<double>(since));
@@ -229,10 +223,10 @@ static int lesson(int argc, char** argv) {
   std::printf("val loss %.4f (mean over %lld fixed val batches, %.1f s)\n", final_val,
               static_cast<long long>(val_batches), eval_seconds);
   std::printf("train: %lld steps in %.1f s wall (%.1f s CPU), %.1f ms/step (forward, backward, clip, AdamW), "
-              "%d thread%s, %d rank%s\n", static_cast<long long>(steps), train_seconds, train_cpu,
-              1000.0 * step_seconds / static_cast<double>(steps), threads, threads == 1 ? "" : "s", ranks,
-              ranks == 1 ? "" : "s");
-  const int status = tutorials::check_loss_fell(first, smooth, check);  // the same on every rank
+              "%d thread%s, %d rank%s\n", static_cast<long long>(run.steps), train_seconds, train_cpu,
+              1000.0 * step_seconds / static_cast<double>(run.steps), run.threads, run.threads == 1 ? "" : "s",
+              ranks, ranks == 1 ? "" : "s");
+  const int status = tutorials::check_loss_fell(first, smooth, run.check);  // the same on every rank
   if (rank != 0) {  // sampling and pictures are rank 0's
     mt::distributed::finalize();
     return status;
@@ -266,7 +260,7 @@ static int lesson(int argc, char** argv) {
     similarity = mt::matmul(unit, unit.transpose(0, 1));                 // (T, T): cos of every pair
   }
   const std::vector<float> sim = similarity.to_vector<float>();
-  const std::string loss_svg = out_dir + "/gpt_loss.svg", pos_svg = out_dir + "/gpt_positions.svg";
+  const std::string loss_svg = run.out + "/gpt_loss.svg", pos_svg = run.out + "/gpt_positions.svg";
   tutorials::write_lines_svg(loss_svg, "Tiny GPT on Shakespeare: loss", "step", "cross-entropy (nats)",
                              {train_curve, val_curve});
   tutorials::write_heatmap_svg(pos_svg, "What wpe learns: cosine similarity of position embeddings", "position",

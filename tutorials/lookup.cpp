@@ -27,6 +27,7 @@
 
 #include "common/cli.h"
 #include "common/gpt2_files.h"
+#include "common/lesson_options.h"
 
 namespace mt = microtorch;
 namespace F = mt::nn::functional;
@@ -60,21 +61,16 @@ void print_rows(const char* name, const mt::Tensor& t, int64_t rows, int64_t C) 
 
 static int lesson(int argc, char** argv) {
   CLI::App app{"Lesson 1: a token embedding is a table lookup"};
-  tutorials::show_defaults(app);
+  tutorials::LessonOptions run(app);
   int64_t V = 50257, C = 768, B = 8, T = 1024;
-  uint64_t seed = 1337;
-  bool check = false;
-  std::string gpt2;
-  app.add_option("--gpt2", gpt2, "folder with GPT-2's encoder.json and vocab.bpe (default: the checkout's data/gpt2)");
   app.add_option("--vocab", V, "rows of the big table (GPT-2: 50257)");
   app.add_option("--dim", C, "width of the big table (GPT-2 small: 768)");
   app.add_option("--batch", B, "B of the big lookup");
   app.add_option("--block", T, "T of the big lookup (GPT-2: 1024)");
-  app.add_option("--seed", seed, "random seed");
-  app.add_flag("--check", check, "exit 1 if a claim does not hold");
-  if (const auto code = tutorials::parse(app, argc, argv)) return *code;
-  tutorials::check_gpt2_files(gpt2);
-  mt::manual_seed(seed);
+  run.add({"", "folder with GPT-2's encoder.json and vocab.bpe (default: the checkout's data/gpt2)", "",
+           "random seed", "", "", "exit 1 if a claim does not hold"});
+  if (const auto code = run.parse(argc, argv)) return *code;
+  tutorials::check_gpt2_files(run.gpt2);
   bool ok = true;
 
   std::printf("1. The identity table: eye(5) looked up at ids [[3, 0, 1]] gives the one-hot rows of 3, 0, 1.\n");
@@ -152,7 +148,7 @@ static int lesson(int argc, char** argv) {
   ok = ok && slice_diff == 0.0;
 
   std::printf("\n6. Real ids: GPT-2's tokenizer turns text into rows of its (50257, 768) table.\n");
-  const mt::text::GPT2Tokenizer tok = tutorials::load_gpt2_tokenizer(gpt2);
+  const mt::text::GPT2Tokenizer tok = tutorials::load_gpt2_tokenizer(run.gpt2);
   const std::vector<int64_t> hello = tok.encode("Hello world");
   std::printf("  \"Hello world\" -> [");
   for (size_t i = 0; i < hello.size(); ++i)
@@ -183,7 +179,7 @@ static int lesson(int argc, char** argv) {
   ok = ok && tok.decode(hello) == "Hello world";
 
   std::printf("\nall claims hold: %s\n", ok ? "yes" : "NO");
-  return check && !ok ? 1 : 0;
+  return run.check && !ok ? 1 : 0;
 }
 
 int main(int argc, char** argv) { return tutorials::run(lesson, argc, argv); }

@@ -28,6 +28,7 @@
 
 #include "common/cli.h"
 #include "common/corpus.h"
+#include "common/lesson_options.h"
 #include "common/names_data.h"
 #include "common/pca.h"
 #include "common/progress.h"
@@ -71,15 +72,11 @@ double nll(Mlp& model, const tutorials::Examples& e, int64_t limit = -1) {
 
 static int lesson(int argc, char** argv) {
   CLI::App app{"Lesson 4: learned letter embeddings in an MLP (Bengio 2003, makemore part 2)"};
-  tutorials::show_defaults(app);
-  std::string data, out_dir = ".";
-  int64_t steps = 0, batch = 32, C = 10, ctx = 3, H = 200, decay_at = 0, eval_every = 1000;
+  tutorials::LessonOptions run(app);
+  run.seed = 42;
+  int64_t batch = 32, C = 10, ctx = 3, H = 200, decay_at = 0, eval_every = 1000;
   double lr = 0.1, lr_late = 0.01;
-  uint64_t seed = 42;
-  int threads = 1, samples = 20;
-  bool check = false;
-  app.add_option("--data", data, "names, one per line; default: the project's data/names.txt (makemore's 32k names)");
-  app.add_option("--steps", steps, "SGD steps (default: 200000, makemore's recipe)");
+  int samples = 20;
   app.add_option("--batch", batch, "examples per step");
   app.add_option("--emb", C, "embedding width C");
   app.add_option("--context", ctx, "characters the model sees");
@@ -88,26 +85,23 @@ static int lesson(int argc, char** argv) {
   app.add_option("--lr-late", lr_late, "learning rate from --decay-at on");
   app.add_option("--decay-at", decay_at, "step where the learning rate drops (default: half of --steps)");
   app.add_option("--eval-every", eval_every, "steps between the loss curve's points");
-  app.add_option("--seed", seed, "random seed (split, init, batches, samples)");
-  app.add_option("--threads", threads, "kernel threads (PyTorch's figure is for one)");
   app.add_option("--samples", samples, "names to sample");
-  app.add_option("--out", out_dir, "folder for mlp_embedding.svg and mlp_loss.svg");
-  app.add_flag("--check", check, "exit 1 unless the loss is finite and falls");
-  if (const auto code = tutorials::parse(app, argc, argv)) return *code;
-  tutorials::check_output_dir(out_dir, "--out");  // before training, not after it
-  if (steps <= 0) steps = 200000;
-  if (decay_at <= 0) decay_at = steps / 2;
-  eval_every = std::max<int64_t>(1, std::min(eval_every, steps / 10));
-  mt::set_num_threads(threads);
-  mt::manual_seed(seed);
+  run.add({"names, one per line; default: the project's data/names.txt (makemore's 32k names)", "",
+           "SGD steps (default: 200000, makemore's recipe)", "random seed (split, init, batches, samples)",
+           "kernel threads (PyTorch's figure is for one)", "folder for mlp_embedding.svg and mlp_loss.svg",
+           "exit 1 unless the loss is finite and falls"});
+  if (const auto code = run.parse(argc, argv)) return *code;
+  if (run.steps <= 0) run.steps = 200000;
+  if (decay_at <= 0) decay_at = run.steps / 2;
+  eval_every = std::max<int64_t>(1, std::min(eval_every, run.steps / 10));
 
   // --- Data: shuffle the words, split 80/10/10, cut each word into (context, next) examples ---
-  std::vector<std::string> words = tutorials::load_words(data);
+  std::vector<std::string> words = tutorials::load_words(run.data);
   std::string all;
   for (const auto& w : words) all += w;
   const CharVocab vocab(all, ".");
   const int64_t V = vocab.size();
-  std::mt19937 rng(static_cast<uint32_t>(seed));
+  std::mt19937 rng(static_cast<uint32_t>(run.seed));
   const tutorials::NameSplits splits = tutorials::split_names(words, vocab, ctx, rng);
   const tutorials::Examples &train = splits.train, &dev = splits.dev, &test = splits.test;
   std::printf("%zu names -> train %lld, dev %lld, test %lld examples; vocabulary %lld\n", words.size(),
@@ -129,8 +123,8 @@ static int lesson(int argc, char** argv) {
   tutorials::Series dev_curve{"dev (" + std::to_string(dev_probe) + " examples)", "#d62728", {}, {}};
   std::vector<int64_t> Xb, Yb;
   double window = 0.0, first = 0.0, last = 0.0;
-  tutorials::Progress progress("train", steps);
-  for (int64_t step = 1; step <= steps; ++step) {
+  tutorials::Progress progress("train", run.steps);
+  for (int64_t step = 1; step <= run.steps; ++step) {
     if (step == decay_at + 1)
       for (auto& g : opt.param_groups()) g.options().set_lr(lr_late);  // the rate drops; nothing else changes
     const mt::Tensor picks = mt::randint(0, train.size(), {batch});  // (B) example indices
@@ -157,8 +151,8 @@ static int lesson(int argc, char** argv) {
   if (!train_curve.y.empty()) last = train_curve.y.back();  // the last window's mean: steadier than one batch
 
   std::printf("train NLL %.4f  dev NLL %.4f  test NLL %.4f  after %lld steps in %.1f s (%d thread%s)\n",
-              nll(model, train), nll(model, dev), nll(model, test), static_cast<long long>(steps), seconds, threads,
-              threads == 1 ? "" : "s");
+              nll(model, train), nll(model, dev), nll(model, test), static_cast<long long>(run.steps), seconds,
+              run.threads, run.threads == 1 ? "" : "s");
   std::printf("PyTorch, same recipe on names.txt: dev NLL 2.1734 in 27.8 s (one thread)\n");
 
   // --- Sampling: start from "...", draw from softmax(logits), slide the context, stop at '.' ---
@@ -195,7 +189,7 @@ static int lesson(int argc, char** argv) {
   for (int a = 0; a < 2; ++a)
     std::snprintf(axis[a], sizeof axis[a], "principal axis %d (%.0f%% of the variance)", a + 1,
                   100.0 * proj.explained[static_cast<size_t>(a)]);
-  const std::string emb_svg = out_dir + "/mlp_embedding.svg", loss_svg = out_dir + "/mlp_loss.svg";
+  const std::string emb_svg = run.out + "/mlp_embedding.svg", loss_svg = run.out + "/mlp_loss.svg";
   tutorials::write_scatter_svg(emb_svg, "The 27 learned letter embeddings (C = " + std::to_string(C) + "), PCA to 2-D",
                                axis[0], axis[1], points,
                                {{"vowels (a e i o u)", vowel_color}, {"consonants", consonant_color},
@@ -203,7 +197,7 @@ static int lesson(int argc, char** argv) {
   tutorials::write_lines_svg(loss_svg, "MLP on names: NLL every " + std::to_string(eval_every) + " steps", "step",
                              "NLL (nats)", {train_curve, dev_curve});
   std::printf("\nwrote %s and %s\n", emb_svg.c_str(), loss_svg.c_str());
-  return tutorials::check_loss_fell(first, last, check);
+  return tutorials::check_loss_fell(first, last, run.check);
 }
 
 int main(int argc, char** argv) { return tutorials::run(lesson, argc, argv); }

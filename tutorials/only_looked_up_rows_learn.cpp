@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "common/cli.h"
+#include "common/lesson_options.h"
 #include "common/progress.h"
 
 namespace mt = microtorch;
@@ -43,23 +44,19 @@ bool row_equal(const mt::Tensor& a, const mt::Tensor& b, int64_t row, int64_t C)
 
 static int lesson(int argc, char** argv) {
   CLI::App app{"Lesson 2: only the looked-up rows learn"};
-  tutorials::show_defaults(app);
+  tutorials::LessonOptions run(app);
+  run.steps = 1;
   int64_t V = 50257, C = 768, B = 4, T = 64;
-  uint64_t seed = 1337;
   double lr = 0.5;
-  int64_t steps = 1;
-  bool check = false;
   app.add_option("--vocab", V, "rows of the part-2 table (GPT-2: 50257)");
   app.add_option("--dim", C, "width of the part-2 table (GPT-2 small: 768)");
   app.add_option("--batch", B, "B of the part-2 batch");
   app.add_option("--block", T, "T of the part-2 batch");
   app.add_option("--lr", lr, "SGD learning rate");
-  app.add_option("--steps", steps, "SGD steps on the part-1 table (unlooked-up rows stay bit-identical through all)");
-  app.add_option("--seed", seed, "random seed");
-  app.add_flag("--check", check, "exit 1 if a claim does not hold or the loss did not fall");
-  if (const auto code = tutorials::parse(app, argc, argv)) return *code;
-  if (steps < 1) throw std::invalid_argument("--steps " + std::to_string(steps) + ": expected at least 1");
-  mt::manual_seed(seed);
+  run.add({"", "", "SGD steps on the part-1 table (unlooked-up rows stay bit-identical through all)",
+           "random seed", "", "", "exit 1 if a claim does not hold or the loss did not fall"});
+  if (const auto code = run.parse(argc, argv)) return *code;
+  if (run.steps < 1) throw std::invalid_argument("--steps " + std::to_string(run.steps) + ": expected at least 1");
   bool ok = true;
 
   // --- Part 1: one SGD step on a small table ---
@@ -71,7 +68,7 @@ static int lesson(int argc, char** argv) {
   mt::optim::SGD opt({emb.weight}, mt::optim::SGDOptions(lr));
   const float first = mse(emb(ids), target).item<float>();
   mt::Tensor grad;  // (8, 4) dense copy of the first step's gradient
-  for (int64_t step = 0; step < steps; ++step) {
+  for (int64_t step = 0; step < run.steps; ++step) {
     opt.zero_grad();
     mse(emb(ids), target).backward();
     if (step == 0) grad = emb.weight.grad().clone();
@@ -80,8 +77,8 @@ static int lesson(int argc, char** argv) {
   const float last = mse(emb(ids), target).item<float>();
 
   std::printf("1. A (%lld, %lld) table, ids [[1, 5, 5, 6]], loss = mean((emb(ids) - target)^2), %lld SGD step%s "
-              "(lr %g).\n", static_cast<long long>(v), static_cast<long long>(c), static_cast<long long>(steps),
-              steps == 1 ? "" : "s", lr);
+              "(lr %g).\n", static_cast<long long>(v), static_cast<long long>(c), static_cast<long long>(run.steps),
+              run.steps == 1 ? "" : "s", lr);
   std::printf("  row  looked up  |grad row|_1  after the step\n");
   for (int64_t r = 0; r < v; ++r) {
     const bool looked_up = r == 1 || r == 5 || r == 6;
@@ -124,8 +121,8 @@ static int lesson(int argc, char** argv) {
   ok = ok && same_tables && n == B * T;
 
   std::printf("\nall claims hold: %s\n", ok ? "yes" : "NO");
-  const int status = tutorials::check_loss_fell(first, last, check);
-  return check && !ok ? 1 : status;
+  const int status = tutorials::check_loss_fell(first, last, run.check);
+  return run.check && !ok ? 1 : status;
 }
 
 int main(int argc, char** argv) { return tutorials::run(lesson, argc, argv); }

@@ -27,6 +27,7 @@
 
 #include "common/cli.h"
 #include "common/corpus.h"
+#include "common/lesson_options.h"
 #include "common/progress.h"
 #include "common/sampling.h"
 #include "common/vocab.h"
@@ -134,27 +135,22 @@ Result train(CharModel& model, const Settings& s, const std::vector<int64_t>& tr
 
 static int lesson(int argc, char** argv) {
   CLI::App app{"Lesson 5: tie the output head to the embedding"};
-  tutorials::show_defaults(app);
-  std::string data;
+  tutorials::LessonOptions run(app);
   Settings s{0, 64, 8, 64, 0, 0.05, 1337};
   int64_t sample_chars = 300;
-  bool check = false;
-  int threads = 1;
-  app.add_option("--data", data, "a text file; default: the project's data/tinyshakespeare.txt");
   app.add_option("--emb", s.C, "embedding width C (also the hidden width)");
   app.add_option("--context", s.ctx, "characters the model sees");
   app.add_option("--batch", s.batch, "windows per step");
-  app.add_option("--steps", s.steps, "SGD steps per model");
   app.add_option("--lr", s.lr, "learning rate (momentum 0.9)");
-  app.add_option("--seed", s.seed, "random seed (both models start from it)");
   app.add_option("--sample", sample_chars, "characters to sample from the tied model");
-  app.add_option("--threads", threads, "kernel threads");
-  app.add_flag("--check", check, "exit 1 unless both losses are finite and fall");
-  if (const auto code = tutorials::parse(app, argc, argv)) return *code;
-  mt::set_num_threads(threads);
-  if (s.steps <= 0) s.steps = 20000;
+  run.add({"a text file; default: the project's data/tinyshakespeare.txt", "", "SGD steps per model",
+           "random seed (both models start from it)", "kernel threads", "",
+           "exit 1 unless both losses are finite and fall"});
+  if (const auto code = run.parse(argc, argv)) return *code;
+  s.steps = run.steps > 0 ? run.steps : 20000;
+  s.seed = run.seed;
 
-  const std::string text = tutorials::load_text(data);
+  const std::string text = tutorials::load_text(run.data);
   const tutorials::CharVocab vocab(text);
   s.V = vocab.size();
   const std::vector<int64_t> ids = vocab.encode(text);
@@ -195,8 +191,8 @@ static int lesson(int argc, char** argv) {
     }
   }
   std::printf("%s\n\n", out.c_str());
-  const int tied_status = tutorials::check_loss_fell(t.first, t.last, check);
-  const int untied_status = tutorials::check_loss_fell(u.first, u.last, check);
+  const int tied_status = tutorials::check_loss_fell(t.first, t.last, run.check);
+  const int untied_status = tutorials::check_loss_fell(u.first, u.last, run.check);
   return tied_status != 0 ? tied_status : untied_status;
 }
 

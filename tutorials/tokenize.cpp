@@ -22,6 +22,7 @@
 #include "common/cli.h"
 #include "common/corpus.h"
 #include "common/gpt2_files.h"
+#include "common/lesson_options.h"
 
 namespace mt = microtorch;
 
@@ -53,23 +54,24 @@ void show(const mt::text::GPT2Tokenizer& tok, const std::vector<int64_t>& ids, s
 
 static int lesson(int argc, char** argv) {
   CLI::App app{"GPT-2's tokenizer: text -> token ids"};
-  tutorials::show_defaults(app);
-  std::string data, text, gpt2;
-  bool split = false, check = false;
+  tutorials::LessonOptions run(app);
+  // --data is read only without --text, so it is checked when it is read, not up front.
+  std::string data, text;
+  bool split = false;
   size_t limit = 20;
   app.add_option("--data", data, "a UTF-8 text file (tinyshakespeare.txt); default: the built-in Shakespeare");
   app.add_option("--text", text, "tokenise this string instead of a file, and show every id");
-  app.add_option("--gpt2", gpt2, "folder with encoder.json and vocab.bpe (default: the checkout's data/gpt2)");
   app.add_option("--show", limit, "ids to show");
   app.add_flag("--split", split, "also count nanoGPT's split: the first 90% of characters and the rest");
-  app.add_flag("--check", check, "exit 1 unless Hello world is [15496, 995] and the text decodes back");
-  if (const auto code = tutorials::parse(app, argc, argv)) return *code;
-  tutorials::check_gpt2_files(gpt2);
+  run.add({"", "folder with encoder.json and vocab.bpe (default: the checkout's data/gpt2)", "", "", "", "",
+           "exit 1 unless Hello world is [15496, 995] and the text decodes back"});
+  if (const auto code = run.parse(argc, argv)) return *code;
+  tutorials::check_gpt2_files(run.gpt2);
 
   auto start = std::chrono::steady_clock::now();
-  const mt::text::GPT2Tokenizer tok = tutorials::load_gpt2_tokenizer(gpt2);
+  const mt::text::GPT2Tokenizer tok = tutorials::load_gpt2_tokenizer(run.gpt2);
   std::printf("GPT-2 vocabulary from %s: %lld tokens (<|endoftext|> = %lld), loaded in %.0f ms\n",
-              tutorials::gpt2_dir(gpt2).c_str(), static_cast<long long>(tok.vocab_size()),
+              tutorials::gpt2_dir(run.gpt2).c_str(), static_cast<long long>(tok.vocab_size()),
               static_cast<long long>(tok.eot_token()),
               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
   bool ok = tok.encode("Hello world") == std::vector<int64_t>{15496, 995};
@@ -80,7 +82,7 @@ static int lesson(int argc, char** argv) {
     show(tok, ids, ids.size());
     ok = ok && tok.decode(ids) == text;
     std::printf("decodes back: %s\n", ok ? "yes" : "NO");
-    return check && !ok ? 1 : 0;
+    return run.check && !ok ? 1 : 0;
   }
 
   const std::string corpus = tutorials::load_text(data);
@@ -104,7 +106,7 @@ static int lesson(int argc, char** argv) {
     std::printf("  (nanoGPT's README, tinyshakespeare: train has 301,966 tokens, val has 36,059 tokens)\n");
   }
   std::printf("all claims hold: %s\n", ok ? "yes" : "NO");
-  return check && !ok ? 1 : 0;
+  return run.check && !ok ? 1 : 0;
 }
 
 int main(int argc, char** argv) { return tutorials::run(lesson, argc, argv); }

@@ -30,6 +30,7 @@
 #include "common/cli.h"
 #include "common/corpus.h"
 #include "common/gpt2_files.h"
+#include "common/lesson_options.h"
 #include "common/pca.h"
 #include "common/progress.h"
 #include "common/svg.h"
@@ -157,33 +158,27 @@ std::pair<double, double> time_steps(int64_t V, int64_t D, bool sparse, PairSamp
 
 static int lesson(int argc, char** argv) {
   CLI::App app{"Lesson 8: word2vec (skip-gram, negative sampling) with sparse embeddings and SparseAdam"};
-  tutorials::show_defaults(app);
-  std::string data, weights, gpt2_files, out_dir = ".";
-  int64_t D = 64, window = 4, K = 5, B = 1024, steps = 6000, min_count = 5;
+  tutorials::LessonOptions run(app);
+  run.steps = 6000;
+  std::string weights;
+  int64_t D = 64, window = 4, K = 5, B = 1024, min_count = 5;
   double lr = 0.01;
-  uint64_t seed = 1337;
-  bool check = false;
-  app.add_option("--data", data, "a text file; default: the project's data/tinyshakespeare.txt");
   app.add_option("--weights", weights, "a GPT-2 (Hugging Face folder or llm.c .bin): neighbours among its wte rows");
-  app.add_option("--gpt2", gpt2_files, "folder with GPT-2's encoder.json and vocab.bpe; default: data/gpt2");
   app.add_option("--dim", D, "vector width");
   app.add_option("--window", window, "context words on each side, at most");
   app.add_option("--negatives", K, "negative samples per pair");
   app.add_option("--batch", B, "pairs per step");
-  app.add_option("--steps", steps, "training steps");
   app.add_option("--min-count", min_count, "words seen fewer times are dropped");
   app.add_option("--lr", lr, "SparseAdam's learning rate");
-  app.add_option("--seed", seed, "random seed");
-  app.add_option("--out", out_dir, "folder for word2vec_pca.svg");
-  app.add_flag("--check", check, "exit 1 unless the loss is finite and falls");
-  if (const auto code = tutorials::parse(app, argc, argv)) return *code;
-  tutorials::check_output_dir(out_dir, "--out");
-  if (!data.empty()) tutorials::check_input_file(data, "--data");
+  run.add({"a text file; default: the project's data/tinyshakespeare.txt",
+           "folder with GPT-2's encoder.json and vocab.bpe; default: data/gpt2", "training steps",
+           "random seed", "", "folder for word2vec_pca.svg", "exit 1 unless the loss is finite and falls"});
+  if (const auto code = run.parse(argc, argv)) return *code;
+  if (!run.data.empty()) tutorials::check_input_file(run.data, "--data");
   mt::set_num_threads(1);
-  mt::manual_seed(seed);
 
   // --- Words, the vocabulary (count >= min_count), frequent words thinned out (Mikolov's subsampling, t = 1e-3) ---
-  const std::vector<std::string> words = words_of(tutorials::load_text(data));
+  const std::vector<std::string> words = words_of(tutorials::load_text(run.data));
   std::map<std::string, int64_t> count;
   for (const auto& w : words) ++count[w];
   Vocab vocab;
@@ -195,7 +190,7 @@ static int lesson(int argc, char** argv) {
     vocab.counts.push_back(count[vocab.words[i]]);
   }
   const auto V = static_cast<int64_t>(vocab.words.size());
-  std::mt19937_64 rng(seed);
+  std::mt19937_64 rng(run.seed);
   std::uniform_real_distribution<double> u(0.0, 1.0);
   std::vector<int64_t> ids;
   for (const auto& w : words) {
@@ -204,7 +199,7 @@ static int lesson(int argc, char** argv) {
     const double f = static_cast<double>(count[w]) / static_cast<double>(words.size()), t = 1e-3;
     if (u(rng) < (std::sqrt(f / t) + 1.0) * t / f) ids.push_back(it->second);
   }
-  PairSampler sampler{ids, {}, window, std::mt19937_64(seed + 1)};
+  PairSampler sampler{ids, {}, window, std::mt19937_64(run.seed + 1)};
   for (int64_t v = 0; v < V; ++v)
     sampler.table.insert(sampler.table.end(), static_cast<size_t>(std::ceil(std::pow(vocab.counts[v], 0.75))), v);
   std::printf("%zu words, %lld distinct seen >= %lld times, %zu kept after subsampling; D %lld, window %lld, K %lld\n",
@@ -214,9 +209,9 @@ static int lesson(int argc, char** argv) {
   // --- Training: sparse tables, SparseAdam ---
   SkipGram model(V, D, /*sparse=*/true);
   mt::optim::SparseAdam opt(model.parameters(), mt::optim::SparseAdamOptions(lr));
-  tutorials::Progress progress("train", steps);
+  tutorials::Progress progress("train", run.steps);
   double first = 0.0, smooth = 0.0;
-  for (int64_t s = 0; s < steps; ++s) {
+  for (int64_t s = 0; s < run.steps; ++s) {
     const auto b = sampler.next(B, K);
     const mt::Tensor loss = model.loss(b.c, b.o, b.neg);
     opt.zero_grad();
@@ -228,8 +223,8 @@ static int lesson(int argc, char** argv) {
     progress.update(s + 1, smooth);
   }
   progress.finish();
-  std::printf("trained %lld steps of %lld pairs in %.1f s\n", static_cast<long long>(steps), static_cast<long long>(B),
-              progress.seconds());
+  std::printf("trained %lld steps of %lld pairs in %.1f s\n", static_cast<long long>(run.steps),
+              static_cast<long long>(B), progress.seconds());
 
   // --- Neighbours and one analogy, by cosine of the in-vectors ---
   const mt::Tensor unit = unit_rows(model.in.weight);
@@ -278,7 +273,7 @@ static int lesson(int argc, char** argv) {
   }
   std::vector<tutorials::LegendEntry> legend;
   for (size_t g = 0; g < groups.size(); ++g) legend.push_back({names[g], groups[g].first});
-  const std::string svg = out_dir + "/word2vec_pca.svg";
+  const std::string svg = run.out + "/word2vec_pca.svg";
   char axis_x[64], axis_y[64];
   std::snprintf(axis_x, sizeof axis_x, "PC1 (%.0f%% of the variance)", 100 * proj.explained[0]);
   std::snprintf(axis_y, sizeof axis_y, "PC2 (%.0f%%)", 100 * proj.explained[1]);
@@ -288,7 +283,7 @@ static int lesson(int argc, char** argv) {
   // --- The sparse step against a dense one: same batch, dense (V, D) gradients and Adam; at this vocabulary and
   // at GPT-2's 50257 rows (the same words, a larger table), where the dense step's cost grows and the sparse one's
   // does not ---
-  const int timed = check ? 5 : 50;
+  const int timed = run.check ? 5 : 50;
   for (const int64_t rows : {V, int64_t{50257}}) {
     const auto [sparse_s, sparse_bytes] = time_steps(rows, D, true, sampler, B, K, timed);
     const auto [dense_s, dense_bytes] = time_steps(rows, D, false, sampler, B, K, timed);
@@ -301,7 +296,7 @@ static int lesson(int argc, char** argv) {
 
   // --- Real GPT-2's token table, if given ---
   if (!weights.empty()) {
-    const auto tok = tutorials::load_gpt2_tokenizer(gpt2_files);
+    const auto tok = tutorials::load_gpt2_tokenizer(run.gpt2);
     const auto gpt2 = mt::models::GPT2::from_pretrained(weights);
     const mt::Tensor wte = unit_rows(gpt2.wte.weight);
     std::printf("\nGPT-2's wte (%lld x %lld), nearest rows by cosine:\n", static_cast<long long>(wte.size(0)),
@@ -315,7 +310,7 @@ static int lesson(int argc, char** argv) {
       std::printf("\n");
     }
   }
-  return tutorials::check_loss_fell(first, smooth, check);
+  return tutorials::check_loss_fell(first, smooth, run.check);
 }
 
 int main(int argc, char** argv) { return tutorials::run(lesson, argc, argv); }

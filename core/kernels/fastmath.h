@@ -17,17 +17,20 @@ inline float pow2i(int32_t k) {
   return f;
 }
 
+// c0 x^n + c1 x^(n-1) + ... + cn by Horner's rule, highest degree first, one fma per coefficient (written out
+// at compile time: a loop over an array of coefficients keeps GCC from vectorizing the caller's loop).
+inline float horner(float, float c) { return c; }
+template <class... Cs> inline float horner(float x, float c0, float c1, Cs... rest) {
+  return horner(x, std::fma(c0, x, c1), rest...);
+}
+
 // The shared core of fast_exp and exp_in_range: n = round(x / ln2) and exp(r) for r = x - n ln2 (ln2 split in
 // two, so n ln2 is exact enough), by Cephes' degree-5 minimax polynomial: exp(x) = exp(r) 2^n.
 inline float exp_of_remainder(float x, float& n) {
   n = std::nearbyint(x * 1.44269504088896341f);
   const float r = std::fma(n, 2.12194440e-4f, std::fma(n, -0.693359375f, x));  // x - n ln2
-  float p = 1.9875691500e-4f;
-  p = std::fma(p, r, 1.3981999507e-3f);
-  p = std::fma(p, r, 8.3334519073e-3f);
-  p = std::fma(p, r, 4.1665795894e-2f);
-  p = std::fma(p, r, 1.6666665459e-1f);
-  p = std::fma(p, r, 5.0000001201e-1f);
+  const float p = horner(r, 1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e-3f, 4.1665795894e-2f, 1.6666665459e-1f,
+                         5.0000001201e-1f);
   return std::fma(p, r * r, r) + 1.0f;  // exp(r) = 1 + r + r^2 P(r)
 }
 
@@ -57,11 +60,8 @@ inline float exp_in_range(float x) {
 inline float fast_tanh(float x) {
   const float a = std::fabs(x);
   const float z = a * a;
-  float p = -5.70498872745e-3f;
-  p = std::fma(p, z, 2.06390887954e-2f);
-  p = std::fma(p, z, -5.37397155531e-2f);
-  p = std::fma(p, z, 1.33314422036e-1f);
-  p = std::fma(p, z, -3.33332819422e-1f);
+  const float p = horner(z, -5.70498872745e-3f, 2.06390887954e-2f, -5.37397155531e-2f, 1.33314422036e-1f,
+                         -3.33332819422e-1f);
   const float small = std::fma(a * z, p, a);
   const float e = exp_in_range(a < 10.0f ? 2.0f * a : 20.0f);  // exp(2|x|); NaN -> exp(20)
   const float large = 1.0f - 2.0f / (e + 1.0f);
@@ -77,21 +77,13 @@ inline float fast_tanh(float x) {
 // x + x P(x^2) keeps -0 and denormals; NaN is passed through at the end.
 inline float fast_erf(float x) {
   const float s = x * x;
-  float p = -5.99085062e-4f;
-  p = std::fma(p, s, 4.99317935e-3f);
-  p = std::fma(p, s, -2.67666150e-2f);
-  p = std::fma(p, s, 1.12818159e-1f);
-  p = std::fma(p, s, -3.76124948e-1f);
-  p = std::fma(p, s, 1.28379151e-1f);
+  const float p = horner(s, -5.99085062e-4f, 4.99317935e-3f, -2.67666150e-2f, 1.12818159e-1f, -3.76124948e-1f,
+                         1.28379151e-1f);
   const float small = std::fma(x, p, x);
   const float a = std::fabs(x);
   const float t = a < 4.0f ? a : 4.0f;  // NaN -> 4, replaced at the end
-  float h = -2.13925974e-4f;
-  h = std::fma(h, t, 3.21446429e-3f);
-  h = std::fma(h, t, -2.28883680e-2f);
-  h = std::fma(h, t, 1.05259322e-1f);
-  h = std::fma(h, t, 6.35720253e-1f);
-  h = std::fma(h, t, 1.12851381e+0f);
+  const float h = horner(t, -2.13925974e-4f, 3.21446429e-3f, -2.28883680e-2f, 1.05259322e-1f, 6.35720253e-1f,
+                         1.12851381e+0f);
   const float large = std::copysign(1.0f - exp_in_range(-(h * t)), x);  // h(t) t in [0, 18]
   const float y = a < 0.921875f ? small : large;
   return x == x ? y : x;

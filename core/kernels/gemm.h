@@ -36,9 +36,14 @@ void gemm(bool ta, const MatrixOf<double>& A, bool tb, const MatrixOf<double>& B
 // The plain path, and the AVX-512 kernel's test oracle: OpenBLAS's SGEMM (M, N, K >= 1).
 void gemm_openblas(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
                    int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
-inline void gemm_openblas(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
-                          const float* B, float beta, float* C) {
-  gemm_openblas(trans_a, trans_b, M, N, K, alpha, A, trans_a ? M : K, B, trans_b ? K : N, beta, C, N);
+
+// The signature gemm, gemm_openblas and gemm_avx512 share, and one of them run on packed matrices (each ld
+// the stored row's length), as the tests compare them.
+using Sgemm = void(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*, int64_t, float,
+                   float*, int64_t);
+inline void gemm_packed(Sgemm* sgemm, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+                        const float* A, const float* B, float beta, float* C) {
+  sgemm(trans_a, trans_b, M, N, K, alpha, A, trans_a ? M : K, B, trans_b ? K : N, beta, C, N);
 }
 
 }  // namespace microtorch::kernels

@@ -9,11 +9,8 @@ bool gemm_avx512_available();
 
 // Same contract as gemm() in gemm.h: C (M, N) = alpha * op(A) op(B) + beta * C, row-major, op() a
 // transposition by flag; beta == 0 never reads C. Requires M, N, K >= 1.
+// On packed matrices: gemm_packed(gemm_avx512, ...) (gemm.h).
 void gemm_avx512(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
                  int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
-inline void gemm_avx512(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
-                        const float* B, float beta, float* C) {
-  gemm_avx512(trans_a, trans_b, M, N, K, alpha, A, trans_a ? M : K, B, trans_b ? K : N, beta, C, N);
-}
 
 }  // namespace microtorch::kernels

@@ -109,7 +109,7 @@ TEST_CASE("gemm with one row of A runs the GEMV and agrees with OpenBLAS", "[ker
       const auto C0 = random_floats(static_cast<size_t>(N), 14);
       std::vector<float> got = C0, want = C0;
       k::gemm(ta, tb, 1, N, K, 1.5f, A.data(), B.data(), 0.5f, got.data());
-      k::gemm_openblas(ta, tb, 1, N, K, 1.5f, A.data(), B.data(), 0.5f, want.data());
+      k::gemm_packed(k::gemm_openblas, ta, tb, 1, N, K, 1.5f, A.data(), B.data(), 0.5f, want.data());
       for (int64_t n = 0; n < N; ++n) REQUIRE(got[n] == Approx(want[n]).margin(2e-5));
     }
 }

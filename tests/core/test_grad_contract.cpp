@@ -31,14 +31,23 @@ mt::Tensor lookup(const mt::Tensor& w, Mode m, const std::vector<int64_t>& ids) 
 void backward_id1(const mt::Tensor& w, Mode m) { lookup(w, m, {1}).backward(mt::ones({1, 2})); }
 
 const Mode kModes[] = {Mode::kDense, Mode::kDefault, Mode::kSparse};
+const Mode kRowModes[] = {Mode::kDefault, Mode::kSparse};
+
+// Runs body(w, opt, m) for each mode of `modes` (named in a failure's report) on its own w = zeros(3, 2)
+// requiring grad, with an SGD of lr 1 on it.
+template <size_t N, class Body> void for_each_mode(const Mode (&modes)[N], Body body) {
+  for (Mode m : modes) {
+    INFO(name(m));
+    auto w = mt::zeros({3, 2}).requires_grad_(true);
+    mt::optim::SGD opt({w}, mt::optim::SGDOptions(1.0));
+    body(w, opt, m);
+  }
+}
 
 }  // namespace
 
 TEST_CASE("grad contract: a write into grad() outside the looked-up rows reaches the step, zero_grad clears it") {
-  for (Mode m : kModes) {
-    INFO(name(m));
-    auto w = mt::zeros({3, 2}).requires_grad_(true);
-    mt::optim::SGD opt({w}, mt::optim::SGDOptions(1.0));
+  for_each_mode(kModes, [](mt::Tensor& w, mt::optim::SGD& opt, Mode m) {
     backward_id1(w, m);
     add_in_place(w.grad(), 0.5f);
     opt.step();
@@ -46,14 +55,11 @@ TEST_CASE("grad contract: a write into grad() outside the looked-up rows reaches
     opt.zero_grad();
     backward_id1(w, m);
     CHECK(w.grad().to_vector<float>() == Floats{0, 0, 1, 1, 0, 0});  // PyTorch: nothing stale
-  }
+  });
 }
 
 TEST_CASE("grad contract: zeroing or scaling grad() in place changes the step") {
-  for (Mode m : kModes) {
-    INFO(name(m));
-    auto w = mt::zeros({3, 2}).requires_grad_(true);
-    mt::optim::SGD opt({w}, mt::optim::SGDOptions(1.0));
+  for_each_mode(kModes, [](mt::Tensor& w, mt::optim::SGD& opt, Mode m) {
     backward_id1(w, m);
     mt::Tensor g = w.grad();
     std::fill_n(g.data_ptr<float>(), g.numel(), 0.0f);  // zeroed in place
@@ -65,27 +71,22 @@ TEST_CASE("grad contract: zeroing or scaling grad() in place changes the step") 
     for (int64_t k = 0; k < g.numel(); ++k) g.data_ptr<float>()[k] *= 0.25f;  // a hand-written clip
     opt.step();
     CHECK(w.to_vector<float>() == Floats{0, 0, -.25f, -.25f, 0, 0});
-  }
+  });
 }
 
 TEST_CASE("grad contract: grad() is live across accumulations (the caller's handle sees the next backward)") {
-  for (Mode m : kModes) {
-    INFO(name(m));
-    auto w = mt::zeros({3, 2}).requires_grad_(true);
+  for_each_mode(kModes, [](mt::Tensor& w, mt::optim::SGD&, Mode m) {
     backward_id1(w, m);
     mt::Tensor h = w.grad();
     add_in_place(h, 0.5f);
     backward_id1(w, m);  // accumulates into the same gradient, as PyTorch's in-place +=
     CHECK(w.grad().to_vector<float>() == Floats{.5f, .5f, 2.5f, 2.5f, .5f, .5f});
     CHECK(h.to_vector<float>() == Floats{.5f, .5f, 2.5f, 2.5f, .5f, .5f});
-  }
+  });
 }
 
 TEST_CASE("grad contract: zero_grad never writes into or reuses a buffer a caller still holds") {
-  for (Mode m : kModes) {
-    INFO(name(m));
-    auto w = mt::zeros({3, 2}).requires_grad_(true);
-    mt::optim::SGD opt({w}, mt::optim::SGDOptions(1.0));
+  for_each_mode(kModes, [](mt::Tensor& w, mt::optim::SGD& opt, Mode m) {
     backward_id1(w, m);
     const mt::Tensor kept = w.grad();
     opt.zero_grad();
@@ -96,14 +97,11 @@ TEST_CASE("grad contract: zero_grad never writes into or reuses a buffer a calle
     CHECK(w.grad().to_vector<float>() == Floats{0, 0, 1, 1, 0, 0});
     opt.step();
     CHECK(w.to_vector<float>() == Floats{0, 0, -1, -1, 0, 0});
-  }
+  });
 }
 
 TEST_CASE("grad contract: a seed gradient of the wrong dtype or shape is refused at backward, storing nothing") {
-  for (Mode m : kModes) {
-    INFO(name(m));
-    auto w = mt::zeros({3, 2}).requires_grad_(true);
-    mt::optim::SGD opt({w}, mt::optim::SGDOptions(1.0));
+  for_each_mode(kModes, [](mt::Tensor& w, mt::optim::SGD& opt, Mode m) {
     const std::string op = m == Mode::kDense ? "matmul" : "embedding";
     try {
       lookup(w, m, {1}).backward(mt::tensor(std::vector<int64_t>{1, 1}, {1, 2}));
@@ -128,15 +126,12 @@ TEST_CASE("grad contract: a seed gradient of the wrong dtype or shape is refused
     backward_id1(w, m);
     opt.step();
     CHECK(w.to_vector<float>() == Floats{0, 0, -1, -1, 0, 0});
-  }
+  });
 }
 
 TEST_CASE("grad contract: the fast modes stay fast while nobody looks, and looking makes the cycle dense") {
   using mt::grad::Kind;
-  for (Mode m : {Mode::kDefault, Mode::kSparse}) {
-    INFO(name(m));
-    auto w = mt::zeros({3, 2}).requires_grad_(true);
-    mt::optim::SGD opt({w}, mt::optim::SGDOptions(1.0));
+  for_each_mode(kRowModes, [](mt::Tensor& w, mt::optim::SGD& opt, Mode m) {
     backward_id1(w, m);
     const Kind fast = m == Mode::kSparse ? Kind::kSparse : Kind::kTracked;
     CHECK(mt::grad::kind(w) == fast);
@@ -148,7 +143,7 @@ TEST_CASE("grad contract: the fast modes stay fast while nobody looks, and looki
     opt.zero_grad();
     backward_id1(w, m);  // the next cycle is fast again
     CHECK(mt::grad::kind(w) == fast);
-  }
+  });
 }
 
 TEST_CASE("grad contract: the embedding backward equals its plain loop in both row modes") {

@@ -180,8 +180,9 @@ TEST_CASE("gemm_avx512: agrees with OpenBLAS and a double loop on every flag, pa
       for (float& v : C) v = c.beta == 0.0f ? std::numeric_limits<float>::quiet_NaN() : u(rng);
       const std::vector<float> expected = gemm_plain(c, A, B, C);
       std::vector<float> fast = C, blas = C;
-      mt::kernels::gemm_avx512(c.ta, c.tb, c.M, c.N, c.K, c.alpha, A.data(), B.data(), c.beta, fast.data());
-      mt::kernels::gemm_openblas(c.ta, c.tb, c.M, c.N, c.K, c.alpha, A.data(), B.data(), c.beta, blas.data());
+      namespace k = mt::kernels;
+      k::gemm_packed(k::gemm_avx512, c.ta, c.tb, c.M, c.N, c.K, c.alpha, A.data(), B.data(), c.beta, fast.data());
+      k::gemm_packed(k::gemm_openblas, c.ta, c.tb, c.M, c.N, c.K, c.alpha, A.data(), B.data(), c.beta, blas.data());
       INFO("M " << c.M << " N " << c.N << " K " << c.K << " trans_a " << c.ta << " trans_b " << c.tb << " beta "
                 << c.beta);
       const float tol = 2e-6f * float(c.K) + 1e-6f;
@@ -202,8 +203,8 @@ TEST_CASE("gemm_avx512: the same bits for 1 and 2 threads") {
   for (float& v : B) v = u(rng);
   ThreadsGuard guard;
   mt::set_num_threads(1);
-  mt::kernels::gemm_avx512(false, true, M, N, K, 1.0f, A.data(), B.data(), 0.0f, C1.data());
+  mt::kernels::gemm_packed(mt::kernels::gemm_avx512, false, true, M, N, K, 1.0f, A.data(), B.data(), 0.0f, C1.data());
   mt::set_num_threads(2);
-  mt::kernels::gemm_avx512(false, true, M, N, K, 1.0f, A.data(), B.data(), 0.0f, C2.data());
+  mt::kernels::gemm_packed(mt::kernels::gemm_avx512, false, true, M, N, K, 1.0f, A.data(), B.data(), 0.0f, C2.data());
   REQUIRE(C1 == C2);
 }

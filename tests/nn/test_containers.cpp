@@ -7,16 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "helpers.h"
+
 namespace mt = microtorch;
+using helpers::names;
 using Catch::Matchers::Contains;
 
 namespace {
-
-std::vector<std::string> names(const mt::nn::NamedParameters& named) {
-  std::vector<std::string> out;
-  for (const auto& entry : named) out.push_back(entry.first);
-  return out;
-}
 
 void check_close(const mt::Tensor& got, const std::vector<float>& want, float tol = 2e-6f) {
   const std::vector<float> v = got.to_vector<float>();

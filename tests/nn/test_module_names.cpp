@@ -8,19 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "helpers.h"
+
 namespace mt = microtorch;
+using helpers::names;
 namespace F = mt::nn::functional;
 using Catch::Matchers::Contains;
-
-namespace {
-
-std::vector<std::string> names(const mt::nn::NamedParameters& named) {
-  std::vector<std::string> out;
-  for (const auto& entry : named) out.push_back(entry.first);
-  return out;
-}
-
-}  // namespace
 
 TEST_CASE("module names: a parameter or buffer name has no dot, as PyTorch") {
   mt::nn::Module m;

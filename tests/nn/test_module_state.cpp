@@ -8,22 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "helpers.h"
+
 namespace mt = microtorch;
+using helpers::names;
 using Catch::Matchers::Contains;
 
 namespace {
-
-std::vector<std::string> names(const mt::nn::NamedParameters& named) {
-  std::vector<std::string> out;
-  for (const auto& entry : named) out.push_back(entry.first);
-  return out;
-}
-
-template <class Named> std::vector<std::string> module_names(const Named& named) {
-  std::vector<std::string> out;
-  for (const auto& entry : named) out.push_back(entry.first);
-  return out;
-}
 
 struct Block : mt::nn::Module {
   mt::Tensor count, scale, tmp;
@@ -81,10 +72,10 @@ TEST_CASE("module state: state_dict entries are detached and share storage with 
 
 TEST_CASE("module state: named_modules, modules, named_children and children") {
   Net net;
-  CHECK(module_names(net.named_modules()) ==
+  CHECK(names(net.named_modules()) ==
         std::vector<std::string>{"", "wte", "h.0", "h.0.fc", "h.1", "h.1.fc", "head"});
   CHECK(net.modules().size() == 7);
-  CHECK(module_names(net.named_children()) == std::vector<std::string>{"wte", "h.0", "h.1", "head"});
+  CHECK(names(net.named_children()) == std::vector<std::string>{"wte", "h.0", "h.1", "head"});
   const std::vector<mt::nn::Module> kids = net.children();
   REQUIRE(kids.size() == 4);
   // a handle from the walk is the module itself: its mode and tensors are the child's
@@ -98,8 +89,8 @@ TEST_CASE("module state: named_modules, modules, named_children and children") {
     mt::nn::Linear a{mt::nn::LinearOptions(2, 2)};
     Twice() { register_module("a", a); register_module("b", a); }
   } twice;
-  CHECK(module_names(twice.named_modules()) == std::vector<std::string>{"", "a"});
-  CHECK(module_names(twice.named_children()) == std::vector<std::string>{"a"});
+  CHECK(names(twice.named_modules()) == std::vector<std::string>{"", "a"});
+  CHECK(names(twice.named_children()) == std::vector<std::string>{"a"});
   CHECK(names(twice.state_dict()) == std::vector<std::string>{"a.weight", "a.bias", "b.weight", "b.bias"});
 }
 

@@ -39,12 +39,21 @@ int run(int (*body)(int, char**), int argc, char** argv) {
   }
 }
 
+// "<flag> '<path>': ", the start of every message about a path given on the command line.
+static std::string about(const std::string& flag, const std::string& path) { return flag + " '" + path + "': "; }
+
+// The status of what path names; std::runtime_error "<flag> '<path>': <missing>" when nothing is there.
+static std::filesystem::file_status existing(const std::string& path, const std::string& flag, const char* missing) {
+  std::error_code ec;
+  const std::filesystem::file_status st = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(st)) throw std::runtime_error(about(flag, path) + missing);
+  return st;
+}
+
 void check_input_file(const std::string& path, const std::string& flag) {
   namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::file_status st = fs::status(path, ec);
-  const std::string what = flag + " '" + path + "': ";
-  if (ec || !fs::exists(st)) throw std::runtime_error(what + "no such file");
+  const fs::file_status st = existing(path, flag, "no such file");
+  const std::string what = about(flag, path);
   if (fs::is_directory(st)) throw std::runtime_error(what + "is a folder, expected a file");
   if (!fs::is_regular_file(st)) throw std::runtime_error(what + "is not a regular file (a FIFO, device or socket)");
   if (::access(path.c_str(), R_OK) != 0) throw std::runtime_error(what + "cannot be read (permissions)");
@@ -52,16 +61,15 @@ void check_input_file(const std::string& path, const std::string& flag) {
 
 void check_output_dir(const std::string& dir, const std::string& flag) {
   namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::file_status st = fs::status(dir, ec);
-  const std::string what = flag + " '" + dir + "': ";
-  if (ec || !fs::exists(st)) throw std::runtime_error(what + "no such folder (create it first)");
+  const fs::file_status st = existing(dir, flag, "no such folder (create it first)");
+  const std::string what = about(flag, dir);
   if (!fs::is_directory(st)) throw std::runtime_error(what + "is not a folder");
   const fs::path probe = fs::path(dir) / (".write_test_" + std::to_string(::getpid()));
   {
     std::ofstream out(probe);
     if (!out) throw std::runtime_error(what + "cannot write into this folder");
   }
+  std::error_code ec;
   fs::remove(probe, ec);
 }
 
