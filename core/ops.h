@@ -3,6 +3,7 @@
 // comparisons and where broadcast as NumPy and PyTorch do. Negative dims count from the end; a dim or index
 // out of range throws std::out_of_range naming it and the valid range.
 #pragma once
+#include <optional>
 #include <tuple>
 #include <vector>
 
@@ -49,6 +50,12 @@ Tensor pow(const Tensor& a, double exponent);  // the exponent is a constant (no
 Tensor sigmoid(const Tensor& a);
 Tensor abs(const Tensor& a);                   // gradient sign(a): 0 at 0, as PyTorch
 
+// --- clamp (ops/clamp.cpp), composed of where: no backward of its own. The gradient passes where
+// min <= a <= max, as PyTorch; an absent bound is no bound; min > max gives max everywhere, as PyTorch ---
+Tensor clamp(const Tensor& a, const std::optional<Scalar>& min, const std::optional<Scalar>& max = std::nullopt);
+Tensor clamp_min(const Tensor& a, const Scalar& min);
+Tensor clamp_max(const Tensor& a, const Scalar& max);
+
 // --- reductions (ops/reduce.cpp) ---
 Tensor sum(const Tensor& a);                                      // () scalar
 Tensor mean(const Tensor& a);
@@ -57,6 +64,34 @@ Tensor mean(const Tensor& a, int64_t dim, bool keepdim = false);
 
 // --- statistics (ops/statistics.cpp) ---
 Tensor var(const Tensor& a, int64_t dim, bool unbiased = true, bool keepdim = false);  // unbiased: / (n - 1)
+Tensor var(const Tensor& a);                                      // over all elements, unbiased
+// std = sqrt(var), composed (no backward of its own); one element gives NaN, as PyTorch.
+Tensor std(const Tensor& a);                                      // over all elements, unbiased
+Tensor std(const Tensor& a, int64_t dim, bool unbiased = true, bool keepdim = false);
+// The p-norm (sum |a|^p)^(1/p), composed of abs, pow, sum (p = inf: max |a|); over all elements or one dim.
+Tensor norm(const Tensor& a, double p = 2);
+Tensor norm(const Tensor& a, double p, int64_t dim, bool keepdim = false);
+
+// --- running sums (ops/cumsum.cpp): y[..., i, ...] = a[..., 0, ...] + ... + a[..., i, ...] along dim.
+// Integers and bool sum in int64, as PyTorch. da += the reversed running sum of dy ---
+Tensor cumsum(const Tensor& a, int64_t dim);
+
+// --- sorting (ops/sort.cpp): stable (ties keep their order, also descending), NaN sorted as the largest,
+// as PyTorch; values are gather(a, dim, indices), so their gradient is gather's ---
+std::tuple<Tensor, Tensor> sort(const Tensor& a, int64_t dim = -1, bool descending = false);  // (values, indices)
+Tensor argsort(const Tensor& a, int64_t dim = -1, bool descending = false);
+
+// --- min and max over everything, min and argmin over a dim (ops/minmax.cpp) ---
+Tensor max(const Tensor& a);  // 0-d; NaN wins; the gradient is split evenly among tied maxima, as PyTorch 1.13
+Tensor min(const Tensor& a);
+std::tuple<Tensor, Tensor> min(const Tensor& a, int64_t dim, bool keepdim = false);  // (values, indices); values
+                                                                 // gathered at indices: the gradient goes there
+Tensor argmin(const Tensor& a, int64_t dim, bool keepdim = false);  // first index of the min (NaN counts as min)
+
+// --- closeness (ops/closeness.cpp): whole-tensor answers, no gradient ---
+// |a - b| <= atol + rtol |b| everywhere (a and b broadcast; equal infinities are close; NaN only with equal_nan).
+bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8, bool equal_nan = false);
+bool equal(const Tensor& a, const Tensor& b);  // same shape and equal values (NaN is not equal to itself)
 
 // --- selection (ops/select.cpp): indices are int64; max, argmax and topk order float32, int64 and int32 ---
 std::tuple<Tensor, Tensor> max(const Tensor& a, int64_t dim, bool keepdim = false);  // (values, indices);
@@ -72,12 +107,15 @@ Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement = 
 // (..., M, K) x (..., K, N) -> (..., M, N) with the batch dims broadcast; a 1-D a is (K) -> a row, a 1-D b
 // is (K) -> a column, that dim dropped from the result (as torch.matmul).
 Tensor matmul(const Tensor& a, const Tensor& b);
+Tensor mm(const Tensor& a, const Tensor& b);   // (M, K) x (K, N) only, as torch.mm
+Tensor bmm(const Tensor& a, const Tensor& b);  // (B, M, K) x (B, K, N) only, as torch.bmm
 
 // --- shape (ops/shape.cpp) ---
 Tensor transpose(const Tensor& a, int64_t dim0, int64_t dim1);  // a view (tensor.h)
 Tensor permute(const Tensor& a, const Shape& dims);             // a view
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);    // same shape except along dim
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);  // same shape; a new dim at dim
+Tensor flatten(const Tensor& a, int64_t start_dim = 0, int64_t end_dim = -1);  // dims start..end as one (reshape)
 Tensor one_hot(const Tensor& ids, int64_t num_classes = -1);    // int ids (...) -> int64 (..., num_classes);
                                                                  // -1: max(ids) + 1, as PyTorch
 

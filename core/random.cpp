@@ -3,6 +3,8 @@
 
 #include <cmath>
 #include <mutex>
+#include <string>
+#include <utility>
 #include <stdexcept>
 
 #include <pthread.h>
@@ -151,6 +153,24 @@ Tensor rand(const Shape& shape) {
   GeneratorGuard lock;  // the values are one run of the sequence
   float* p = t.data_ptr<float>();
   for (int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<float>(random_uniform());
+  return t;
+}
+
+Tensor rand_like(const Tensor& t) { return rand(t.shape(), TensorOptions(t.dtype())); }
+Tensor randn_like(const Tensor& t) { return randn(t.shape(), TensorOptions(t.dtype())); }
+
+// 0..n-1 shuffled by Fisher-Yates from the seeded generator (element i swapped with one of i..n-1).
+Tensor randperm(int64_t n, const TensorOptions& options) {
+  if (n < 0) throw std::invalid_argument("randperm: n " + std::to_string(n) + " is negative (expected n >= 0)");
+  Tensor t = empty({n}, kInt64);
+  int64_t* p = t.data_ptr<int64_t>();
+  for (int64_t i = 0; i < n; ++i) p[i] = i;
+  {
+    GeneratorGuard lock;  // one run of the sequence
+    for (int64_t i = 0; i + 1 < n; ++i) std::swap(p[i], p[random_int(i, n)]);
+  }
+  if (options.dtype() != kInt64) t = t.to(options.dtype());
+  if (options.requires_grad()) t.requires_grad_(true);
   return t;
 }
 

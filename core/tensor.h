@@ -15,9 +15,11 @@
 #include <initializer_list>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <vector>
 
@@ -213,6 +215,57 @@ class Tensor {
   Tensor masked_fill(const Tensor& mask, const Scalar& value) const;
   Tensor operator-() const;
 
+  // --- every functional op of ops.h also as a member, as libtorch (ops/members.cpp forwards to ops.h) ---
+  Tensor add(const Tensor& other) const;
+  Tensor sub(const Tensor& other) const;
+  Tensor mul(const Tensor& other) const;
+  Tensor div(const Tensor& other) const;
+  Tensor neg() const;
+  Tensor exp() const;
+  Tensor log() const;
+  Tensor tanh() const;
+  Tensor sigmoid() const;
+  Tensor relu() const;
+  Tensor sqrt() const;
+  Tensor rsqrt() const;
+  Tensor abs() const;
+  Tensor pow(double exponent) const;
+  Tensor softmax(int64_t dim) const;
+  Tensor log_softmax(int64_t dim) const;
+  Tensor matmul(const Tensor& other) const;
+  Tensor mm(const Tensor& other) const;
+  Tensor eq(const Tensor& other) const;
+  Tensor ne(const Tensor& other) const;
+  Tensor lt(const Tensor& other) const;
+  Tensor le(const Tensor& other) const;
+  Tensor gt(const Tensor& other) const;
+  Tensor ge(const Tensor& other) const;
+  Tensor tril(int64_t k = 0) const;
+  Tensor triu(int64_t k = 0) const;
+  Tensor where(const Tensor& condition, const Tensor& other) const;  // this where condition, else other
+  Tensor argmax(int64_t dim, bool keepdim = false) const;
+  Tensor argmin(int64_t dim, bool keepdim = false) const;
+  Tensor max() const;                                                   // over all elements, 0-d
+  Tensor min() const;
+  std::tuple<Tensor, Tensor> max(int64_t dim, bool keepdim = false) const;  // (values, indices)
+  std::tuple<Tensor, Tensor> min(int64_t dim, bool keepdim = false) const;
+  std::tuple<Tensor, Tensor> topk(int64_t k, int64_t dim = -1) const;
+  std::tuple<Tensor, Tensor> sort(int64_t dim = -1, bool descending = false) const;
+  Tensor argsort(int64_t dim = -1, bool descending = false) const;
+  Tensor cumsum(int64_t dim) const;
+  Tensor clamp(const std::optional<Scalar>& min, const std::optional<Scalar>& max = std::nullopt) const;
+  Tensor clamp_min(const Scalar& min) const;
+  Tensor clamp_max(const Scalar& max) const;
+  Tensor norm(double p = 2) const;
+  Tensor norm(double p, int64_t dim, bool keepdim = false) const;
+  Tensor var() const;  // over all elements, unbiased
+  Tensor std() const;
+  Tensor std(int64_t dim, bool unbiased = true, bool keepdim = false) const;
+  Tensor flatten(int64_t start_dim = 0, int64_t end_dim = -1) const;
+  Tensor repeat(const Shape& repeats) const;
+  bool allclose(const Tensor& other, double rtol = 1e-5, double atol = 1e-8, bool equal_nan = false) const;
+  bool equal(const Tensor& other) const;
+
  private:
   // The library's way in (detail::TensorAccess, internal core/tensor_access.h); not public API.
   friend struct detail::TensorAccess;
@@ -282,10 +335,21 @@ Tensor ones(const Shape& shape, const TensorOptions& options);
 Tensor full(const Shape& shape, const Scalar& value, const TensorOptions& options);
 Tensor tensor(const std::vector<double>& values, const Shape& shape);   // float64
 Tensor arange(int64_t n, Dtype dtype = kInt64);   // 0, 1, ..., n-1
-Tensor arange(int64_t start, int64_t end);        // start, ..., end-1, int64 (empty when end <= start)
+// start, start + step, ... below end (above it for a negative step): ceil((end - start) / step) values, as
+// PyTorch; int64 when every bound is an integer, else float32 (or the options' dtype). std::invalid_argument for
+// a zero step, a step of the wrong sign, or a non-finite bound.
+Tensor arange(const Scalar& start, const Scalar& end);  // step 1 (empty when end <= start)
+Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step);
+Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, const TensorOptions& options);
+// steps evenly spaced values from start to end, both included (float32 unless the options say); steps >= 0.
+Tensor linspace(const Scalar& start, const Scalar& end, int64_t steps, const TensorOptions& options = {});
 Tensor eye(int64_t n);                            // (n, n) identity, float32
 Tensor zeros_like(const Tensor& t);               // same shape and dtype
 Tensor ones_like(const Tensor& t);
+Tensor full_like(const Tensor& t, const Scalar& value);  // value cast to t's dtype
+Tensor rand_like(const Tensor& t);                // t's shape and floating dtype, from the seeded generator
+Tensor randn_like(const Tensor& t);
+Tensor randperm(int64_t n, const TensorOptions& options = TensorOptions(kInt64));  // 0..n-1 shuffled (seeded)
 
 void manual_seed(uint64_t seed);                  // seeds the one global generator
 Tensor randn(const Shape& shape);                 // N(0, 1), float32

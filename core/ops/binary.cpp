@@ -179,6 +179,6 @@ Tensor operator+(const Scalar& s, const Tensor& a) { return add(scalar_tensor(s)
 Tensor operator-(const Scalar& s, const Tensor& a) { return sub(scalar_tensor(s), a); }
 Tensor operator*(const Scalar& s, const Tensor& a) { return mul(scalar_tensor(s), a); }
 Tensor operator/(const Scalar& s, const Tensor& a) { return div(scalar_tensor(s), a); }
-Tensor Tensor::operator-() const { return neg(*this); }
+Tensor Tensor::operator-() const { return microtorch::neg(*this); }
 
 }  // namespace microtorch

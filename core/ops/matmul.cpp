@@ -1,8 +1,8 @@
-// matmul: (..., M, K) x (K, N) through one SGEMM over all leading rows; (..., M, K) x (..., K, N) with broadcast
-// batch dims as one SGEMM per output matrix. Operands are read where they are: a matrix whose rows or columns
-// step by one element (a transpose, a head inside a wider tensor) is handed to the SGEMM with its row stride
-// and a transposition flag, so only a matrix with neither gets a contiguous copy. Backward is two more SGEMMs
-// each, transposed by flag, not by copy.
+// matmul (mm, bmm: its 2-D and 3-D forms): (..., M, K) x (K, N) through one SGEMM over all leading rows; (..., M,
+// K) x (..., K, N) with broadcast batch dims as one SGEMM per output matrix. Operands are read where they are: a
+// matrix whose rows or columns step by one element (a transpose, a head inside a wider tensor) is handed to the
+// SGEMM with its row stride and a transposition flag, so only a matrix with neither gets a contiguous copy.
+// Backward is two more SGEMMs each, transposed by flag, not by copy.
 #include "../autograd.h"
 #include "../grad.h"
 #include "../kernels/gemm.h"
@@ -144,6 +144,22 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   s.erase(s.end() - 2);
   if (b.dim() == 1) s.pop_back();
   return y.view(s);
+}
+
+// mm and bmm: matmul restricted to the shapes torch.mm and torch.bmm accept (no broadcasting, no 1-D).
+Tensor mm(const Tensor& a, const Tensor& b) {
+  if (!a.defined() || !b.defined() || a.dim() != 2 || b.dim() != 2)
+    throw std::invalid_argument("mm: expected two 2-D tensors, got shapes " + (a.defined() ? shape_str(a.shape()) : "undefined") +
+                                " and " + (b.defined() ? shape_str(b.shape()) : "undefined"));
+  return matmul(a, b);
+}
+
+Tensor bmm(const Tensor& a, const Tensor& b) {
+  if (!a.defined() || !b.defined() || a.dim() != 3 || b.dim() != 3 || a.shape()[0] != b.shape()[0])
+    throw std::invalid_argument("bmm: expected two 3-D tensors with one batch size, got shapes " +
+                                (a.defined() ? shape_str(a.shape()) : "undefined") + " and " +
+                                (b.defined() ? shape_str(b.shape()) : "undefined"));
+  return matmul(a, b);
 }
 
 }  // namespace microtorch

@@ -1,7 +1,10 @@
 // var over one dim (biased or unbiased, keepdim as PyTorch). The input is seen as (outer, D, inner) around the
-// dim; each of the outer * inner columns gets its mean and squared deviations summed in double.
+// dim; each of the outer * inner columns gets its mean and squared deviations summed in double. std and norm
+// are composed of var, abs, pow, sum and sqrt, with no backward of their own.
 #include <cmath>
 #include <limits>
+#include <string>
+#include <tuple>
 #include <vector>
 
 #include "../autograd.h"
@@ -78,5 +81,39 @@ Tensor var(const Tensor& a, int64_t dim, bool unbiased, bool keepdim) {
 }
 
 Tensor Tensor::var(int64_t dim, bool unbiased, bool keepdim) const { return microtorch::var(*this, dim, unbiased, keepdim); }
+
+Tensor var(const Tensor& a) {
+  detail::check_floating("var", a);
+  return var(a.reshape({-1}), 0);
+}
+
+// sqrt of var: one element (n - 1 = 0) gives NaN, as PyTorch.
+Tensor std(const Tensor& a) { return sqrt(var(a)); }
+Tensor std(const Tensor& a, int64_t dim, bool unbiased, bool keepdim) { return sqrt(var(a, dim, unbiased, keepdim)); }
+
+namespace {
+// The p-norm of a, summed by `total` (over everything or one dim) or, for p = inf, maxed by `largest`.
+template <class Total, class Largest> Tensor p_norm(const char* op, const Tensor& a, double p, Total total, Largest largest) {
+  detail::check_floating(op, a);
+  if (std::isnan(p)) throw std::invalid_argument(std::string(op) + ": p is NaN; expected a number (2, 1, inf, ...)");
+  if (p == 1) return total(abs(a));
+  if (std::isinf(p) && p > 0) return largest(abs(a));
+  if (p == 0) return total((a != 0).to(a.dtype()));  // the count of non-zeros
+  const Tensor s = p == 2 ? total(a * a) : total(pow(abs(a), p));
+  // s^(1/p), with gradient 0 where s = 0, as PyTorch (the root's slope is infinite there): the root is taken of
+  // 1 instead and multiplied by 0, so no inf * 0 reaches the gradient
+  const Tensor zero = s == 0;
+  const Tensor safe = where(zero, ones_like(s), s);
+  return (p == 2 ? sqrt(safe) : pow(safe, 1.0 / p)) * (s != 0).to(a.dtype());
+}
+}  // namespace
+
+Tensor norm(const Tensor& a, double p) {
+  return p_norm("norm", a, p, [](const Tensor& t) { return sum(t); }, [](const Tensor& t) { return max(t); });
+}
+Tensor norm(const Tensor& a, double p, int64_t dim, bool keepdim) {
+  return p_norm("norm", a, p, [&](const Tensor& t) { return sum(t, dim, keepdim); },
+                [&](const Tensor& t) { return std::get<0>(max(t, dim, keepdim)); });
+}
 
 }  // namespace microtorch
