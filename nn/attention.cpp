@@ -4,6 +4,8 @@
 // applied in the row loop (no (L, S) mask tensor), a stable softmax per row, then P v by a second SGEMM.
 // The probabilities P (BH, L, S) are saved for the backward:
 //   dv = P^T dy,  dP = dy v^T,  dS = P * (dP - rowsum(P * dP)),  dq = scale dS k,  dk = scale dS^T q.
+// That is the float32 path; float64 is composed from core ops (matmul, masked_fill, softmax and their backwards),
+// float16/bfloat16 run in float32 and round back. q, k, v (and a float mask) share one dtype.
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -14,7 +16,9 @@
 #include "../core/kernels/fastmath.h"
 #include "../core/grad.h"
 #include "../core/kernels/row_sums.h"
+#include "../core/ops.h"
 #include "functional.h"
+#include "internal/dtypes.h"
 
 namespace microtorch::nn::functional {
 
@@ -40,11 +44,13 @@ static std::vector<int64_t> mask_strides(const Tensor& mask, const Shape& full) 
 
 static void check_sdpa(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask, double dropout_p,
                        bool is_causal) {
-  for (const auto& [name, t] : {std::pair<const char*, const Tensor&>{"q", q}, {"k", k}, {"v", v}})
-    if (t.dtype() != kFloat32 || t.dim() < 2)
-      throw std::invalid_argument(std::string("scaled_dot_product_attention: ") + name +
-                                  " must be float32 (..., T, D), got " + dtype_name(t.dtype()) + " of shape " +
-                                  shape_str(t.shape()));
+  for (const auto& [name, t] : {std::pair<const char*, const Tensor&>{"q", q}, {"k", k}, {"v", v}}) {
+    internal::check_floating("scaled_dot_product_attention", name, t);
+    internal::check_same_dtype("scaled_dot_product_attention", name, t, q.dtype());
+    if (t.dim() < 2)
+      throw std::invalid_argument(std::string("scaled_dot_product_attention: ") + name + " must be (..., T, D), got " +
+                                  dtype_name(t.dtype()) + " of shape " + shape_str(t.shape()));
+  }
   const Shape batch(q.shape().begin(), q.shape().end() - 2);
   const bool ok = q.dim() == k.dim() && q.dim() == v.dim() && Shape(k.shape().begin(), k.shape().end() - 2) == batch &&
                   Shape(v.shape().begin(), v.shape().end() - 2) == batch && k.shape().back() == q.shape().back() &&
@@ -59,9 +65,9 @@ static void check_sdpa(const Tensor& q, const Tensor& k, const Tensor& v, const 
   if (!mask.defined()) return;
   if (is_causal)
     throw std::invalid_argument("scaled_dot_product_attention: attn_mask and is_causal = true are exclusive, as PyTorch");
-  if (mask.dtype() != kFloat32 && mask.dtype() != kBool)
-    throw std::invalid_argument("scaled_dot_product_attention: attn_mask must be bool (true: take part) or float32 "
-                                "(added to the scores), got " + dtype_name(mask.dtype()));
+  if (mask.dtype() != q.dtype() && mask.dtype() != kBool)
+    throw std::invalid_argument("scaled_dot_product_attention: attn_mask must be bool (true: take part) or " +
+                                dtype_name(q.dtype()) + " as q (added to the scores), got " + dtype_name(mask.dtype()));
   if (mask.requires_grad() && GradMode::is_enabled())
     throw std::invalid_argument("scaled_dot_product_attention: attn_mask requires grad, but the mask is not "
                                 "differentiated; pass mask.detach()");
@@ -103,9 +109,44 @@ static Tensor readable(const Tensor& t) {
   return m.readable() ? t : t.contiguous();
 }
 
+// The composed form (float64): softmax(q k^T * scale, masked) v.
+static Tensor sdpa_composed(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& attn_mask, bool is_causal,
+                            double scale) {
+  const int64_t L = q.size(-2), S = k.size(-2);
+  Tensor scores = matmul(q, transpose(k, -2, -1)) * scale;  // (..., L, S)
+  if (is_causal) {
+    Tensor hide = zeros({L, S}, kBool);  // key j is hidden from query i when j > i
+    bool* h = hide.data_ptr<bool>();
+    for (int64_t i = 0; i < L; ++i)
+      for (int64_t j = i + 1; j < S; ++j) h[i * S + j] = true;
+    scores = masked_fill(scores, hide, -INFINITY);
+  } else if (attn_mask.defined()) {
+    scores = attn_mask.dtype() == kBool ? masked_fill(scores, attn_mask == false, -INFINITY) : scores + attn_mask;
+  }
+  return matmul(softmax(scores, -1), v);
+}
+
 Tensor scaled_dot_product_attention(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, const Tensor& attn_mask_in,
                                     double dropout_p, bool is_causal, std::optional<double> scale_opt) {
   check_sdpa(q_in, k_in, v_in, attn_mask_in, dropout_p, is_causal);
+  if (internal::is_half_kind(q_in.dtype())) {
+    const Tensor mask = attn_mask_in.defined() && attn_mask_in.dtype() != kBool ? attn_mask_in.to(kFloat32) : attn_mask_in;
+    return scaled_dot_product_attention(q_in.to(kFloat32), k_in.to(kFloat32), v_in.to(kFloat32), mask, dropout_p,
+                                        is_causal, scale_opt)
+        .to(q_in.dtype());
+  }
+  if (q_in.dtype() == kFloat64) {
+    const double scale = scale_opt ? *scale_opt : 1.0 / std::sqrt(static_cast<double>(q_in.size(-1)));
+    if (!std::isfinite(scale))
+      throw std::invalid_argument("scaled_dot_product_attention: scale must be finite, got " + std::to_string(scale));
+    if (attn_mask_in.defined()) mask_strides(attn_mask_in, [&] {  // the mask must broadcast to the scores
+        Shape full(q_in.shape().begin(), q_in.shape().end() - 2);
+        full.push_back(q_in.size(-2));
+        full.push_back(k_in.size(-2));
+        return full;
+      }());
+    return sdpa_composed(q_in, k_in, v_in, attn_mask_in, is_causal, scale);
+  }
   Tensor q, k, v, attn_mask;
   {
     NoGradGuard off;  // copies only for matrices the SGEMM cannot read in place

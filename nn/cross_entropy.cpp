@@ -2,7 +2,8 @@
 // fused: the forward keeps only each row's max and log-sum-exp (2R floats); the backward rebuilds softmax -
 // one_hot from the logits, no (R, V) temporary. Logits (N, V, d1, ...) (class dim 1, as PyTorch) are first
 // copied to rows (N * d1 * ..., V); the gradient rows are copied back to that layout. The other forms are
-// composed (log_softmax, nll_loss, sums), as PyTorch's cross_entropy_loss_label_smoothing.
+// composed (log_softmax, nll_loss, sums), as PyTorch's cross_entropy_loss_label_smoothing; float64 always takes the
+// composed form, float16/bfloat16 run in float32 and round back. A weight must have the logits' dtype.
 #include <algorithm>
 #include <cmath>
 
@@ -11,6 +12,7 @@
 #include "../core/grad.h"
 #include "../core/ops.h"
 #include "functional.h"
+#include "internal/dtypes.h"
 #include "loss.h"
 
 namespace microtorch::nn::functional {
@@ -131,9 +133,18 @@ static Tensor cross_entropy_fused(const Tensor& logits_in, const Tensor& targets
 // ignored ones), reduced as the nll: its mean divides by the summed class weights of the targets that are not
 // ignored (by their count without a weight), as PyTorch 1.13's numbers.
 static Tensor cross_entropy_composed(const Tensor& logits, const Tensor& targets, const CrossEntropyFuncOptions& o) {
-  if (logits.dtype() != kFloat32 || logits.dim() < 1)
-    throw std::invalid_argument("cross_entropy: logits must be float32 (N, V) or (N, V, d1, ...), got " +
+  internal::check_floating("cross_entropy", "logits", logits);
+  if (logits.dim() < 1)
+    throw std::invalid_argument("cross_entropy: logits must be (N, V) or (N, V, d1, ...), got " +
                                 dtype_name(logits.dtype()) + " of shape " + shape_str(logits.shape()));
+  internal::check_same_dtype("cross_entropy", "weight", o.weight(), logits.dtype());
+  if (internal::is_half_kind(logits.dtype())) {
+    CrossEntropyFuncOptions o32 = o;
+    o32.weight(internal::to_float32(o.weight()));
+    return cross_entropy(logits.to(kFloat32), targets, o32).to(logits.dtype());
+  }
+  const Dtype dt = logits.dtype();
+  auto num = [dt](double v) { return dt == kFloat64 ? Scalar(v) : Scalar(static_cast<float>(v)); };
   const int64_t class_dim = logits.dim() == 1 ? 0 : 1, V = logits.shape()[class_dim];
   const Tensor logp = log_softmax(logits, class_dim);
   const Tensor nll = nll_loss(logp, targets, NLLLossFuncOptions().weight(o.weight()).ignore_index(o.ignore_index())
@@ -147,26 +158,28 @@ static Tensor cross_entropy_composed(const Tensor& logits, const Tensor& targets
     per_class = logp * o.weight().view(along);
   }
   // keep: 1 at a target that is not ignored, 0 at one that is; weight_sum: their summed class weights (or count)
-  Tensor keep = zeros(targets.shape());
+  Tensor keep = zeros(targets.shape(), kFloat64);  // made in double, cast to the logits' dtype below
   double weight_sum = 0.0;
+  const Tensor w64 = o.weight().defined() ? o.weight().to(kFloat64).contiguous() : Tensor();
   const int64_t* t = targets.data_ptr<int64_t>();
   for (int64_t i = 0; i < targets.numel(); ++i) {
     if (t[i] == o.ignore_index()) continue;
-    keep.data_ptr<float>()[i] = 1.0f;
-    weight_sum += o.weight().defined() ? o.weight().data_ptr<float>()[t[i]] : 1.0f;
+    keep.data_ptr<double>()[i] = 1.0;
+    weight_sum += w64.defined() ? w64.data_ptr<double>()[t[i]] : 1.0;
   }
+  keep = keep.to(dt);
   const Tensor smooth = -per_class.sum(class_dim) * keep;  // the targets' shape
   Tensor reduced = smooth;
   if (o.reduction() == kSum) reduced = smooth.sum();
-  if (o.reduction() == kMean) reduced = smooth.sum() / static_cast<float>(weight_sum);
-  return nll * static_cast<float>(1.0 - s) + reduced * static_cast<float>(s / static_cast<double>(V));
+  if (o.reduction() == kMean) reduced = smooth.sum() / num(weight_sum);
+  return nll * num(1.0 - s) + reduced * num(s / static_cast<double>(V));
 }
 
 Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEntropyFuncOptions& o) {
   if (!(o.label_smoothing() >= 0.0 && o.label_smoothing() <= 1.0))
     throw std::invalid_argument("cross_entropy: label_smoothing must be in [0, 1], got " +
                                 std::to_string(o.label_smoothing()));
-  if (o.weight().defined() || o.label_smoothing() != 0.0 || o.reduction() != kMean)
+  if (logits.dtype() != kFloat32 || o.weight().defined() || o.label_smoothing() != 0.0 || o.reduction() != kMean)
     return cross_entropy_composed(logits, targets, o);
   return cross_entropy_fused(logits, targets, o);
 }

@@ -1,6 +1,7 @@
 // F::dropout and nn::Dropout. The keep mask is drawn from the global generator (one uniform per element, in
 // memory order), so manual_seed makes it reproducible; it is kept as the per-element factor (0 or 1/(1-p))
-// for the backward: dx = dy * factor.
+// for the backward: dx = dy * factor. float32 and float64 run the loop below in their own type (the same mask for
+// the same seed); float16/bfloat16 run in float32 and round back.
 #include "dropout.h"
 
 #include <cmath>
@@ -8,6 +9,7 @@
 #include "../core/autograd.h"
 #include "../core/grad.h"
 #include "../core/random.h"
+#include "internal/dtypes.h"
 
 namespace microtorch::nn {
 namespace functional {
@@ -17,29 +19,37 @@ static void check_p(const char* op, double p) {
     throw std::invalid_argument(std::string(op) + ": dropout probability p must be in [0, 1], got " + std::to_string(p));
 }
 
-Tensor dropout(const Tensor& x_in, const DropoutFuncOptions& o) {
-  check_p("dropout", o.p());
-  if (x_in.dtype() != kFloat32) throw std::invalid_argument("dropout: input must be float32, got " + dtype_name(x_in.dtype()));
-  if (!o.training() || o.p() == 0.0) return x_in;  // as PyTorch: the input itself
+// y = x * factor in T, factor[i] = keep_scale with probability 1 - p, else 0.
+template <class T> static Tensor dropout_mask(const Tensor& x_in, double p) {
   const Tensor x = x_in.contiguous();
   const int64_t n = x.numel();
-  const float keep_scale = o.p() == 1.0 ? 0.0f : static_cast<float>(1.0 / (1.0 - o.p()));
-  std::vector<float> factor(static_cast<size_t>(n));
-  GeneratorGuard lock;  // one run of the global generator's sequence, locked once
-  for (int64_t i = 0; i < n; ++i) factor[i] = random_uniform() < 1.0 - o.p() ? keep_scale : 0.0f;  // Bernoulli(1 - p)
-  Tensor y = empty(x.shape());
-  const float* xp = x.data_ptr<float>();
-  float* yp = y.data_ptr<float>();
+  const T keep_scale = p == 1.0 ? T(0) : static_cast<T>(1.0 / (1.0 - p));
+  std::vector<T> factor(static_cast<size_t>(n));
+  {
+    GeneratorGuard lock;  // one run of the global generator's sequence, locked once
+    for (int64_t i = 0; i < n; ++i) factor[i] = random_uniform() < 1.0 - p ? keep_scale : T(0);  // Bernoulli(1 - p)
+  }
+  Tensor y = empty(x.shape(), x.dtype());
+  const T* xp = x.data_ptr<T>();
+  T* yp = y.data_ptr<T>();
   for (int64_t i = 0; i < n; ++i) yp[i] = xp[i] * factor[i];
 
   record(y, "dropout", {x}, [x, factor = std::move(factor)](const Tensor& dy) {
-    Tensor dx = empty(x.shape());
-    const float* g = dy.data_ptr<float>();
-    float* d = dx.data_ptr<float>();
+    Tensor dx = empty(x.shape(), x.dtype());
+    const T* g = dy.data_ptr<T>();
+    T* d = dx.data_ptr<T>();
     for (size_t i = 0; i < factor.size(); ++i) d[i] = g[i] * factor[i];
     accumulate_grad(x, dx);
   });
   return y;
+}
+
+Tensor dropout(const Tensor& x, const DropoutFuncOptions& o) {
+  check_p("dropout", o.p());
+  internal::check_floating("dropout", "input", x);
+  if (!o.training() || o.p() == 0.0) return x;  // as PyTorch: the input itself
+  if (internal::is_half_kind(x.dtype())) return dropout(x.to(kFloat32), o).to(x.dtype());
+  return x.dtype() == kFloat64 ? dropout_mask<double>(x, o.p()) : dropout_mask<float>(x, o.p());
 }
 
 }  // namespace functional

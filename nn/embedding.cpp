@@ -30,7 +30,7 @@ static EmbeddingOptions checked(const EmbeddingOptions& o) {
                                 std::to_string(V) + ", " + std::to_string(V) + ") (num_embeddings " + std::to_string(V) + ")");
   if (o.max_norm() && !(*o.max_norm() > 0.0))
     throw std::invalid_argument("Embedding: max_norm must be > 0, got " + std::to_string(*o.max_norm()));
-  if (o._weight().defined() && (o._weight().shape() != Shape{V, C} || o._weight().dtype() != kFloat32))
+  if (o._weight().defined() && (o._weight().shape() != Shape{V, C} || !o._weight().is_floating_point()))
     throw std::invalid_argument("Embedding: _weight of shape " + shape_str(o._weight().shape()) +
                                 " does not match (num_embeddings, embedding_dim) = " + shape_str({V, C}));
   EmbeddingOptions out = o;
@@ -55,14 +55,13 @@ Embedding& Embedding::operator=(const Embedding& other) {
 
 void Embedding::reset() {
   const Shape want{options_.num_embeddings(), options_.embedding_dim()};
-  if (!weight.defined() || weight.dtype() != kFloat32 || weight.shape() != want)  // reassigned since construction
-    throw std::invalid_argument("Embedding::reset: weight must be float32 of shape " + shape_str(want) + ", got " +
+  if (!weight.defined() || !weight.is_floating_point() || weight.shape() != want)  // reassigned since construction
+    throw std::invalid_argument("Embedding::reset: weight must be floating point of shape " + shape_str(want) + ", got " +
                                 (weight.defined() ? shape_str(weight.shape()) : std::string("an undefined tensor")));
   init::normal_(weight, 0.0, 1.0);
   if (options_.padding_idx()) {
     NoGradGuard no_grad;
-    const int64_t C = options_.embedding_dim();
-    std::fill_n(weight.data_ptr<float>() + *options_.padding_idx() * C, C, 0.0f);
+    weight.select(0, *options_.padding_idx()).zero_();
   }
 }
 
@@ -70,8 +69,9 @@ Embedding Embedding::from_pretrained(const Tensor& w, const EmbeddingFromPretrai
   if (w.dim() != 2)
     throw std::invalid_argument("Embedding::from_pretrained: embeddings are expected to be 2-dimensional, got shape " +
                                 shape_str(w.shape()));
-  if (w.dtype() != kFloat32)
-    throw std::invalid_argument("Embedding::from_pretrained: embeddings must be float32, got " + dtype_name(w.dtype()));
+  if (!w.is_floating_point())
+    throw std::invalid_argument("Embedding::from_pretrained: embeddings must be floating point (float32, float64, "
+                                "float16 or bfloat16), got " + dtype_name(w.dtype()));
   Embedding emb(EmbeddingOptions(w.shape()[0], w.shape()[1])
                     ._weight(w)
                     .padding_idx(o.padding_idx())

@@ -13,18 +13,28 @@
 
 namespace microtorch::nn::init {
 
-// Writes f() into every element of the float32 t, under no-grad, and marks t as changed in place.
+// Writes f() into every element of the floating-point t, under no-grad, and marks t as changed in place. float32
+// is written directly; another float dtype gets the draws as doubles, rounded once to its dtype.
 template <class Draw> static Tensor fill_(Tensor& t, const char* name, Draw draw) {
   if (!t.defined())
-    throw std::invalid_argument(std::string(name) + ": the tensor to fill is undefined; expected a float32 tensor");
-  if (t.dtype() != kFloat32)
-    throw std::invalid_argument(std::string(name) + ": expected a float32 tensor, got " + dtype_name(t.dtype()));
+    throw std::invalid_argument(std::string(name) + ": the tensor to fill is undefined; expected a floating-point "
+                                "tensor (float32, float64, float16 or bfloat16)");
+  if (!t.is_floating_point())
+    throw std::invalid_argument(std::string(name) + ": expected a floating-point tensor (float32, float64, float16 "
+                                "or bfloat16), got " + dtype_name(t.dtype()));
   NoGradGuard no_grad;
   GeneratorGuard lock;  // the values are one run of the global generator's sequence, locked once
-  Tensor values = t.is_contiguous() ? t : empty(t.shape());  // a view of another layout: filled, then copied in
-  float* p = values.data_ptr<float>();
-  for (int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<float>(draw());
-  if (!values.is_same(t)) t.copy_(values);
+  if (t.dtype() != kFloat32) {
+    Tensor values = empty(t.shape(), kFloat64);
+    double* p = values.data_ptr<double>();
+    for (int64_t i = 0; i < t.numel(); ++i) p[i] = draw();
+    t.copy_(values);  // rounds to t's dtype
+  } else {
+    Tensor values = t.is_contiguous() ? t : empty(t.shape());  // a view of another layout: filled, then copied in
+    float* p = values.data_ptr<float>();
+    for (int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<float>(draw());
+    if (!values.is_same(t)) t.copy_(values);
+  }
   grad::bump_version(t);
   return t;
 }

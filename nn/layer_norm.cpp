@@ -1,7 +1,8 @@
 // F::layer_norm and nn::LayerNorm. x is seen as N rows of M = prod(normalized_shape) contiguous values; each row
 // gets its mean and biased variance (two passes, summed in double: no cancellation for rows with a large mean),
 // y = (x - mean) * rstd * w + b with rstd = 1 / sqrt(var + eps). The forward keeps mean and rstd per row (2N
-// floats); the backward rebuilds x_hat from x.
+// floats); the backward rebuilds x_hat from x. float64 is composed from core ops (mean, sub, mul, rsqrt and
+// their backwards); float16/bfloat16 run the float32 path and round back. x, weight and bias share one dtype.
 #include "layer_norm.h"
 
 #include <cmath>
@@ -9,25 +10,28 @@
 #include "../core/autograd.h"
 #include "../core/grad.h"
 #include "../core/kernels/parallel.h"
-#include "init.h"
 #include "../core/kernels/layer_norm_rows.h"
+#include "../core/ops.h"
+#include "init.h"
+#include "internal/dtypes.h"
 
 namespace microtorch::nn {
 namespace functional {
 
 static void check_layer_norm(const Tensor& x, const LayerNormFuncOptions& o) {
   const Shape& ns = o.normalized_shape();
-  if (x.dtype() != kFloat32)
-    throw std::invalid_argument("layer_norm: input must be float32, got " + dtype_name(x.dtype()));
+  internal::check_floating("layer_norm", "input", x);
   if (ns.empty()) throw std::invalid_argument("layer_norm: normalized_shape must name at least one dim, got []");
   const bool fits = x.dim() >= static_cast<int64_t>(ns.size()) && Shape(x.shape().end() - ns.size(), x.shape().end()) == ns;
   if (!fits)
     throw std::invalid_argument("layer_norm: input of shape " + shape_str(x.shape()) + " must end in normalized_shape " +
                                 shape_str(ns));
   for (const auto& [what, t] : {std::pair<const char*, const Tensor&>{"weight", o.weight()}, {"bias", o.bias()}})
-    if (t.defined() && (t.dtype() != kFloat32 || t.shape() != ns))
-      throw std::invalid_argument(std::string("layer_norm: ") + what + " must be float32 of normalized_shape " +
+    if (t.defined() && t.shape() != ns)
+      throw std::invalid_argument(std::string("layer_norm: ") + what + " must have normalized_shape " +
                                   shape_str(ns) + ", got " + dtype_name(t.dtype()) + " of shape " + shape_str(t.shape()));
+  internal::check_same_dtype("layer_norm", "weight", o.weight(), x.dtype());
+  internal::check_same_dtype("layer_norm", "bias", o.bias(), x.dtype());
   if (!(o.eps() >= 0.0) || !std::isfinite(o.eps()))
     throw std::invalid_argument("layer_norm: eps must be finite and >= 0, got " + std::to_string(o.eps()));
 }
@@ -42,10 +46,29 @@ static Tensor chunk_total(const std::vector<double>& part, int64_t M, const Shap
   return tensor(std::vector<float>(total.begin(), total.end()), shape);
 }
 
+// The float64 path: x seen as (N, M) rows, y = (x - mean) * rsqrt(biased var + eps) * w + b, composed.
+static Tensor layer_norm_composed(const Tensor& x, const LayerNormFuncOptions& o) {
+  const int64_t M = shape_numel(o.normalized_shape()), N = M == 0 ? 0 : x.numel() / M;
+  const Tensor rows = x.reshape({N, M});
+  const Tensor centred = rows - rows.mean(1, true);
+  const Tensor var = (centred * centred).mean(1, true);  // biased, as PyTorch's layer_norm
+  Tensor y = (centred * rsqrt(var + o.eps())).reshape(x.shape());
+  if (o.weight().defined()) y = y * o.weight();
+  if (o.bias().defined()) y = y + o.bias();
+  return y;
+}
+
 // y = x_hat * w + b, x_hat = (x - mean) * rstd per row.
 // dx = rstd * (g - mean(g) - x_hat * mean(g * x_hat)) with g = dy * w; dw += sum_rows dy * x_hat; db += sum_rows dy.
 Tensor layer_norm(const Tensor& x_in, const LayerNormFuncOptions& o) {
   check_layer_norm(x_in, o);
+  if (internal::is_half_kind(x_in.dtype()))
+    return layer_norm(x_in.to(kFloat32), LayerNormFuncOptions(o.normalized_shape())
+                                             .weight(internal::to_float32(o.weight()))
+                                             .bias(internal::to_float32(o.bias()))
+                                             .eps(o.eps()))
+        .to(x_in.dtype());
+  if (x_in.dtype() == kFloat64) return layer_norm_composed(x_in, o);
   const Tensor x = x_in.contiguous();
   const Tensor w = o.weight().defined() ? o.weight().contiguous() : Tensor(), b = o.bias().defined() ? o.bias().contiguous() : Tensor();
   const int64_t M = shape_numel(o.normalized_shape()), N = M == 0 ? 0 : x.numel() / M;

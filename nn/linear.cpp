@@ -15,8 +15,8 @@ static Shape checked_weight_shape(const LinearOptions& o) {
 // initialised as reset() does.
 static Tensor given_or_empty(const Tensor& given, const Shape& shape, const char* what) {
   if (!given.defined()) return empty(shape);
-  if (given.shape() != shape || given.dtype() != kFloat32)
-    throw std::invalid_argument(std::string("Linear: _") + what + " must be float32 of shape " + shape_str(shape) +
+  if (given.shape() != shape || !given.is_floating_point())
+    throw std::invalid_argument(std::string("Linear: _") + what + " must be floating point of shape " + shape_str(shape) +
                                 ", got " + dtype_name(given.dtype()) + " of shape " + shape_str(given.shape()));
   return given.detach();
 }

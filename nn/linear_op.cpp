@@ -1,36 +1,41 @@
 // F::linear: y (R, out) = x (R, in) W^T + b as one SGEMM with the bias preloaded (beta = 1), as addmm.
 // Backward: dx = dy W, dW = dy^T x, db = column sums of dy. No transposed copies: GEMM flags.
+// float64 is composed (matmul and add, their backwards); float16/bfloat16 run the float32 path and round back.
+// The three must share one dtype (PyTorch refuses mixed ones).
 #include <cstring>
 
 #include "../core/autograd.h"
 #include "../core/kernels/gemm.h"
 #include "../core/grad.h"
+#include "../core/ops.h"
 #include "functional.h"
+#include "internal/dtypes.h"
 
 namespace microtorch::nn::functional {
 
-// Each argument's dtype first, so a fault names the op, the argument and the dtype.
-static void check_float32(const char* arg, const Tensor& t) {
-  if (!t.defined()) throw std::invalid_argument(std::string("linear: ") + arg + " is undefined");
-  if (t.dtype() != kFloat32)
-    throw std::invalid_argument(std::string("linear: ") + arg + " must be float32, got " + dtype_name(t.dtype()) +
-                                " of shape " + shape_str(t.shape()));
-}
-
 Tensor linear(const Tensor& x_in, const Tensor& weight_in, const Tensor& bias_in) {
-  check_float32("input", x_in);
-  check_float32("weight", weight_in);
-  if (bias_in.defined()) check_float32("bias", bias_in);
+  // Each argument's dtype first, so a fault names the op, the argument and the dtype.
+  internal::check_floating("linear", "input", x_in);
+  internal::check_floating("linear", "weight", weight_in);
+  if (bias_in.defined()) internal::check_floating("linear", "bias", bias_in);
+  internal::check_same_dtype("linear", "weight", weight_in, x_in.dtype());
+  internal::check_same_dtype("linear", "bias", bias_in, x_in.dtype());
   const Tensor x = x_in.contiguous(), weight = weight_in.contiguous();  // row-major for the SGEMM
   const Tensor bias = bias_in.defined() ? bias_in.contiguous() : bias_in;
   if (weight.dim() != 2)
-    throw std::invalid_argument("linear: weight must be a 2-D float32 (out, in) matrix, got shape " + shape_str(weight.shape()));
+    throw std::invalid_argument("linear: weight must be a 2-D (out, in) matrix, got shape " + shape_str(weight.shape()));
   const int64_t out_f = weight.shape()[0], in_f = weight.shape()[1];
   if (x.dim() < 1 || x.shape().back() != in_f)
     throw std::invalid_argument("linear: input of shape " + shape_str(x.shape()) + " must end in in_features = " +
                                 std::to_string(in_f) + " (weight shape " + shape_str(weight.shape()) + ")");
   if (bias.defined() && (bias.dim() != 1 || bias.shape()[0] != out_f))
     throw std::invalid_argument("linear: bias of shape " + shape_str(bias.shape()) + " must be [" + std::to_string(out_f) + "]");
+  if (internal::is_half_kind(x.dtype()))
+    return linear(x.to(kFloat32), weight.to(kFloat32), internal::to_float32(bias)).to(x.dtype());
+  if (x.dtype() == kFloat64) {
+    const Tensor y = matmul(x, weight.t());  // (..., out)
+    return bias.defined() ? y + bias : y;
+  }
   Shape y_shape(x.shape().begin(), x.shape().end() - 1);
   const int64_t R = shape_numel(y_shape);
   y_shape.push_back(out_f);

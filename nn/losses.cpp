@@ -1,13 +1,15 @@
 // The regression and binary losses of loss.h. mse, l1 and the logits form of the binary cross-entropy are
 // composed from ops; binary_cross_entropy on probabilities has its own elementwise op (below), because its
 // clamped logs and PyTorch's gradient formula stay finite at a probability of exactly 0 or 1, where the
-// composed logs would give inf * 0.
+// composed logs would give inf * 0. It runs in float32 and float64 (a template over the plain loop), float16 and
+// bfloat16 in float32; its input and target share one dtype, as PyTorch. The composed ones promote as their ops.
 #include <algorithm>
 #include <cmath>
 
 #include "../core/autograd.h"
 #include "../core/grad.h"
 #include "../core/ops.h"
+#include "internal/dtypes.h"
 #include "loss.h"
 
 namespace microtorch::nn::functional {
@@ -18,11 +20,6 @@ Tensor reduce_loss(const Tensor& losses, Reduction reduction) {
   return losses;
 }
 
-static void check_float(const char* op, const char* what, const Tensor& t) {
-  if (t.dtype() != kFloat32)
-    throw std::invalid_argument(std::string(op) + ": " + what + " must be float32, got " + dtype_name(t.dtype()) +
-                                " of shape " + shape_str(t.shape()));
-}
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, const MSELossFuncOptions& o) {
   const Tensor d = input - target;
@@ -35,24 +32,30 @@ Tensor l1_loss(const Tensor& input, const Tensor& target, const L1LossFuncOption
 
 // y = -(t max(log x, -100) + (1 - t) max(log(1 - x), -100)) elementwise, PyTorch's CPU formula.
 // dx += dy (x - t) / max((1 - x) x, 1e-12); dt += dy (log(1 - x) - log(x)) (PyTorch's target gradient).
-static Tensor bce_elements(const Tensor& x, const Tensor& t) {
-  Tensor y = empty(x.shape());
-  const float *xp = x.data_ptr<float>(), *tp = t.data_ptr<float>();
-  float* yp = y.data_ptr<float>();
+// x and t contiguous, of one dtype T.
+template <class T> static Tensor bce_elements(const Tensor& x, const Tensor& t) {
+  const T* in = x.data_ptr<T>();
+  for (int64_t i = 0; i < x.numel(); ++i)  // every value checked before anything is written
+    if (!(in[i] >= T(0) && in[i] <= T(1)))
+      throw std::invalid_argument("binary_cross_entropy: input " + std::to_string(in[i]) + " at flat position " +
+                                  std::to_string(i) + " is not a probability in [0, 1] (use the _with_logits form)");
+  Tensor y = empty(x.shape(), x.dtype());
+  const T *xp = x.data_ptr<T>(), *tp = t.data_ptr<T>();
+  T* yp = y.data_ptr<T>();
   for (int64_t i = 0; i < x.numel(); ++i)
-    yp[i] = (tp[i] - 1.0f) * std::max(std::log1p(-xp[i]), -100.0f) - tp[i] * std::max(std::log(xp[i]), -100.0f);
+    yp[i] = (tp[i] - T(1)) * std::max(std::log1p(-xp[i]), T(-100)) - tp[i] * std::max(std::log(xp[i]), T(-100));
   record(y, "binary_cross_entropy", {x, t}, [x, t](const Tensor& dy) {
-    const float *xp = x.data_ptr<float>(), *tp = t.data_ptr<float>(), *g = dy.data_ptr<float>();
+    const T *xp = x.data_ptr<T>(), *tp = t.data_ptr<T>(), *g = dy.data_ptr<T>();
     if (x.requires_grad()) {
-      Tensor dx = empty(x.shape());
-      float* d = dx.data_ptr<float>();
+      Tensor dx = empty(x.shape(), x.dtype());
+      T* d = dx.data_ptr<T>();
       for (int64_t i = 0; i < x.numel(); ++i)
-        d[i] = g[i] * (xp[i] - tp[i]) / std::max((1.0f - xp[i]) * xp[i], 1e-12f);
+        d[i] = g[i] * (xp[i] - tp[i]) / std::max((T(1) - xp[i]) * xp[i], T(1e-12));
       accumulate_grad(x, dx);
     }
     if (t.requires_grad()) {
-      Tensor dt = empty(t.shape());
-      float* d = dt.data_ptr<float>();
+      Tensor dt = empty(t.shape(), t.dtype());
+      T* d = dt.data_ptr<T>();
       for (int64_t i = 0; i < t.numel(); ++i) d[i] = g[i] * (std::log1p(-xp[i]) - std::log(xp[i]));
       accumulate_grad(t, dt);
     }
@@ -60,26 +63,28 @@ static Tensor bce_elements(const Tensor& x, const Tensor& t) {
   return y;
 }
 
-Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BinaryCrossEntropyFuncOptions& o) {
-  check_float("binary_cross_entropy", "input", input);
-  check_float("binary_cross_entropy", "target", target);
-  if (target.shape() != input.shape())
-    throw std::invalid_argument("binary_cross_entropy: target of shape " + shape_str(target.shape()) +
-                                " must have the input's shape " + shape_str(input.shape()));
-  const float* x = input.data_ptr<float>();
-  for (int64_t i = 0; i < input.numel(); ++i)
-    if (!(x[i] >= 0.0f && x[i] <= 1.0f))
-      throw std::invalid_argument("binary_cross_entropy: input " + std::to_string(x[i]) + " at flat position " +
-                                  std::to_string(i) + " is not a probability in [0, 1] (use the _with_logits form)");
-  Tensor losses = bce_elements(input, target);
+Tensor binary_cross_entropy(const Tensor& input_in, const Tensor& target_in, const BinaryCrossEntropyFuncOptions& o) {
+  internal::check_floating("binary_cross_entropy", "input", input_in);
+  internal::check_floating("binary_cross_entropy", "target", target_in);
+  internal::check_same_dtype("binary_cross_entropy", "target", target_in, input_in.dtype());
+  if (target_in.shape() != input_in.shape())
+    throw std::invalid_argument("binary_cross_entropy: target of shape " + shape_str(target_in.shape()) +
+                                " must have the input's shape " + shape_str(input_in.shape()));
+  if (internal::is_half_kind(input_in.dtype())) {
+    BinaryCrossEntropyFuncOptions o32 = o;
+    o32.weight(internal::to_float32(o.weight()));
+    return binary_cross_entropy(input_in.to(kFloat32), target_in.to(kFloat32), o32).to(input_in.dtype());
+  }
+  const Tensor input = input_in.contiguous(), target = target_in.contiguous();
+  Tensor losses = input.dtype() == kFloat64 ? bce_elements<double>(input, target) : bce_elements<float>(input, target);
   if (o.weight().defined()) losses = losses * o.weight();
   return reduce_loss(losses, o.reduction());
 }
 
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
                                         const BinaryCrossEntropyWithLogitsFuncOptions& o) {
-  check_float("binary_cross_entropy_with_logits", "input", input);
-  check_float("binary_cross_entropy_with_logits", "target", target);
+  internal::check_floating("binary_cross_entropy_with_logits", "input", input);
+  internal::check_floating("binary_cross_entropy_with_logits", "target", target);
   if (target.shape() != input.shape())
     throw std::invalid_argument("binary_cross_entropy_with_logits: target of shape " + shape_str(target.shape()) +
                                 " must have the input's shape " + shape_str(input.shape()));

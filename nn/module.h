@@ -98,6 +98,11 @@ class Module {
   void eval() { train(false); }
   bool is_training() const { return state_->training; }
   void zero_grad();  // as PyTorch 2: every parameter's gradient becomes undefined
+  // Converts every floating-point parameter and buffer of the tree to dtype in place (libtorch's
+  // module->to(kFloat64), Python's .double()): each tensor keeps its identity (every handle on it, a tied weight,
+  // an optimizer's list, sees the new dtype) and gets new storage; integer buffers stay. Gradients become
+  // undefined (as after zero_grad). std::invalid_argument for a non-floating dtype, before anything changes.
+  void to(Dtype dtype);
 
  protected:
   // As register_parameter and register_buffer, but t may be undefined: the name is then reserved and nothing

@@ -1,13 +1,19 @@
 // F::nll_loss (loss.h), composed: the rows of log-probabilities times a constant (R, C) table holding each
-// row's target weight at its target's column, summed per row. No backward of its own: the product's.
+// row's target weight at its target's column, summed per row. No backward of its own: the product's. Runs in
+// float32 and float64; float16/bfloat16 run in float32 and round back. A weight must have the input's dtype.
 #include "../core/ops.h"
+#include "internal/dtypes.h"
 #include "loss.h"
 
 namespace microtorch::nn::functional {
 
+template <class T>
+static Tensor nll_loss_rows(const Tensor& input, const Tensor& targets, const NLLLossFuncOptions& o, int64_t C);
+
 Tensor nll_loss(const Tensor& input, const Tensor& targets, const NLLLossFuncOptions& o) {
-  if (input.dtype() != kFloat32 || input.dim() < 1)
-    throw std::invalid_argument("nll_loss: input must be float32 (N, C), (N, C, d1, ...) or (C), got " +
+  internal::check_floating("nll_loss", "input", input);
+  if (input.dim() < 1)
+    throw std::invalid_argument("nll_loss: input must be (N, C), (N, C, d1, ...) or (C), got " +
                                 dtype_name(input.dtype()) + " of shape " + shape_str(input.shape()));
   const Shape& is = input.shape();
   const bool unbatched = input.dim() == 1;
@@ -19,16 +25,31 @@ Tensor nll_loss(const Tensor& input, const Tensor& targets, const NLLLossFuncOpt
                                 shape_str(is) + ", got " + dtype_name(targets.dtype()) + " of shape " +
                                 shape_str(targets.shape()));
   const Tensor& weight = o.weight();
-  if (weight.defined() && (weight.dtype() != kFloat32 || weight.shape() != Shape{C}))
-    throw std::invalid_argument("nll_loss: weight must be float32 of shape [" + std::to_string(C) + "], got " +
+  if (weight.defined() && weight.shape() != Shape{C})
+    throw std::invalid_argument("nll_loss: weight must have shape [" + std::to_string(C) + "], got " +
                                 dtype_name(weight.dtype()) + " of shape " + shape_str(weight.shape()));
+  internal::check_same_dtype("nll_loss", "weight", weight, input.dtype());
+  if (internal::is_half_kind(input.dtype())) {
+    NLLLossFuncOptions o32 = o;
+    o32.weight(internal::to_float32(weight));
+    return nll_loss(input.to(kFloat32), targets, o32).to(input.dtype());
+  }
+  if (input.dtype() == kFloat64) return nll_loss_rows<double>(input, targets, o, C);
+  return nll_loss_rows<float>(input, targets, o, C);
+}
+
+// The (R, C) picks in T, then the weighted sum of the picked log-probabilities, reduced.
+template <class T>
+static Tensor nll_loss_rows(const Tensor& input, const Tensor& targets, const NLLLossFuncOptions& o, int64_t C) {
+  const Tensor& weight = o.weight();
 
   // picks (R, C): weight[t] at (r, t) for each target t that is not ignored; their sum is the mean's divisor
   const int64_t R = targets.numel();
   const int64_t* t = targets.data_ptr<int64_t>();
-  Tensor picks = zeros({R, C});
-  float* p = picks.data_ptr<float>();
-  const float* w = weight.defined() ? weight.data_ptr<float>() : nullptr;
+  Tensor picks = zeros({R, C}, input.dtype());
+  T* p = picks.data_ptr<T>();
+  const Tensor wc = weight.defined() ? weight.contiguous() : weight;
+  const T* w = weight.defined() ? wc.data_ptr<T>() : nullptr;
   double total_weight = 0.0;
   for (int64_t r = 0; r < R; ++r) {
     if (t[r] == o.ignore_index()) continue;
@@ -36,8 +57,8 @@ Tensor nll_loss(const Tensor& input, const Tensor& targets, const NLLLossFuncOpt
       throw std::invalid_argument("nll_loss: target " + std::to_string(t[r]) + " at position " + std::to_string(r) +
                                   " is outside [0, " + std::to_string(C) + ") and is not ignore_index " +
                                   std::to_string(o.ignore_index()));
-    p[r * C + t[r]] = w ? w[t[r]] : 1.0f;
-    total_weight += w ? w[t[r]] : 1.0f;
+    p[r * C + t[r]] = w ? w[t[r]] : T(1);
+    total_weight += w ? w[t[r]] : T(1);
   }
 
   // rows (R, C): the class dim moved last
@@ -52,7 +73,7 @@ Tensor nll_loss(const Tensor& input, const Tensor& targets, const NLLLossFuncOpt
   const Tensor losses = -(rows * picks).sum(1);  // (R): -weight[t] * input[r, t]
   if (o.reduction() == kNone) return losses.view(targets.shape());
   if (o.reduction() == kSum) return losses.sum();
-  return losses.sum() / static_cast<float>(total_weight);  // 0 / 0 = NaN when every target is ignored, as PyTorch
+  return losses.sum() / static_cast<T>(total_weight);  // 0 / 0 = NaN when every target is ignored, as PyTorch
 }
 
 }  // namespace microtorch::nn::functional

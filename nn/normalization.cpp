@@ -1,7 +1,8 @@
 // F::batch_norm and nn::BatchNorm1d (normalization.h). x (N, C, L) is seen channel by channel: channel c holds
 // the N * L values x[n, c, l]. Its statistics are summed in double (PyTorch's accumulate type on the CPU): mean,
 // then the sum of squared deviations; the forward keeps mean and invstd = 1 / sqrt(var + eps) per channel
-// (2C floats) and the backward rebuilds x_hat = (x - mean) * invstd from x.
+// (2C floats) and the backward rebuilds x_hat = (x - mean) * invstd from x. The loops are templated on float and
+// double; float16/bfloat16 are refused (the running statistics are written in place in the input's dtype).
 #include "normalization.h"
 
 #include <cmath>
@@ -11,6 +12,7 @@
 #include "../core/grad/door.h"
 #include "../core/ops.h"
 #include "init.h"
+#include "internal/dtypes.h"
 
 namespace microtorch::nn {
 namespace functional {
@@ -22,14 +24,18 @@ struct Layout {
 };
 
 Layout check_batch_norm(const Tensor& x, const Tensor& rm, const Tensor& rv, const BatchNormFuncOptions& o) {
-  if (x.dtype() != kFloat32 || (x.dim() != 2 && x.dim() != 3))
-    throw std::invalid_argument("batch_norm: input must be float32 (N, C) or (N, C, L), got " + dtype_name(x.dtype()) +
-                                " of shape " + shape_str(x.shape()));
+  if ((x.dtype() != kFloat32 && x.dtype() != kFloat64) || (x.dim() != 2 && x.dim() != 3))
+    throw std::invalid_argument("batch_norm: input must be float32 or float64 (N, C) or (N, C, L), got " +
+                                dtype_name(x.dtype()) + " of shape " + shape_str(x.shape()) +
+                                (internal::is_half_kind(x.dtype()) ? " (float16/bfloat16 are not supported: the running "
+                                                                     "statistics are updated in place; use .to(kFloat32))"
+                                                                   : ""));
   const Layout s{x.shape()[0], x.shape()[1], x.dim() == 3 ? x.shape()[2] : 1};
   for (const auto& [what, t] : {std::pair<const char*, const Tensor&>{"running_mean", rm}, {"running_var", rv},
                                 {"weight", o.weight()}, {"bias", o.bias()}})
-    if (t.defined() && (t.dtype() != kFloat32 || t.shape() != Shape{s.C}))
-      throw std::invalid_argument(std::string("batch_norm: ") + what + " must be float32 of shape [" +
+    if (t.defined() && (t.dtype() != x.dtype() || t.shape() != Shape{s.C}))
+      throw std::invalid_argument(std::string("batch_norm: ") + what + " must be " + dtype_name(x.dtype()) +
+                                  " (the input's dtype: mixed dtypes are refused) of shape [" +
                                   std::to_string(s.C) + "] (the input's channels), got " + dtype_name(t.dtype()) +
                                   " of shape " + shape_str(t.shape()));
   if (!(o.eps() >= 0.0) || !std::isfinite(o.eps()))
@@ -47,35 +53,36 @@ Layout check_batch_norm(const Tensor& x, const Tensor& rm, const Tensor& rv, con
 // training: y = (x - mean) * invstd * w + b, mean and biased var over each channel's N * L values.
 //   dx = invstd / M * (M g - sum(g) - x_hat sum(g x_hat)) with g = dy * w, M = N * L; dw += sum dy x_hat; db += sum dy.
 // eval: mean and var are the running ones, constants: dx = dy * w * invstd.
-Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var, const BatchNormFuncOptions& o) {
-  const Layout s = check_batch_norm(x, running_mean, running_var, o);
+template <class T>
+static Tensor batch_norm_t(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
+                           const BatchNormFuncOptions& o, const Layout& s) {
   const int64_t N = s.N, C = s.C, L = s.L, M = N * L;
   const Tensor w = o.weight(), b = o.bias();
-  const float* xp = x.data_ptr<float>();
-  std::vector<float> mean(static_cast<size_t>(C)), invstd(static_cast<size_t>(C));
+  const T* xp = x.data_ptr<T>();
+  std::vector<T> mean(static_cast<size_t>(C)), invstd(static_cast<size_t>(C));
   for (int64_t c = 0; c < C; ++c) {
     if (!o.training()) {
-      mean[c] = running_mean.data_ptr<float>()[c];
-      invstd[c] = static_cast<float>(1.0 / std::sqrt(static_cast<double>(running_var.data_ptr<float>()[c]) + o.eps()));
+      mean[c] = running_mean.data_ptr<T>()[c];
+      invstd[c] = static_cast<T>(1.0 / std::sqrt(static_cast<double>(running_var.data_ptr<T>()[c]) + o.eps()));
       continue;
     }
     double sum = 0.0;
     for (int64_t n = 0; n < N; ++n)
       for (int64_t l = 0; l < L; ++l) sum += xp[(n * C + c) * L + l];  // seek to x[n, c, l]
-    mean[c] = static_cast<float>(sum / static_cast<double>(M));
+    mean[c] = static_cast<T>(sum / static_cast<double>(M));
     double var_sum = 0.0;
     for (int64_t n = 0; n < N; ++n)
       for (int64_t l = 0; l < L; ++l) {
         const double d = static_cast<double>(xp[(n * C + c) * L + l]) - mean[c];
         var_sum += d * d;
       }
-    invstd[c] = static_cast<float>(1.0 / std::sqrt(var_sum / static_cast<double>(M) + o.eps()));
+    invstd[c] = static_cast<T>(1.0 / std::sqrt(var_sum / static_cast<double>(M) + o.eps()));
     if (running_mean.defined()) {  // the buffers move towards the batch, outside the tape
-      float& rm = running_mean.data_ptr<float>()[c];
-      float& rv = running_var.data_ptr<float>()[c];
+      T& rm = running_mean.data_ptr<T>()[c];
+      T& rv = running_var.data_ptr<T>()[c];
       const double m = o.momentum();
-      rm = static_cast<float>(m * mean[c] + (1.0 - m) * rm);
-      rv = static_cast<float>(m * (var_sum / static_cast<double>(M - 1)) + (1.0 - m) * rv);
+      rm = static_cast<T>(m * mean[c] + (1.0 - m) * rm);
+      rv = static_cast<T>(m * (var_sum / static_cast<double>(M - 1)) + (1.0 - m) * rv);
     }
   }
   if (o.training() && running_mean.defined()) {
@@ -83,26 +90,26 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
     grad::bump_version(running_var);
   }
 
-  Tensor y = empty(x.shape());
-  float* yp = y.data_ptr<float>();
-  const float* wp = w.defined() ? w.data_ptr<float>() : nullptr;
-  const float* bp = b.defined() ? b.data_ptr<float>() : nullptr;
+  Tensor y = empty(x.shape(), x.dtype());
+  T* yp = y.data_ptr<T>();
+  const T* wp = w.defined() ? w.data_ptr<T>() : nullptr;
+  const T* bp = b.defined() ? b.data_ptr<T>() : nullptr;
   for (int64_t n = 0; n < N; ++n)
     for (int64_t c = 0; c < C; ++c) {
-      const float scale = invstd[c] * (wp ? wp[c] : 1.0f), shift = bp ? bp[c] : 0.0f;
-      const float* row = xp + (n * C + c) * L;  // seek to x[n, c, :]
-      float* out = yp + (n * C + c) * L;
+      const T scale = invstd[c] * (wp ? wp[c] : T(1)), shift = bp ? bp[c] : T(0);
+      const T* row = xp + (n * C + c) * L;  // seek to x[n, c, :]
+      T* out = yp + (n * C + c) * L;
       for (int64_t l = 0; l < L; ++l) out[l] = (row[l] - mean[c]) * scale + shift;
     }
 
   const bool training = o.training();
   record(y, "batch_norm", {x, w, b}, [x, w, b, N, C, L, training, mean = std::move(mean),
                                       invstd = std::move(invstd)](const Tensor& dy) {
-    const float *xp = x.data_ptr<float>(), *g = dy.data_ptr<float>();
-    const float* wp = w.defined() ? w.data_ptr<float>() : nullptr;
+    const T *xp = x.data_ptr<T>(), *g = dy.data_ptr<T>();
+    const T* wp = w.defined() ? w.data_ptr<T>() : nullptr;
     const double M = static_cast<double>(N * L);
-    Tensor dx = x.requires_grad() ? empty(x.shape()) : Tensor();
-    std::vector<float> dw(static_cast<size_t>(C)), db(static_cast<size_t>(C));
+    Tensor dx = x.requires_grad() ? empty(x.shape(), x.dtype()) : Tensor();
+    std::vector<T> dw(static_cast<size_t>(C)), db(static_cast<size_t>(C));
     for (int64_t c = 0; c < C; ++c) {
       double sum_dy = 0.0, sum_dy_xhat = 0.0;  // per channel: sum dy and sum dy * x_hat
       for (int64_t n = 0; n < N; ++n)
@@ -111,17 +118,17 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
           sum_dy += g[i];
           sum_dy_xhat += static_cast<double>(g[i]) * ((xp[i] - mean[c]) * invstd[c]);
         }
-      dw[c] = static_cast<float>(sum_dy_xhat);
-      db[c] = static_cast<float>(sum_dy);
+      dw[c] = static_cast<T>(sum_dy_xhat);
+      db[c] = static_cast<T>(sum_dy);
       if (!dx.defined()) continue;
-      const float wc = wp ? wp[c] : 1.0f;
-      float* d = dx.data_ptr<float>();
-      const float k = wc * invstd[c];
-      const float mean_dy = static_cast<float>(sum_dy / M), mean_dy_xhat = static_cast<float>(sum_dy_xhat / M);
+      const T wc = wp ? wp[c] : T(1);
+      T* d = dx.data_ptr<T>();
+      const T k = wc * invstd[c];
+      const T mean_dy = static_cast<T>(sum_dy / M), mean_dy_xhat = static_cast<T>(sum_dy_xhat / M);
       for (int64_t n = 0; n < N; ++n)
         for (int64_t l = 0; l < L; ++l) {
           const int64_t i = (n * C + c) * L + l;
-          const float xhat = (xp[i] - mean[c]) * invstd[c];
+          const T xhat = (xp[i] - mean[c]) * invstd[c];
           d[i] = training ? k * (g[i] - mean_dy - xhat * mean_dy_xhat) : k * g[i];
         }
     }
@@ -130,6 +137,12 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
     if (b.defined() && b.requires_grad()) accumulate_grad(b, tensor(db, {C}));
   });
   return y;
+}
+
+Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var, const BatchNormFuncOptions& o) {
+  const Layout s = check_batch_norm(x, running_mean, running_var, o);
+  return x.dtype() == kFloat64 ? batch_norm_t<double>(x, running_mean, running_var, o, s)
+                               : batch_norm_t<float>(x, running_mean, running_var, o, s);
 }
 
 }  // namespace functional

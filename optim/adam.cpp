@@ -17,6 +17,15 @@
 
 namespace microtorch::optim {
 
+// The Adam family's loops (core/kernels/adam.h) are float32's: a float64 parameter is refused by name.
+static void check_float32_params(const std::vector<Tensor>& params, const char* who) {
+  for (const Tensor& p : params)
+    if (p.dtype() != kFloat32)
+      throw std::invalid_argument(std::string(who) + ": parameters must be float32 (its update kernel is float32 "
+                                  "only), got a " + dtype_name(p.dtype()) + " parameter of shape " + shape_str(p.shape()) +
+                                  "; optim::SGD steps float64 parameters");
+}
+
 template <class O>
 static void check_adam_options(const O& o, const char* who) {
   AdamFamily::check_options(who, o.lr(), o.eps(), o.betas());
@@ -83,6 +92,7 @@ Adam::Adam(const std::vector<Tensor>& params, const AdamOptions& o) : Adam(one_g
 Adam::Adam(std::vector<OptimizerParamGroup> groups, const AdamOptions& defaults)
     : AdamFamily((check_adam_options(defaults, "Adam"), std::move(groups)), defaults.clone(), "Adam") {
   for (const OptimizerParamGroup& g : param_groups()) check_adam_options(static_cast<const AdamOptions&>(g.options()), "Adam");
+  check_float32_params(params(), "Adam");
   states_.resize(params().size());
 }
 bool Adam::amsgrad(size_t i) const { return options_of<AdamOptions>(i).amsgrad(); }
@@ -95,6 +105,7 @@ AdamW::AdamW(const std::vector<Tensor>& params, const AdamWOptions& o) : AdamW(o
 AdamW::AdamW(std::vector<OptimizerParamGroup> groups, const AdamWOptions& defaults)
     : AdamFamily((check_adam_options(defaults, "AdamW"), std::move(groups)), defaults.clone(), "AdamW") {
   for (const OptimizerParamGroup& g : param_groups()) check_adam_options(static_cast<const AdamWOptions&>(g.options()), "AdamW");
+  check_float32_params(params(), "AdamW");
   states_.resize(params().size());
 }
 bool AdamW::amsgrad(size_t i) const { return options_of<AdamWOptions>(i).amsgrad(); }

@@ -60,8 +60,8 @@ Optimizer::Optimizer(std::vector<OptimizerParamGroup> groups, std::unique_ptr<Op
     if (!group.options_) group.options_ = defaults_->clone();
     group.params_ = nn::unique_tensors(group.params_);  // a parameter listed twice is updated once
     for (const Tensor& p : group.params_) {
-      if (p.dtype() != kFloat32 || !p.is_leaf())
-        throw std::invalid_argument(std::string(who) + ": parameters must be float32 leaf tensors, got a " +
+      if ((p.dtype() != kFloat32 && p.dtype() != kFloat64) || !p.is_leaf())
+        throw std::invalid_argument(std::string(who) + ": parameters must be float32 or float64 leaf tensors, got a " +
                                     dtype_name(p.dtype()) + (p.is_leaf() ? " leaf" : " non-leaf") + " of shape " +
                                     shape_str(p.shape()));
       for (const Tensor& q : params_)
@@ -100,14 +100,15 @@ void Optimizer::zero_grad() {
 
 std::pair<Dtype, Shape> Optimizer::state_layout(const std::string& kind, size_t i) const {
   if (kind == "step") return {kInt64, {1}};
-  return {kFloat32, params_.at(i).shape()};
+  return {params_.at(i).dtype(), params_.at(i).shape()};
 }
 
 void Optimizer::check_state_values(const std::string& name, const Tensor& t, bool non_negative) const {
   if (!t.defined()) return;
-  const float* v = t.data_ptr<float>();
+  const Tensor values = t.to(kFloat64).contiguous();  // exact for float32 and float64 state
+  const double* v = values.data_ptr<double>();
   for (int64_t k = 0; k < t.numel(); ++k)
-    if (!std::isfinite(v[k]) || (non_negative && v[k] < 0.0f))
+    if (!std::isfinite(v[k]) || (non_negative && v[k] < 0.0))
       throw std::invalid_argument(std::string(who_) + " state: tensor '" + name + "' holds " + std::to_string(v[k]) +
                                   " at flat index " + std::to_string(k) + " (expected " +
                                   (non_negative ? "finite values >= 0" : "finite values") + ")");

@@ -2,7 +2,8 @@
 //   d = g;            if wd:  d = fma(p, wd, g)
 //   if mu:  buf = (first step) ? d : fma(d, 1 - dampening, buf * mu);   d = nesterov ? fma(buf, mu, d) : buf
 //   p = fma(d, -lr, p)
-// Coefficients are cast to float first, as PyTorch's float32 kernels do.
+// Coefficients are cast to the parameter's type first (float or double), as PyTorch's kernels do; the dense step
+// is one loop templated on it, so float64 parameters step as torch.optim.SGD's double ones.
 #include "sgd.h"
 
 #include <cmath>
@@ -50,8 +51,9 @@ void SGD::set_momentum_buffer(size_t i, const Tensor& buffer) {
   if (i >= params().size())
     throw std::out_of_range("SGD::set_momentum_buffer: index " + std::to_string(i) + " is outside [0, " +
                             std::to_string(params().size()) + ")");
-  if (buffer.defined() && (buffer.dtype() != kFloat32 || buffer.shape() != params()[i].shape()))
-    throw std::invalid_argument("SGD::set_momentum_buffer: buffer " + std::to_string(i) + " must be float32 of shape " +
+  if (buffer.defined() && (buffer.dtype() != params()[i].dtype() || buffer.shape() != params()[i].shape()))
+    throw std::invalid_argument("SGD::set_momentum_buffer: buffer " + std::to_string(i) + " must be " +
+                                dtype_name(params()[i].dtype()) + " (the parameter's dtype) of shape " +
                                 shape_str(params()[i].shape()) + ", got " + dtype_name(buffer.dtype()) + " of shape " +
                                 shape_str(buffer.shape()));
   momentum_buffers_[i] = buffer.defined() ? buffer.clone().detach() : Tensor();
@@ -85,7 +87,7 @@ void SGD::step() {
     dense[i] = grad::dense(p);
     const SGDOptions& o = options_of<SGDOptions>(i);
     if (o.momentum() != 0.0 && !buffers[i].defined()) {
-      buffers[i] = empty(p.shape());
+      buffers[i] = empty(p.shape(), p.dtype());
       first[i] = 1;
     }
   }
@@ -123,28 +125,35 @@ void SGD::plain_rows_step(const Tensor& p, const SGDOptions& o) {
       [w, C](int64_t id) { kernels::prefetch_row(w + id * C, C * int64_t(sizeof(float)), true); });
 }
 
-void SGD::dense_step(const Tensor& p, const Tensor& grad, const Tensor& buf, bool first, const SGDOptions& o) {
-  const float wd = static_cast<float>(o.weight_decay());
-  const float mu = static_cast<float>(o.momentum());
-  const float keep = static_cast<float>(1.0 - o.dampening());
-  const float neg_lr = static_cast<float>(-o.lr());
+// The dense step in T (float or double) over p (n), its gradient and its momentum buffer.
+template <class T>
+static void dense_step_t(const Tensor& p, const Tensor& grad, const Tensor& buf, bool first, const SGDOptions& o) {
+  const T wd = static_cast<T>(o.weight_decay());
+  const T mu = static_cast<T>(o.momentum());
+  const T keep = static_cast<T>(1.0 - o.dampening());
+  const T neg_lr = static_cast<T>(-o.lr());
   const bool nesterov = o.nesterov();
-  float* w = p.data_ptr<float>();
-  const float* gp = grad.data_ptr<float>();
-  float* b = mu != 0.0f ? buf.data_ptr<float>() : nullptr;
+  T* w = p.data_ptr<T>();
+  const T* gp = grad.data_ptr<T>();
+  T* b = mu != T(0) ? buf.data_ptr<T>() : nullptr;
   const int64_t n = p.numel();  // a local: stores through w could alias p's size, which kept the loop scalar
-  if (!b && wd == 0.0f) {  // plain: the loop below without its per-element branches, so it vectorizes
+  if (!b && wd == T(0)) {  // plain: the loop below without its per-element branches, so it vectorizes
     for (int64_t k = 0; k < n; ++k) w[k] = std::fma(gp[k], neg_lr, w[k]);
     return;
   }
   for (int64_t k = 0; k < n; ++k) {
-    float d = wd != 0.0f ? std::fma(w[k], wd, gp[k]) : gp[k];
+    T d = wd != T(0) ? std::fma(w[k], wd, gp[k]) : gp[k];
     if (b) {
       b[k] = first ? d : std::fma(d, keep, b[k] * mu);
       d = nesterov ? std::fma(b[k], mu, d) : b[k];
     }
     w[k] = std::fma(d, neg_lr, w[k]);
   }
+}
+
+void SGD::dense_step(const Tensor& p, const Tensor& grad, const Tensor& buf, bool first, const SGDOptions& o) {
+  if (p.dtype() == kFloat64) dense_step_t<double>(p, grad, buf, first, o);
+  else dense_step_t<float>(p, grad, buf, first, o);
 }
 
 }  // namespace microtorch::optim

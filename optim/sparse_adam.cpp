@@ -23,10 +23,14 @@ SparseAdam::SparseAdam(const std::vector<Tensor>& params, const SparseAdamOption
 SparseAdam::SparseAdam(std::vector<OptimizerParamGroup> groups, const SparseAdamOptions& defaults)
     : AdamFamily((check_sparse_adam_options(defaults), std::move(groups)), defaults.clone(), "SparseAdam") {
   for (const OptimizerParamGroup& g : param_groups()) check_sparse_adam_options(static_cast<const SparseAdamOptions&>(g.options()));
-  for (const Tensor& p : params())
+  for (const Tensor& p : params()) {
+    if (p.dtype() != kFloat32)
+      throw std::invalid_argument("SparseAdam: parameters must be float32 (row gradients are float32 only), got a " +
+                                  dtype_name(p.dtype()) + " parameter of shape " + shape_str(p.shape()));
     if (p.dim() != 2)
       throw std::invalid_argument("SparseAdam: parameters must be 2-D tables (V, C) with row gradients, got shape " +
                                   shape_str(p.shape()));
+  }
   states_.resize(params().size());
 }
 
