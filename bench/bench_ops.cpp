@@ -44,6 +44,10 @@ const OpRow kOpRows[] = {
     {"x.sum(0) (1024,1024)", [] { auto x = rnd({1024, 1024}); return Workload([x] { mt::Tensor y = x.sum(0); }); }},
     {"x.sum(1) (1024,1024)", [] { auto x = rnd({1024, 1024}); return Workload([x] { mt::Tensor y = x.sum(1); }); }},
     {"x.mean(-1, keepdim) (8192,128)", [] { auto x = rnd({8192, 128}); return Workload([x] { mt::Tensor y = x.mean(-1, true); }); }},
+    // Strided inputs (views): a transposed copy and elementwise ops that read through strides.
+    {"x.t().contiguous() (1024,1024)", [] { auto x = rnd({1024, 1024}); return Workload([x] { mt::Tensor y = x.t().contiguous(); }); }},
+    {"x.t() + y (1024,1024)", [] { auto x = rnd({1024, 1024}), y = rnd({1024, 1024}); return Workload([x, y] { mt::Tensor z = x.t() + y; }); }},
+    {"x[:, ::2] * 2.0f (1024,2048)", [] { auto x = rnd({1024, 2048}); return Workload([x] { mt::Tensor y = x.slice(1, 0, 2048, 2) * 2.0f; }); }},
     {"fwd+bwd (x * 2.0f).sum()", [] { auto x = leaf(rnd({1 << 20})); return Workload([x] { none({x}); (x * 2.0f).sum().backward(); }); }},
     {"fwd+bwd (x + y).sum()", [] { auto x = leaf(rnd({1 << 20})), y = leaf(rnd({1 << 20})); return Workload([x, y] { none({x, y}); (x + y).sum().backward(); }); }},
     {"fwd+bwd (x * row).sum()", [] { auto x = leaf(rnd({1024, 1024})), r = leaf(rnd({1, 1024})); return Workload([x, r] { none({x, r}); (x * r).sum().backward(); }); }},

@@ -10,21 +10,22 @@
 
 namespace microtorch::nn {
 
-// t's values as dtype, in a fresh row-major storage that t itself now holds.
-static void convert_in_place(const Tensor& t, Dtype dtype) {
-  Tensor converted;
-  {
-    NoGradGuard off;
-    converted = t.detach().to(dtype).contiguous();  // a new storage: the dtype differs
-  }
+// t's values as dtype, in a fresh row-major storage (nothing of t changes yet).
+static Tensor converted(const Tensor& t, Dtype dtype) {
+  NoGradGuard off;
+  return t.detach().to(dtype).contiguous();  // a new storage: the dtype differs
+}
+
+// t now holds c's storage and dtype (c from converted(t, ...)). Allocates nothing, so it cannot fail halfway.
+static void adopt(const Tensor& t, const Tensor& c) {
   zero_grad(t);  // a gradient of the old dtype would not fit
   TensorImpl* impl = t.unsafeGetTensorImpl();
-  const TensorImpl* from = converted.unsafeGetTensorImpl();
+  const TensorImpl* from = c.unsafeGetTensorImpl();
   impl->storage = from->storage;
   impl->strides = from->strides;
   impl->offset = from->offset;
   impl->contiguous = true;
-  impl->dtype = dtype;
+  impl->dtype = from->dtype;
   impl->base.reset();  // its own storage now: no longer a view of anything
   grad::bump_version(t);
 }
@@ -45,7 +46,11 @@ void Module::to(Dtype dtype) {
   for (const auto& [name, t] : named_buffers()) {  // non-persistent buffers too
     if (t.is_floating_point() && t.dtype() != dtype && seen.insert(t.unsafeGetTensorImpl()).second) todo.push_back(t);
   }
-  for (const Tensor& t : todo) convert_in_place(t, dtype);
+  // Every conversion first (the one step that can fail, for memory), then every swap: all or nothing.
+  std::vector<Tensor> values;
+  values.reserve(todo.size());
+  for (const Tensor& t : todo) values.push_back(converted(t, dtype));
+  for (size_t i = 0; i < todo.size(); ++i) adopt(todo[i], values[i]);
 }
 
 }  // namespace microtorch::nn
