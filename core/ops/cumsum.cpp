@@ -5,6 +5,7 @@
 #include <string>
 
 #include "../autograd.h"
+#include "../kernels/binary_op.h"
 #include "../grad.h"
 #include "../ops.h"
 #include "dispatch.h"
@@ -35,7 +36,7 @@ template <class T, class Acc> void running_sum(const T* x, T* out, const Columns
       Acc acc = 0;
       for (int64_t j = 0; j < c.D; ++j) {
         const int64_t k = at + (reverse ? c.D - 1 - j : j) * c.inner;
-        acc += static_cast<Acc>(x[k]);
+        acc = kernels::Add{}(acc, static_cast<Acc>(x[k]));  // integers wrap, as PyTorch's
         out[k] = static_cast<T>(acc);
       }
     }

@@ -4,6 +4,7 @@
 // and bfloat16 are summed in float32 and rounded back.
 #include "../autograd.h"
 #include "../grad.h"
+#include "../kernels/binary_op.h"
 #include "../kernels/elementwise.h"
 #include "../kernels/reduce.h"
 #include "../ops.h"
@@ -32,7 +33,7 @@ template <class T> void sum_dim_plain(const T* x, int64_t outer, int64_t R, int6
     std::fill(row, row + inner, T(0));
     for (int64_t r = 0; r < R; ++r) {
       const T* in = x + (o * R + r) * inner;  // seek to (o, r, :)
-      for (int64_t i = 0; i < inner; ++i) row[i] += in[i];
+      for (int64_t i = 0; i < inner; ++i) row[i] = kernels::Add{}(row[i], in[i]);  // integers wrap, as PyTorch's
     }
   }
 }

@@ -181,3 +181,18 @@ TEST_CASE("integer + - * wrap around on overflow, as PyTorch's (two's complement
   REQUIRE((b * 4).to_vector<int32_t>() == std::vector<int32_t>{0, 0});
   REQUIRE((b + b).to_vector<int32_t>() == std::vector<int32_t>{std::numeric_limits<int32_t>::min(), 0});
 }
+
+TEST_CASE("integer sum and cumsum wrap around on overflow, as PyTorch's") {
+  const int64_t big = int64_t{1} << 62, lo = std::numeric_limits<int64_t>::min();
+  const mt::Tensor a = mt::tensor(std::vector<int64_t>{big, big, big, -5}, {4});
+  // Values from PyTorch 1.13: a.sum(), a.cumsum(0), a.view(2, 2).sum(0), .sum(1).
+  REQUIRE(a.sum().item<int64_t>() == -4611686018427387909);
+  REQUIRE(mt::cumsum(a, 0).to_vector<int64_t>() ==
+          std::vector<int64_t>{big, lo, -4611686018427387904, -4611686018427387909});
+  REQUIRE(a.view({2, 2}).sum(0).to_vector<int64_t>() == std::vector<int64_t>{lo, 4611686018427387899});
+  REQUIRE(a.view({2, 2}).sum(1).to_vector<int64_t>() == std::vector<int64_t>{lo, 4611686018427387899});
+  // int32 sums are made in int64 (PyTorch's dtype), so 4 * 2^30 does not overflow.
+  const mt::Tensor b = mt::tensor(std::vector<int32_t>{1 << 30, 1 << 30, 1 << 30, 1 << 30}, {4});
+  REQUIRE(b.sum().item<int64_t>() == 4294967296);
+  REQUIRE(mt::cumsum(b, 0).to_vector<int64_t>() == std::vector<int64_t>{1073741824, 2147483648, 3221225472, 4294967296});
+}
