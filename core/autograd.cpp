@@ -64,8 +64,13 @@ bool needs_grad(const std::vector<Tensor>& inputs) {
   return false;
 }
 
-void record(Tensor& out, const char* op, std::vector<Tensor> inputs, BackwardFn backward, Saved saved) {
-  auto name = [op] { return std::string(op ? op : "(unnamed op)"); };
+namespace {
+
+std::string op_name(const char* op) { return op ? op : "(unnamed op)"; }
+
+// The body of record and record_strided: out's node, when some input requires grad.
+void record_node(Tensor& out, const char* op, std::vector<Tensor> inputs, BackwardFn backward, Saved saved, bool strided) {
+  auto name = [op] { return op_name(op); };
   if (!out.defined())
     throw std::invalid_argument("record: the output of '" + name() + "' is an undefined Tensor; expected the op's result");
   if (!needs_grad(inputs)) return;
@@ -75,17 +80,29 @@ void record(Tensor& out, const char* op, std::vector<Tensor> inputs, BackwardFn 
   node->op = name();
   node->input_versions.reserve(inputs.size());  // one per input; kUnchecked when the backward reads no value
   for (const Tensor& t : inputs)
-    node->input_versions.push_back(saved == Saved::Nothing || !t.defined() ? Node::kUnchecked
-                                                                          : detail::impl_ptr(t)->storage->version);
+    node->input_versions.push_back(saved != Saved::Inputs || !t.defined() ? Node::kUnchecked
+                                                                         : detail::impl_ptr(t)->storage->version);
+  if (saved == Saved::Output) node->output_version = detail::impl_ptr(out)->storage->version;
   node->inputs = std::move(inputs);
   node->backward = std::move(backward);
+  node->strided_grad = strided;
   detail::impl_ptr(out)->requires_grad = true;
   detail::impl_ptr(out)->grad_fn = std::move(node);
 }
 
+}  // namespace
+
+// An op's own result is a tensor of its own. A view of another tensor (made under NoGradGuard, say) would
+// keep its base: an in-place write into it would then change the base's node and lose this one.
+void record(Tensor& out, const char* op, std::vector<Tensor> inputs, BackwardFn backward, Saved saved) {
+  if (out.defined() && out.is_view() && needs_grad(inputs))
+    throw std::invalid_argument("record: the output of '" + op_name(op) + "' is a view of another tensor; expected "
+                                "a tensor of its own (clone() the view, or compute the value out of place)");
+  record_node(out, op, std::move(inputs), std::move(backward), saved, false);
+}
+
 void record_strided(Tensor& out, const char* op, std::vector<Tensor> inputs, BackwardFn backward, Saved saved) {
-  record(out, op, std::move(inputs), std::move(backward), saved);
-  if (Node* node = detail::impl_ptr(out)->grad_fn.get()) node->strided_grad = true;
+  record_node(out, op, std::move(inputs), std::move(backward), saved, true);
 }
 
 Tensor& Tensor::requires_grad_(bool on) {
@@ -166,6 +183,9 @@ void Tensor::backward(const Tensor& grad_out) const {
           detail::impl_ptr(node.inputs[i])->storage->version != node.input_versions[i])
         throw std::runtime_error("backward: input " + std::to_string(i) + " of '" + node.op +
                                  "' was modified by an in-place operation after it was used; clone it first");
+    if (node.output_version != Node::kUnchecked && t->storage->version != node.output_version)
+      throw std::runtime_error("backward: the output of '" + node.op + "', which its backward reads, was modified by "
+                               "an in-place operation; clone it before writing");
   }
   NoGradGuard no_grad;  // closures compute gradients with ordinary ops; nothing of that is recorded
   // The seed: ones, or grad_out itself. A leaf's gradient copies it (grad.cpp: it never aliases the

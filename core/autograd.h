@@ -30,6 +30,7 @@ class NoGradGuard {
 using BackwardFn = std::function<void(const Tensor& dout)>;
 
 struct Node {
+  static constexpr uint64_t kUnchecked = ~uint64_t{0};
   Node() = default;
   ~Node();  // iterative: a chain of 100k ops is released without one stack frame per op (autograd.cpp)
   Node(const Node&) = delete;
@@ -37,9 +38,9 @@ struct Node {
   std::string op;                        // "mul", "embedding", ...: named in errors
   std::vector<Tensor> inputs;            // the edges backward walks
   std::vector<uint64_t> input_versions;  // storage versions when recorded (kUnchecked: values never read)
+  uint64_t output_version = kUnchecked;  // the result's, for a backward that reads it (Saved::Output)
   BackwardFn backward;                   // adds into the inputs' gradients; empty once freed
   bool strided_grad = false;             // backward takes dout in any layout (a view's); else row-major
-  static constexpr uint64_t kUnchecked = ~uint64_t{0};
 };
 
 // True when `out` should be recorded: grad mode is on and some input requires grad.
@@ -49,14 +50,18 @@ bool needs_grad(const std::vector<Tensor>& inputs);
 // was written in place is refused, as the value it would read is no longer the one the op saw.
 // Saved::Nothing: the backward needs only shapes (add, sub, neg, sum, mean, copies and views), and such a
 // write is allowed, as PyTorch allows it for ops that save nothing.
-enum class Saved { Inputs, Nothing };
+// Saved::Output: the backward reads the op's own result (exp, sqrt, sigmoid, softmax, ...), not its inputs:
+// a backward after the result was written in place is refused.
+enum class Saved { Inputs, Nothing, Output };
 
 // Makes `out` the result of `op` on `inputs` with the given backward, if any input requires grad. The
-// backward gets dout in row-major order. std::invalid_argument for an undefined `out` or an empty backward.
+// backward gets dout in row-major order. std::invalid_argument for an undefined `out`, an empty backward, or
+// an `out` that is a view of another tensor (an op's result is a tensor of its own).
 void record(Tensor& out, const char* op, std::vector<Tensor> inputs, BackwardFn backward,
             Saved saved = Saved::Inputs);
 // The same for a backward that reads dout through its strides (it may arrive as a transposed or otherwise
-// non-contiguous view): nothing is copied into row-major order first.
+// non-contiguous view): nothing is copied into row-major order first. The view ops record through it, so
+// `out` may be a view of inputs[0].
 void record_strided(Tensor& out, const char* op, std::vector<Tensor> inputs, BackwardFn backward,
                     Saved saved = Saved::Inputs);
 

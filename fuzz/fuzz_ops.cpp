@@ -266,6 +266,7 @@ const std::vector<Op>& all_ops() {
 }
 
 void run(FuzzedDataProvider& in) {
+  static const bool trace = std::getenv("FUZZ_TRACE") != nullptr;  // prints each op's name: replaying a finding
   mt::manual_seed(in.ConsumeIntegral<uint16_t>());
   Pool pool;
   const int factories = in.ConsumeIntegralInRange<int>(1, 4);
@@ -273,6 +274,7 @@ void run(FuzzedDataProvider& in) {
   const auto& table = all_ops();
   while (in.remaining_bytes() > 0) {
     const Op& op = table[in.ConsumeIntegralInRange<size_t>(0, table.size() - 1)];
+    if (trace) std::fprintf(stderr, "op %s\n", op.name);
     guarded(op.name, [&] { pool.add(op.run(in, pool), op.name); });
   }
   // Backward through whatever was recorded: one float result that requires grad, summed.

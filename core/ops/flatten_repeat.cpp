@@ -5,6 +5,7 @@
 
 #include "../ops.h"
 #include "dispatch.h"
+#include "views.h"
 
 namespace microtorch {
 
@@ -27,7 +28,7 @@ Tensor flatten(const Tensor& a, int64_t start_dim, int64_t end_dim) {
 
 // a tiled repeats[i] times along dim i; a gets leading size-1 dims when repeats is longer than its shape, as
 // PyTorch. Always new storage. Composed: a (s0, s1) seen as (1, s0, 1, s1), expanded to (r0, s0, r1, s1)
-// (stride 0, no copy), then copied row-major and viewed as (r0 s0, r1 s1).
+// (stride 0, no copy), then copied row-major and reshaped to (r0 s0, r1 s1), a tensor of its own.
 Tensor Tensor::repeat(const Shape& repeats) const {
   const int64_t n = static_cast<int64_t>(repeats.size());
   if (n < dim())
@@ -50,7 +51,7 @@ Tensor Tensor::repeat(const Shape& repeats) const {
   const Tensor expanded = reshape(paired).expand(tiled);
   Tensor y = expanded.contiguous();
   if (y.is_same(expanded)) y = expanded.clone();  // nothing was tiled: still a fresh copy, as PyTorch
-  return y.view(out);
+  return detail::reshaped_result(y, out);
 }
 
 }  // namespace microtorch

@@ -8,6 +8,7 @@
 #include "../kernels/gemm.h"
 #include "../ops.h"
 #include "broadcast.h"
+#include "views.h"
 #include "xt.h"
 
 namespace microtorch {
@@ -136,14 +137,17 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
                                 "(K) x (..., K, N), both at least 1-d)");
   if (a.dim() >= 2 && b.dim() == 2) return folded(a, b);
   if (a.dim() >= 2 && b.dim() >= 2) return batched(a, b);
-  if (b.dim() == 1 && a.dim() >= 2) return folded(a, b.unsqueeze(1)).squeeze(-1);  // (..., K) x (K)
+  if (b.dim() == 1 && a.dim() >= 2) {  // (..., K) x (K)
+    const Tensor y = folded(a, b.unsqueeze(1));
+    return detail::reshaped_result(y, y.squeeze(-1).shape());
+  }
   // a is 1-D: (1, K) x b, then the row dim dropped (and b's column dim when b is 1-D too)
   const Tensor b2 = b.dim() == 1 ? b.unsqueeze(1) : b;
   Tensor y = b2.dim() == 2 ? folded(a.unsqueeze(0), b2) : batched(a.unsqueeze(0), b2);
   Shape s = y.shape();
   s.erase(s.end() - 2);
   if (b.dim() == 1) s.pop_back();
-  return y.view(s);
+  return detail::reshaped_result(y, s);
 }
 
 // mm and bmm: matmul restricted to the shapes torch.mm and torch.bmm accept (no broadcasting, no 1-D).

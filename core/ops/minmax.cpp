@@ -9,6 +9,7 @@
 #include "../grad.h"
 #include "../ops.h"
 #include "dispatch.h"
+#include "views.h"
 
 namespace microtorch {
 
@@ -126,7 +127,8 @@ std::tuple<Tensor, Tensor> min(const Tensor& a, int64_t dim, bool keepdim) {
   const Tensor idx = argmin_kept(a, d, dim);
   const Tensor values = gather(a, d, idx);
   if (keepdim) return {values, idx};
-  return {values.squeeze(d), idx.squeeze(d)};
+  const Shape out_shape = values.squeeze(d).shape();
+  return {detail::reshaped_result(values, out_shape), detail::reshaped_result(idx, out_shape)};
 }
 
 }  // namespace microtorch

@@ -11,6 +11,7 @@
 #include "broadcast.h"
 #include "dispatch.h"
 #include "promotion.h"
+#include "views.h"
 #include "xt.h"  // check_float
 
 namespace microtorch {
@@ -91,7 +92,7 @@ Tensor sum(const Tensor& a) {
   const Tensor x = summable(a);
   Tensor y = empty({}, x.dtype());
   if (x.dtype() == kFloat32) *y.data_ptr<float>() = kernels::sum_all(x.data_ptr<float>(), x.numel());
-  else y = sum_kept(x.reshape({-1}), 0).view({});
+  else y = detail::reshaped_result(sum_kept(x.reshape({-1}), 0), {});
   y = detail::cast_values(y, sum_dtype(a));
   record(y, "sum", {a}, [a](const Tensor& dy) { accumulate_grad(a, broadcast_to(dy, a.shape())); }, Saved::Nothing);
   return y;
@@ -129,10 +130,7 @@ static Tensor sum_or_mean(const char* op, const Tensor& a, int64_t dim, bool kee
     if (keepdim) out_shape[d] = 1;
     else out_shape.erase(out_shape.begin() + d);
   }
-  {
-    NoGradGuard off;
-    y = y.view(out_shape);
-  }
+  y = detail::reshaped_result(y, out_shape);
   const Shape a_kept = a.dim() == 0 ? Shape{} : kept;
   record(y, mean ? "mean_dim" : "sum_dim", {a}, [a, a_kept, mean, n](const Tensor& dy) {
     accumulate_grad(a, broadcast_to(mean ? dy.view(a_kept) / n : dy.view(a_kept), a.shape()));

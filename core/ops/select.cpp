@@ -13,6 +13,7 @@
 #include "../ops.h"
 #include "../random.h"
 #include "dispatch.h"
+#include "views.h"
 #include "xt.h"
 
 namespace microtorch {
@@ -102,8 +103,8 @@ static std::tuple<Tensor, Tensor> max_of(const char* op, const Tensor& a_in, int
       ix[o * r.inner + i] = best;
     }
   const Shape out_shape = reduced_shape(a.shape(), d, 1, keepdim);
-  values = values.view(out_shape);
-  indices = indices.view(out_shape);
+  values = detail::reshaped_result(values, out_shape);
+  indices = detail::reshaped_result(indices, out_shape);
   if constexpr (std::is_floating_point_v<T>)
     record(values, "max", {a}, [a, indices, r](const Tensor& dy) {
       accumulate_grad(a, scatter_back<T>(dy, indices, a.shape(), r, 1));

@@ -93,7 +93,7 @@ template <class T> Tensor softmax_plain(const char* op, const Tensor& a, const A
     Tensor da = empty(a.shape(), a.dtype());
     softmax_backward_strided(dy.data_ptr<T>(), y.data_ptr<T>(), da.data_ptr<T>(), shape, take_log);
     accumulate_grad(a, da);
-  }, Saved::Nothing);
+  }, Saved::Output);
   return y;
 }
 
@@ -126,7 +126,7 @@ Tensor log_softmax(const Tensor& a_in, int64_t dim) {
       for (int64_t j = 0; j < N; ++j) d[j] = g[j] - kernels::fast_exp(yr[j]) * gsum;
     }
     accumulate_grad(a, da);
-  }, Saved::Nothing);
+  }, Saved::Output);
   return y;
 }
 
@@ -144,7 +144,7 @@ Tensor softmax(const Tensor& a_in, int64_t dim) {
     Tensor da = empty(a.shape());
     kernels::softmax_backward_rows(y.data_ptr<float>(), dy.data_ptr<float>(), da.data_ptr<float>(), R, N);
     accumulate_grad(a, da);
-  }, Saved::Nothing);
+  }, Saved::Output);
   return y;
 }
 

@@ -11,6 +11,7 @@
 #include "../grad.h"
 #include "../ops.h"
 #include "dispatch.h"
+#include "views.h"
 #include "xt.h"
 
 namespace microtorch {
@@ -57,7 +58,7 @@ template <class T> static Tensor var_of(const Tensor& a_in, int64_t dim, bool un
     if (keepdim) out_shape[d] = 1;
     else out_shape.erase(out_shape.begin() + d);
   }
-  y = y.view(out_shape);
+  y = detail::reshaped_result(y, out_shape);
   record(y, "var", {a}, [a, mean, outer, D, inner, denom](const Tensor& dy) {
     Tensor da = empty(a.shape(), a.dtype());
     const T *x = a.data_ptr<T>(), *m = mean.data_ptr<T>(), *g = dy.data_ptr<T>();

@@ -86,7 +86,7 @@ Tensor tanh(const Tensor& a_in) {
     Tensor y = map(a, [](auto x) { return tanh_of(x); });
     record(y, "tanh", {a}, [a, y = y.detach()](const Tensor& dy) {
       accumulate_grad(a, map2(dy, y, [](auto g, auto t) { return g * (1 - t * t); }));
-    }, Saved::Nothing);
+    }, Saved::Output);
     return y;
   });
 }
@@ -103,7 +103,7 @@ Tensor relu(const Tensor& a) {
     Tensor y = map(x, [](auto v) { return v > 0 ? v : (v != v ? v : decltype(v)(0)); });
     record(y, "relu", {x}, [x, y = y.detach()](const Tensor& dy) {
       accumulate_grad(x, map2(dy, y, [](auto g, auto out) { return out <= 0 ? decltype(g)(0) : g; }));
-    }, Saved::Nothing);
+    }, Saved::Output);
     return y;
   });
 }
@@ -112,7 +112,7 @@ Tensor relu(const Tensor& a) {
 Tensor exp(const Tensor& a_in) {
   return floating("exp", a_in, [](const Tensor& a) {
     Tensor y = map(a, [](auto x) { return exp_of(x); });
-    record(y, "exp", {a}, [a, y = y.detach()](const Tensor& dy) { accumulate_grad(a, dy * y); }, Saved::Nothing);
+    record(y, "exp", {a}, [a, y = y.detach()](const Tensor& dy) { accumulate_grad(a, dy * y); }, Saved::Output);
     return y;
   });
 }
@@ -132,7 +132,7 @@ Tensor sqrt(const Tensor& a_in) {
     Tensor y = map(a, [](auto x) { return std::sqrt(x); });
     record(y, "sqrt", {a}, [a, y = y.detach()](const Tensor& dy) {
       accumulate_grad(a, map2(dy, y, [](auto g, auto r) { return g / (2 * r); }));
-    }, Saved::Nothing);
+    }, Saved::Output);
     return y;
   });
 }
@@ -143,7 +143,7 @@ Tensor rsqrt(const Tensor& a_in) {
     Tensor y = map(a, [](auto x) { return 1 / std::sqrt(x); });
     record(y, "rsqrt", {a}, [a, y = y.detach()](const Tensor& dy) {
       accumulate_grad(a, map2(dy, y, [](auto g, auto r) { return decltype(g)(-0.5) * g * (r * r * r); }));
-    }, Saved::Nothing);
+    }, Saved::Output);
     return y;
   });
 }
@@ -181,7 +181,7 @@ Tensor sigmoid(const Tensor& a_in) {
     Tensor y = map(a, [](auto x) { return 1 / (1 + exp_of(-x)); });
     record(y, "sigmoid", {a}, [a, y = y.detach()](const Tensor& dy) {
       accumulate_grad(a, map2(dy, y, [](auto g, auto s) { return g * (1 - s) * s; }));
-    }, Saved::Nothing);
+    }, Saved::Output);
     return y;
   });
 }

@@ -61,6 +61,17 @@ Tensor make_view(const Tensor& a, const Geometry& g) {
   return Tensor(std::move(out));
 }
 
+Tensor reshaped_result(const Tensor& fresh, const Shape& sizes) {
+  const TensorImpl* in = impl_ptr(fresh);
+  if (in->base || !fresh.is_contiguous() || shape_numel(sizes) != fresh.numel())
+    throw std::logic_error("reshaped_result: expected a fresh contiguous result of " + std::to_string(fresh.numel()) +
+                           " elements, got shape " + shape_str(sizes) + (in->base ? " of a view" : ""));
+  Tensor y(std::make_shared<TensorImpl>(in->storage, sizes, contiguous_strides(sizes), fresh.storage_offset(), fresh.dtype()));
+  record(y, "reshape", {fresh}, [fresh](const Tensor& dy) { accumulate_grad(fresh, dy.reshape(fresh.shape())); },
+         Saved::Nothing);
+  return y;
+}
+
 void record_view(Tensor& y, const char* op, const Tensor& a, BackwardFn backward) {
   // a view's backward takes its gradient in any layout, and reads no value of a
   record_strided(y, op, {a}, std::move(backward), Saved::Nothing);

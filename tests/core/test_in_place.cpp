@@ -5,7 +5,11 @@
 #include <microtorch/microtorch.h>
 
 #include <cmath>
+#include <functional>
 #include <limits>
+#include <tuple>
+#include <utility>
+#include <vector>
 
 #include "helpers.h"
 
@@ -118,4 +122,80 @@ TEST_CASE("in place on an interior value is recorded: gradients flow through the
   CHECK(t.requires_grad());
   (t * 3.0f).sum().backward();
   CHECK(u.grad().to_vector<float>() == std::vector<float>{3, 3});
+}
+
+TEST_CASE("in place on an op's reshaped result (a reduction, matmul by a vector, repeat): recorded on that result") {
+  mt::manual_seed(5);
+  using Op = std::function<mt::Tensor(const mt::Tensor&)>;
+  const std::vector<std::pair<const char*, Op>> ops{
+      {"sum(1)", [](const mt::Tensor& x) { return x.sum(1); }},
+      {"mean(1, keepdim)", [](const mt::Tensor& x) { return x.mean(1, true); }},
+      {"max(1)", [](const mt::Tensor& x) { return std::get<0>(x.max(1)); }},
+      {"min(1)", [](const mt::Tensor& x) { return std::get<0>(x.min(1)); }},
+      {"var(1)", [](const mt::Tensor& x) { return x.var(1); }},
+      {"log", [](const mt::Tensor& x) { return (x + 2.0f).log(); }},
+      {"matmul (2, 3) x (3)", [](const mt::Tensor& x) { return x.matmul(mt::tensor(std::vector<float>{1, -2, 3}, {3})); }},
+      {"matmul (2) x (2, 3)", [](const mt::Tensor& x) { return mt::tensor(std::vector<float>{2, -1}, {2}).matmul(x); }},
+      {"repeat", [](const mt::Tensor& x) { return x.repeat({2, 1}); }},
+  };
+  for (const auto& [name, op] : ops) {
+    INFO(name);
+    CHECK_FALSE(op(leaf({2, 3})).is_view());
+    require_gradcheck(name, [op = op](const Inputs& x) { mt::Tensor y = op(x[0]); y.mul_(3.0f); return y; }, {leaf({2, 3})});
+  }
+  // Hand-derived: d/dx of 2 * mean over 3 columns is 2/3 for every element.
+  mt::Tensor x = mt::ones({2, 3}).requires_grad_(true);
+  mt::Tensor m = x.mean(1, true);
+  m.mul_(2.0f);
+  m.sum().backward();
+  require_values(x.grad(), {2.f / 3, 2.f / 3, 2.f / 3, 2.f / 3, 2.f / 3, 2.f / 3});
+}
+
+TEST_CASE("in place: an operand computed from the written result is refused before anything changes") {
+  const mt::Tensor x = leaf({3, 1, 5});
+  mt::Tensor m = x.mean(1, true);
+  const std::vector<float> before = m.to_vector<float>();
+  CHECK_THROWS_AS(m.add_(m.mean(1, true)), std::invalid_argument);
+  CHECK(m.to_vector<float>() == before);
+}
+
+TEST_CASE("in place: a backward that reads the op's own result refuses once that result was written, as PyTorch") {
+  using Op = std::function<mt::Tensor(const mt::Tensor&)>;
+  const std::vector<std::pair<const char*, Op>> ops{
+      {"exp", [](const mt::Tensor& x) { return x.exp(); }},
+      {"sqrt", [](const mt::Tensor& x) { return x.sqrt(); }},
+      {"rsqrt", [](const mt::Tensor& x) { return x.rsqrt(); }},
+      {"sigmoid", [](const mt::Tensor& x) { return x.sigmoid(); }},
+      {"tanh", [](const mt::Tensor& x) { return x.tanh(); }},
+      {"relu", [](const mt::Tensor& x) { return x.relu(); }},
+      {"softmax", [](const mt::Tensor& x) { return x.softmax(1); }},
+      {"log_softmax", [](const mt::Tensor& x) { return x.log_softmax(1); }},
+      {"std", [](const mt::Tensor& x) { return x.std(0, true, true); }},
+  };
+  for (const auto& [name, op] : ops) {
+    INFO(name);
+    const mt::Tensor x = leaf({2, 3}, 0.5f, 1.5f);
+    mt::Tensor y = op(x);
+    y.mul_(3.0f);
+    CHECK_THROWS_WITH(y.sum().backward(), Catch::Contains("modified by an in-place operation"));
+    CHECK_FALSE(x.grad().defined());
+    mt::Tensor z = op(x).clone();  // a clone is written instead: the gradient flows
+    z.mul_(3.0f);
+    z.sum().backward();
+    CHECK(x.grad().defined());
+  }
+}
+
+TEST_CASE("record refuses a view as an op's own result") {
+  const mt::Tensor a = leaf({2, 3});
+  mt::Tensor y;
+  {
+    mt::NoGradGuard off;
+    y = a.view({6});
+  }
+  CHECK_THROWS_AS(mt::record(y, "flat", {a}, [a](const mt::Tensor& dy) { mt::accumulate_grad(a, dy.view({2, 3})); }),
+                  std::invalid_argument);
+  mt::Tensor own = y.clone();
+  mt::record(own, "flat", {a}, [a](const mt::Tensor& dy) { mt::accumulate_grad(a, dy.view({2, 3})); });
+  CHECK(own.requires_grad());
 }
