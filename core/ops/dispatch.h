@@ -2,6 +2,7 @@
 // (shape copies, masks, casts): dispatch(t.dtype(), [&](auto tag) { using T = decltype(tag); ... }).
 #pragma once
 #include <cstdint>
+#include <type_traits>
 
 #include "../dtype.h"
 
@@ -24,6 +25,15 @@ template <class F> void dispatch(Dtype d, F&& f) {
 template <class F> void dispatch_float(Dtype d, F&& f) {
   if (d == kFloat64) f(double{});
   else f(float{});
+}
+
+// The same for every dtype but float16 and bfloat16, which the caller has converted to float32 (ops that
+// compare values: their float32 values order as they do).
+template <class F> void dispatch_full_width(Dtype d, F&& f) {
+  dispatch(d, [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (!std::is_same_v<T, Half> && !std::is_same_v<T, BFloat16>) f(tag);
+  });
 }
 
 // A dim in [-ndim, ndim) made non-negative; else std::out_of_range naming op, the dim and the valid range.

@@ -152,30 +152,32 @@ Tensor gather(const Tensor& x, int64_t dim_in, const Tensor& index) {
   return y;
 }
 
-// y = x with src's elements written along dim at index (for a repeated place, the last write wins).
-// dx += dy with the written places zeroed; dsrc += dy gathered at them.
-Tensor scatter(const Tensor& x, int64_t dim_in, const Tensor& index, const Tensor& src) {
-  const int64_t dim = dim_of("scatter", x, dim_in);
-  check_src("scatter", x, index, src);
-  Tensor y = scatter_values("scatter", x, dim, index, src, false);
-  record(y, "scatter", {x, src}, [x, src, dim, index](const Tensor& dy) {
-    if (x.requires_grad()) accumulate_grad(x, scatter_values("scatter", dy, dim, index, zeros(index.shape(), dy.dtype()), false));
+namespace {
+
+// scatter (add false) or scatter_add (add true): y = x with src placed or added along dim at index.
+// dx += dy, with the written places zeroed for a scatter; dsrc += dy gathered at the places.
+Tensor scatter_op(const char* op, const Tensor& x, int64_t dim_in, const Tensor& index, const Tensor& src, bool add) {
+  const int64_t dim = dim_of(op, x, dim_in);
+  check_src(op, x, index, src);
+  Tensor y = scatter_values(op, x, dim, index, src, add);
+  record(y, op, {x, src}, [op, x, src, dim, index, add](const Tensor& dy) {
+    if (x.requires_grad())
+      accumulate_grad(x, add ? dy : scatter_values(op, dy, dim, index, zeros(index.shape(), dy.dtype()), false));
     if (src.requires_grad()) accumulate_grad(src, corner(gather(dy, dim, index), src.shape()));
   });
   return y;
 }
 
+}  // namespace
+
+// y = x with src's elements written along dim at index (for a repeated place, the last write wins).
+Tensor scatter(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src) {
+  return scatter_op("scatter", x, dim, index, src, false);
+}
+
 // y = x with src's elements added along dim at index (repeats summed in the index's order).
-// dx += dy; dsrc += dy gathered at the places.
-Tensor scatter_add(const Tensor& x, int64_t dim_in, const Tensor& index, const Tensor& src) {
-  const int64_t dim = dim_of("scatter_add", x, dim_in);
-  check_src("scatter_add", x, index, src);
-  Tensor y = scatter_values("scatter_add", x, dim, index, src, true);
-  record(y, "scatter_add", {x, src}, [x, src, dim, index](const Tensor& dy) {
-    if (x.requires_grad()) accumulate_grad(x, dy);
-    if (src.requires_grad()) accumulate_grad(src, corner(gather(dy, dim, index), src.shape()));
-  });
-  return y;
+Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src) {
+  return scatter_op("scatter_add", x, dim, index, src, true);
 }
 
 // y = x's slices at index along dim (index 1-D or 0-d, int64 or int32; negatives refused, as PyTorch).

@@ -63,11 +63,7 @@ Tensor extreme_any(const char* op, const Tensor& a, bool largest) {
                                 " has no elements; expected at least one (or give a dim)");
   if (a.dtype() == kFloat16 || a.dtype() == kBFloat16) return extreme_any(op, a.to(kFloat32), largest).to(a.dtype());
   Tensor y;
-  detail::dispatch(a.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) return;  // converted above
-    else y = extreme_all<T>(op, a, largest);
-  });
+  detail::dispatch_full_width(a.dtype(), [&](auto tag) { y = extreme_all<decltype(tag)>(op, a, largest); });
   return y;
 }
 
@@ -99,11 +95,7 @@ Tensor argmin_kept(const Tensor& a_in, int64_t d, int64_t dim) {
   const Tensor a = (a_in.dtype() == kFloat16 || a_in.dtype() == kBFloat16 ? a_in.detach().to(kFloat32)
                                                                           : a_in.detach()).contiguous();
   Tensor idx;
-  detail::dispatch(a.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) return;  // converted above
-    else idx = argmin_of<T>(a, d);
-  });
+  detail::dispatch_full_width(a.dtype(), [&](auto tag) { idx = argmin_of<decltype(tag)>(a, d); });
   return idx;
 }
 

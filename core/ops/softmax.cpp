@@ -97,55 +97,60 @@ template <class T> Tensor softmax_plain(const char* op, const Tensor& a, const A
   return y;
 }
 
+// softmax or log_softmax (take_log) over dim: float16 and bfloat16 computed in float32, float64 and a dim
+// other than the last by softmax_plain, contiguous float32 rows by rows(a, R, N), which records the backward.
+template <class Rows> Tensor softmax_over(const char* op, const Tensor& a_in, int64_t dim, bool take_log, Rows rows) {
+  const Around shape = around_dim(op, a_in, dim);
+  if (a_in.dtype() == kFloat16 || a_in.dtype() == kBFloat16)
+    return softmax_over(op, a_in.to(kFloat32), dim, take_log, rows).to(a_in.dtype());
+  const Tensor a = a_in.contiguous();
+  if (a.dtype() == kFloat64) return softmax_plain<double>(op, a, shape, take_log);
+  if (shape.inner != 1) return softmax_plain<float>(op, a, shape, take_log);
+  return rows(a, shape.outer, shape.D);
+}
+
 }  // namespace
 
+// y = log(softmax(a)) per row. da += dy - exp(y) * sum(dy).
 Tensor log_softmax(const Tensor& a_in, int64_t dim) {
-  const Around shape = around_dim("log_softmax", a_in, dim);
-  if (a_in.dtype() == kFloat16 || a_in.dtype() == kBFloat16) return log_softmax(a_in.to(kFloat32), dim).to(a_in.dtype());
-  const Tensor a = a_in.contiguous();
-  if (a.dtype() == kFloat64) return softmax_plain<double>("log_softmax", a, shape, true);
-  if (shape.inner != 1) return softmax_plain<float>("log_softmax", a, shape, true);
-  const int64_t N = shape.D, R = shape.outer;
-  Tensor y = empty(a.shape());
-  for (int64_t r = 0; r < R; ++r) {
-    const float* x = a.data_ptr<float>() + r * N;  // seek to row r
-    float* out = y.data_ptr<float>() + r * N;
-    const float mx = kernels::max_of(x, N);
-    const double s = kernels::sum_exp_shifted(x, N, mx);
-    // (x - max) first: it is exact near the max, where mx + log(s) would round away log(s) for large x
-    const float log_s = static_cast<float>(std::log(s));
-    for (int64_t j = 0; j < N; ++j) out[j] = (x[j] - mx) - log_s;
-  }
-  record(y, "log_softmax", {a}, [a, y = y.detach(), R, N](const Tensor& dy) {
-    Tensor da = empty(a.shape());
+  return softmax_over("log_softmax", a_in, dim, true, [](const Tensor& a, int64_t R, int64_t N) {
+    Tensor y = empty(a.shape());
     for (int64_t r = 0; r < R; ++r) {
-      const float* g = dy.data_ptr<float>() + r * N;
-      const float* yr = y.data_ptr<float>() + r * N;
-      float* d = da.data_ptr<float>() + r * N;
-      const float gsum = static_cast<float>(kernels::sum_in_double(g, N));  // sum(dy), in lanes
-      for (int64_t j = 0; j < N; ++j) d[j] = g[j] - kernels::fast_exp(yr[j]) * gsum;
+      const float* x = a.data_ptr<float>() + r * N;  // seek to row r
+      float* out = y.data_ptr<float>() + r * N;
+      const float mx = kernels::max_of(x, N);
+      const double s = kernels::sum_exp_shifted(x, N, mx);
+      // (x - max) first: it is exact near the max, where mx + log(s) would round away log(s) for large x
+      const float log_s = static_cast<float>(std::log(s));
+      for (int64_t j = 0; j < N; ++j) out[j] = (x[j] - mx) - log_s;
     }
-    accumulate_grad(a, da);
-  }, Saved::Output);
-  return y;
+    record(y, "log_softmax", {a}, [a, y = y.detach(), R, N](const Tensor& dy) {
+      Tensor da = empty(a.shape());
+      for (int64_t r = 0; r < R; ++r) {
+        const float* g = dy.data_ptr<float>() + r * N;
+        const float* yr = y.data_ptr<float>() + r * N;
+        float* d = da.data_ptr<float>() + r * N;
+        const float gsum = static_cast<float>(kernels::sum_in_double(g, N));  // sum(dy), in lanes
+        for (int64_t j = 0; j < N; ++j) d[j] = g[j] - kernels::fast_exp(yr[j]) * gsum;
+      }
+      accumulate_grad(a, da);
+    }, Saved::Output);
+    return y;
+  });
 }
 
 // y = softmax(a) per row. da += y * (dy - sum(dy * y)).
 Tensor softmax(const Tensor& a_in, int64_t dim) {
-  const Around shape = around_dim("softmax", a_in, dim);
-  if (a_in.dtype() == kFloat16 || a_in.dtype() == kBFloat16) return softmax(a_in.to(kFloat32), dim).to(a_in.dtype());
-  const Tensor a = a_in.contiguous();
-  if (a.dtype() == kFloat64) return softmax_plain<double>("softmax", a, shape, false);
-  if (shape.inner != 1) return softmax_plain<float>("softmax", a, shape, false);
-  const int64_t N = shape.D, R = shape.outer;
-  Tensor y = empty(a.shape());
-  kernels::softmax_rows(a.data_ptr<float>(), y.data_ptr<float>(), R, N);
-  record(y, "softmax", {a}, [a, y = y.detach(), R, N](const Tensor& dy) {
-    Tensor da = empty(a.shape());
-    kernels::softmax_backward_rows(y.data_ptr<float>(), dy.data_ptr<float>(), da.data_ptr<float>(), R, N);
-    accumulate_grad(a, da);
-  }, Saved::Output);
-  return y;
+  return softmax_over("softmax", a_in, dim, false, [](const Tensor& a, int64_t R, int64_t N) {
+    Tensor y = empty(a.shape());
+    kernels::softmax_rows(a.data_ptr<float>(), y.data_ptr<float>(), R, N);
+    record(y, "softmax", {a}, [a, y = y.detach(), R, N](const Tensor& dy) {
+      Tensor da = empty(a.shape());
+      kernels::softmax_backward_rows(y.data_ptr<float>(), dy.data_ptr<float>(), da.data_ptr<float>(), R, N);
+      accumulate_grad(a, da);
+    }, Saved::Output);
+    return y;
+  });
 }
 
 }  // namespace microtorch

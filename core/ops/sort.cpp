@@ -61,11 +61,7 @@ Tensor argsort(const Tensor& a_in, int64_t dim, bool descending) {
   const Tensor a = (a_in.dtype() == kFloat16 || a_in.dtype() == kBFloat16 ? a_in.detach().to(kFloat32)
                                                                           : a_in.detach()).contiguous();
   Tensor order;
-  detail::dispatch(a.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) return;  // converted above
-    else order = order_of<T>(a, d, descending);
-  });
+  detail::dispatch_full_width(a.dtype(), [&](auto tag) { order = order_of<decltype(tag)>(a, d, descending); });
   return order;
 }
 

@@ -128,6 +128,15 @@ static void copy_run(To* o, const From* x, int64_t n, int64_t so, int64_t sx) {
   for (int64_t i = 0; i < n; ++i) o[i * so] = cast_one<To>(x[i * sx]);
 }
 
+// f(To* dst_data, const From* src_data) for dst's and src's element types: a copy's every dtype pair.
+template <class F> static void with_copy_types(const Tensor& dst, const Tensor& src, F f) {
+  dispatch(dst.dtype(), [&](auto to_tag) {
+    dispatch(src.dtype(), [&](auto from_tag) {
+      f(static_cast<decltype(to_tag)*>(raw_data(dst)), static_cast<const decltype(from_tag)*>(raw_data(src)));
+    });
+  });
+}
+
 void copy_strided(const Tensor& dst, const Tensor& src) {
   const bool same = dst.dtype() == src.dtype();
   if (same && dst.is_contiguous() && src.is_contiguous() && src.numel() == dst.numel()) {  // one block
@@ -139,16 +148,10 @@ void copy_strided(const Tensor& dst, const Tensor& src) {
   if (dst.numel() == 0) return;
   const RunPlan<2> plan = plan_runs<2>(dst.shape(), {dst.strides(), broadcast_strides(src, dst.shape())});
   const int64_t grain = std::max<int64_t>(1, kernels::kGrain / plan.sizes.back());
-  dispatch(dst.dtype(), [&](auto to_tag) {
-    dispatch(src.dtype(), [&](auto from_tag) {
-      using To = decltype(to_tag);
-      using From = decltype(from_tag);
-      To* out = static_cast<To*>(raw_data(dst));
-      const From* in = static_cast<const From*>(raw_data(src));
-      kernels::parallel_for(0, plan.runs(), grain, [&](int64_t lo, int64_t hi) {
-        for_each_run(plan, lo, hi, [&](const std::array<int64_t, 2>& off, int64_t n, const std::array<int64_t, 2>& step) {
-          copy_run(out + off[0], in + off[1], n, step[0], step[1]);
-        });
+  with_copy_types(dst, src, [&](auto* out, const auto* in) {
+    kernels::parallel_for(0, plan.runs(), grain, [&](int64_t lo, int64_t hi) {
+      for_each_run(plan, lo, hi, [&](const std::array<int64_t, 2>& off, int64_t n, const std::array<int64_t, 2>& step) {
+        copy_run(out + off[0], in + off[1], n, step[0], step[1]);
       });
     });
   });
@@ -183,26 +186,21 @@ void add_strided(const Tensor& dst, const Tensor& src) {
 void copy_strided_plain(const Tensor& dst, const Tensor& src) {
   const Shape& sizes = dst.shape();
   const std::vector<int64_t> src_strides = broadcast_strides(src, sizes);
-  dispatch(dst.dtype(), [&](auto to_tag) {
-    dispatch(src.dtype(), [&](auto from_tag) {
-      using To = decltype(to_tag);
-      using From = decltype(from_tag);
-      To* d = static_cast<To*>(raw_data(dst));
-      const From* s = static_cast<const From*>(raw_data(src));
-      Shape idx(sizes.size(), 0);
-      for (int64_t i = 0; i < dst.numel(); ++i) {
-        int64_t od = 0, os = 0;
-        for (size_t k = 0; k < sizes.size(); ++k) {
-          od += idx[k] * dst.strides()[k];
-          os += idx[k] * src_strides[k];
-        }
-        d[od] = cast_one<To>(s[os]);
-        for (size_t k = sizes.size(); k-- > 0;) {  // next row-major index
-          if (++idx[k] < sizes[k]) break;
-          idx[k] = 0;
-        }
+  with_copy_types(dst, src, [&](auto* d, const auto* s) {
+    using To = std::remove_pointer_t<decltype(d)>;
+    Shape idx(sizes.size(), 0);
+    for (int64_t i = 0; i < dst.numel(); ++i) {
+      int64_t od = 0, os = 0;
+      for (size_t k = 0; k < sizes.size(); ++k) {
+        od += idx[k] * dst.strides()[k];
+        os += idx[k] * src_strides[k];
       }
-    });
+      d[od] = cast_one<To>(s[os]);
+      for (size_t k = sizes.size(); k-- > 0;) {  // next row-major index
+        if (++idx[k] < sizes[k]) break;
+        idx[k] = 0;
+      }
+    }
   });
 }
 
