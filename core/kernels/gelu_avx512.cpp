@@ -160,8 +160,13 @@ __attribute__((target("avx512f"))) inline __m512 tabulated(const Polys& p, __m51
   return _mm512_mask_blend_ps(inside, _mm512_set1_ps(0.5f), r);
 }
 
-// Lanes [0, n) of a 16-float vector, n <= 16.
-inline __mmask16 first_lanes(int64_t n) { return n >= 16 ? kAll : __mmask16((1u << n) - 1u); }
+// step(i, m) for each block of 16 floats from i in [0, n), m its lanes: all 16 (where the compiler drops the
+// masks), then the tail's first n - i.
+template <class Step> __attribute__((target("avx512f"))) inline void each16(int64_t n, Step step) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) step(i, kAll);
+  if (i < n) step(i, __mmask16((1u << (n - i)) - 1u));
+}
 
 // y = x / 2 + |x| E(|x|): -inf gives NaN and +inf gives +inf, as 0.5 x (1 + erf) does.
 __attribute__((target("avx512f"))) inline __m512 gelu16(const Polys& e, __m512 v) {
@@ -185,23 +190,16 @@ bool gelu_avx512_available() { return __builtin_cpu_supports("avx512f"); }
 
 __attribute__((target("avx512f"))) void gelu_avx512_forward(const float* x, float* y, int64_t n) {
   const Polys e = load(kHalfErf);
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, gelu16(e, _mm512_loadu_ps(x + i)));
-  if (i < n) {
-    const __mmask16 m = first_lanes(n - i);
+  each16(n, [&](int64_t i, __mmask16 m) __attribute__((target("avx512f"))) {
     _mm512_mask_storeu_ps(y + i, m, gelu16(e, _mm512_maskz_loadu_ps(m, x + i)));
-  }
+  });
 }
 
 __attribute__((target("avx512f"))) void gelu_avx512_backward(const float* x, const float* dy, float* dx, int64_t n) {
   const Polys g = load(kGradPart);
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16)
-    _mm512_storeu_ps(dx + i, gelu_grad16(g, _mm512_loadu_ps(x + i), _mm512_loadu_ps(dy + i)));
-  if (i < n) {
-    const __mmask16 m = first_lanes(n - i);
+  each16(n, [&](int64_t i, __mmask16 m) __attribute__((target("avx512f"))) {
     _mm512_mask_storeu_ps(dx + i, m, gelu_grad16(g, _mm512_maskz_loadu_ps(m, x + i), _mm512_maskz_loadu_ps(m, dy + i)));
-  }
+  });
 }
 
 }  // namespace microtorch::kernels
