@@ -182,7 +182,7 @@ static int lesson(int argc, char** argv) {
     std::vector<mt::Tensor> first_tanh, last_tanh;
     tutorials::Series curve{v.name, kColors[vi], {}, {}};
     std::vector<int64_t> Xb, Yb;
-    double first = 0.0, last = 0.0, sum = 0.0;
+    tutorials::LossWindows losses(curve, window);
     tutorials::Progress progress(v.name, steps);
     for (int64_t step = 1; step <= steps; ++step) {
       const double rate = step > steps * 3 / 4 ? lr_late : lr;
@@ -202,18 +202,10 @@ static int lesson(int argc, char** argv) {
       opt.step();
       if (step == 1) first_tanh = tanh_outputs;
       if (step == steps) last_tanh = tanh_outputs;
-      last = loss.item<float>();
-      if (step == 1) first = last;
-      sum += last;
-      if (step % window == 0) {
-        curve.x.push_back(static_cast<double>(step));
-        curve.y.push_back(sum / static_cast<double>(window));
-        sum = 0.0;
-      }
-      progress.update(step, last);
+      losses.add(step, loss.item<float>());
+      progress.update(step, losses.last());
     }
     progress.finish();
-    if (!curve.y.empty()) last = curve.y.back();
     model.eval();  // BatchNorm now uses its running statistics
     const auto forward = [&](const mt::Tensor& X) { return model.forward(X); };
     std::printf("%-9s train NLL %.4f  dev NLL %.4f  (%.1f s)\n", v.name.c_str(),
@@ -242,7 +234,7 @@ static int lesson(int argc, char** argv) {
                                "'" + v.name + "': log10(lr * std(grad) / std(weight)) per weight", "step",
                                "log10 of the update / weight ratio", ratios);
     loss_curves.push_back(curve);
-    status = std::max(status, tutorials::check_loss_fell(first, last, run.check));
+    status = std::max(status, tutorials::check_loss_fell(losses.first(), losses.settled(), run.check));
   }
   tutorials::write_lines_svg(out_dir + "/batchnorm_loss.svg", "Train loss of the four starts (window means)",
                              "step", "NLL (nats)", loss_curves);

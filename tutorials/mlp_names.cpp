@@ -122,7 +122,7 @@ static int lesson(int argc, char** argv) {
   tutorials::Series train_curve{"train (window mean)", "#1f77b4", {}, {}};
   tutorials::Series dev_curve{"dev (" + std::to_string(dev_probe) + " examples)", "#d62728", {}, {}};
   std::vector<int64_t> Xb, Yb;
-  double window = 0.0, first = 0.0, last = 0.0;
+  tutorials::LossWindows losses(train_curve, eval_every);
   tutorials::Progress progress("train", run.steps);
   for (int64_t step = 1; step <= run.steps; ++step) {
     if (step == decay_at + 1)
@@ -134,21 +134,14 @@ static int lesson(int argc, char** argv) {
     loss.backward();
     opt.step();
 
-    last = loss.item<float>();
-    if (step == 1) first = last;
-    window += last;
-    if (step % eval_every == 0) {
-      train_curve.x.push_back(static_cast<double>(step));
-      train_curve.y.push_back(window / static_cast<double>(eval_every));
+    if (losses.add(step, loss.item<float>())) {
       dev_curve.x.push_back(static_cast<double>(step));
       dev_curve.y.push_back(nll(model, dev, dev_probe));
-      window = 0.0;
     }
-    progress.update(step, last);
+    progress.update(step, losses.last());
   }
   progress.finish();
   const double seconds = progress.seconds();
-  if (!train_curve.y.empty()) last = train_curve.y.back();  // the last window's mean: steadier than one batch
 
   std::printf("train NLL %.4f  dev NLL %.4f  test NLL %.4f  after %lld steps in %.1f s (%d thread%s)\n",
               nll(model, train), nll(model, dev), nll(model, test), static_cast<long long>(run.steps), seconds,
@@ -197,7 +190,7 @@ static int lesson(int argc, char** argv) {
   tutorials::write_lines_svg(loss_svg, "MLP on names: NLL every " + std::to_string(eval_every) + " steps", "step",
                              "NLL (nats)", {train_curve, dev_curve});
   std::printf("\nwrote %s and %s\n", emb_svg.c_str(), loss_svg.c_str());
-  return tutorials::check_loss_fell(first, last, run.check);
+  return tutorials::check_loss_fell(losses.first(), losses.settled(), run.check);
 }
 
 int main(int argc, char** argv) { return tutorials::run(lesson, argc, argv); }

@@ -49,6 +49,17 @@ void Progress::finish() {
   if (tty_) std::cout << "\n";
 }
 
+bool LossWindows::add(int64_t step, double loss) {
+  if (step == 1) first_ = loss;
+  last_ = loss;
+  sum_ += loss;
+  if (step % window_ != 0) return false;
+  curve_->x.push_back(static_cast<double>(step));
+  curve_->y.push_back(sum_ / static_cast<double>(window_));
+  sum_ = 0.0;
+  return true;
+}
+
 int check_loss_fell(double first, double last, bool check) {
   std::printf("loss fell: first %.4f last %.4f\n", first, last);
   if (!check) return 0;
