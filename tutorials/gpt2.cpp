@@ -162,11 +162,7 @@ static int lesson(int argc, char** argv) {
   app.add_option("--weights", weights, "a GPT-2 to load: Hugging Face's folder (config.json, model.safetensors) or llm.c's .bin");
   app.add_flag("--finetune", do_finetune, "fine-tune the model as llm.c's CPU recipe does (B 4, T 64, AdamW lr 1e-4)");
   app.add_option("--finetune-steps", finetune_steps, "fine-tuning steps (llm.c: 40)");
-  app.add_option("--layers", L, "the small model's blocks");
-  app.add_option("--heads", H, "its attention heads");
-  app.add_option("--emb", C, "its width C (a multiple of --heads)");
-  app.add_option("--block", T, "its context length (n_positions)");
-  app.add_option("--batch", B, "windows per training step");
+  tutorials::add_gpt_options(app, L, H, C, T, B);  // the small model's
   app.add_option("--eval-every", eval_every, "steps between val estimates");
   app.add_option("--prompt", prompt, "the sample's start (default: \"ROMEO:\", or a sentence for --weights)");
   app.add_option("--tokens", tokens, "tokens to sample");

@@ -112,11 +112,7 @@ static int lesson(int argc, char** argv) {
   run.steps = 2000;
   int64_t L = 4, H = 4, C = 128, T = 64, B = 12, eval_every = 250, val_batches = 200, samples = 500;
   bool ddp = false;
-  app.add_option("--layers", L, "transformer blocks");
-  app.add_option("--heads", H, "attention heads");
-  app.add_option("--emb", C, "embedding width C (a multiple of --heads)");
-  app.add_option("--block", T, "context length T");
-  app.add_option("--batch", B, "windows per step");
+  tutorials::add_gpt_options(app, L, H, C, T, B);
   app.add_option("--eval-every", eval_every, "steps between val estimates (on 20 of the fixed val batches)");
   app.add_option("--val-batches", val_batches, "fixed val batches for the final val loss");
   app.add_option("--samples", samples, "characters to sample at the end");

@@ -63,10 +63,7 @@ static int lesson(int argc, char** argv) {
   CLI::App app{"Lesson 1: a token embedding is a table lookup"};
   tutorials::LessonOptions run(app);
   int64_t V = 50257, C = 768, B = 8, T = 1024;
-  app.add_option("--vocab", V, "rows of the big table (GPT-2: 50257)");
-  app.add_option("--dim", C, "width of the big table (GPT-2 small: 768)");
-  app.add_option("--batch", B, "B of the big lookup");
-  app.add_option("--block", T, "T of the big lookup (GPT-2: 1024)");
+  tutorials::add_table_options(app, "the big table", V, C, B, T);
   run.add({"", "folder with GPT-2's encoder.json and vocab.bpe (default: the checkout's data/gpt2)", "",
            "random seed", "", "", "exit 1 if a claim does not hold"});
   if (const auto code = run.parse(argc, argv)) return *code;

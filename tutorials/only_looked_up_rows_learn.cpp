@@ -48,10 +48,7 @@ static int lesson(int argc, char** argv) {
   run.steps = 1;
   int64_t V = 50257, C = 768, B = 4, T = 64;
   double lr = 0.5;
-  app.add_option("--vocab", V, "rows of the part-2 table (GPT-2: 50257)");
-  app.add_option("--dim", C, "width of the part-2 table (GPT-2 small: 768)");
-  app.add_option("--batch", B, "B of the part-2 batch");
-  app.add_option("--block", T, "T of the part-2 batch");
+  tutorials::add_table_options(app, "the part-2 table", V, C, B, T);
   app.add_option("--lr", lr, "SGD learning rate");
   run.add({"", "", "SGD steps on the part-1 table (unlooked-up rows stay bit-identical through all)",
            "random seed", "", "", "exit 1 if a claim does not hold or the loss did not fall"});

@@ -29,4 +29,19 @@ std::optional<int> LessonOptions::parse(int argc, char** argv) const {
   return std::nullopt;
 }
 
+void add_table_options(CLI::App& app, const std::string& table, int64_t& V, int64_t& C, int64_t& B, int64_t& T) {
+  app.add_option("--vocab", V, "rows of " + table + " (GPT-2: 50257)");
+  app.add_option("--dim", C, "width of " + table + " (GPT-2 small: 768)");
+  app.add_option("--batch", B, "B of the ids looked up in " + table);
+  app.add_option("--block", T, "T of the ids looked up in " + table + " (GPT-2: 1024)");
+}
+
+void add_gpt_options(CLI::App& app, int64_t& L, int64_t& H, int64_t& C, int64_t& T, int64_t& B) {
+  app.add_option("--layers", L, "transformer blocks");
+  app.add_option("--heads", H, "attention heads");
+  app.add_option("--emb", C, "embedding width C (a multiple of --heads)");
+  app.add_option("--block", T, "context length T");
+  app.add_option("--batch", B, "windows per training step");
+}
+
 }  // namespace tutorials

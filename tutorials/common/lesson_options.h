@@ -8,6 +8,7 @@
 //   run.add({"names, one per line", "", "training steps", "random seed", "kernel threads", "",
 //            "exit 1 unless the loss is finite and falls"});
 //   if (const auto code = run.parse(argc, argv)) return *code;
+// Below it, the option groups that some lessons share (an embedding table's, a GPT's).
 #pragma once
 #include <CLI/CLI.hpp>
 
@@ -47,5 +48,13 @@ struct LessonOptions {
   CLI::App* app_;
   Help taken_;
 };
+
+// The embedding lessons' table and its (B, T) batch of ids: --vocab V and --dim C of `table` ("the big
+// table"), --batch B and --block T.
+void add_table_options(CLI::App& app, const std::string& table, int64_t& V, int64_t& C, int64_t& B, int64_t& T);
+
+// The GPT lessons' model and batch options: --layers L, --heads H, --emb C (a multiple of --heads), --block T
+// and --batch B (windows per training step).
+void add_gpt_options(CLI::App& app, int64_t& L, int64_t& H, int64_t& C, int64_t& T, int64_t& B);
 
 }  // namespace tutorials
