@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "../kernels/parallel.h"
+#include "../kernels/transpose.h"
 #include "dispatch.h"
 #include "tensor_access.h"
 
@@ -137,6 +138,40 @@ template <class F> static void with_copy_types(const Tensor& dst, const Tensor& 
   });
 }
 
+// True when the plan's last two dims are a transposed block of one dtype: dst steps 1 along the inner run and
+// src steps 1 along the dim outside it (x.t().contiguous()), each at least a tile long.
+static bool is_transposed_block(const RunPlan<2>& plan) {
+  const size_t m = plan.sizes.size();
+  return m >= 2 && plan.strides[0][m - 1] == 1 && plan.strides[1][m - 1] != 1 && plan.strides[1][m - 2] == 1 &&
+         plan.sizes[m - 1] >= kernels::kTransposeTile && plan.sizes[m - 2] >= kernels::kTransposeTile;
+}
+
+// copy_strided over a transposed block: each (A, B) block (one per index of the dims outside it) copied a
+// band of tile rows at a time. T is the element's bits.
+template <class T> static void copy_transposed(T* out, const T* in, const RunPlan<2>& plan) {
+  const size_t m = plan.sizes.size();
+  const int64_t A = plan.sizes[m - 2], B = plan.sizes[m - 1];
+  const int64_t dst_row = plan.strides[0][m - 2], src_col = plan.strides[1][m - 1];
+  RunPlan<2> blocks = plan;  // the dims outside the block, then a run of one element: one run per block
+  blocks.sizes.resize(m - 1);
+  blocks.sizes.back() = 1;
+  for (Shape& s : blocks.strides) {
+    s.resize(m - 1);
+    s.back() = 0;
+  }
+  const int64_t bands = (A + kernels::kTransposeTile - 1) / kernels::kTransposeTile;
+  const int64_t grain = std::max<int64_t>(1, kernels::kGrain / (kernels::kTransposeTile * B));
+  kernels::parallel_for(0, blocks.runs() * bands, grain, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i) {
+      const int64_t block = i / bands, a0 = (i % bands) * kernels::kTransposeTile;
+      for_each_run(blocks, block, block + 1, [&](const std::array<int64_t, 2>& off, int64_t, const std::array<int64_t, 2>&) {
+        kernels::transpose_rows(out + off[0], dst_row, in + off[1], src_col, a0,
+                                std::min(a0 + kernels::kTransposeTile, A), B);
+      });
+    }
+  });
+}
+
 void copy_strided(const Tensor& dst, const Tensor& src) {
   const bool same = dst.dtype() == src.dtype();
   if (same && dst.is_contiguous() && src.is_contiguous() && src.numel() == dst.numel()) {  // one block
@@ -147,6 +182,16 @@ void copy_strided(const Tensor& dst, const Tensor& src) {
   }
   if (dst.numel() == 0) return;
   const RunPlan<2> plan = plan_runs<2>(dst.shape(), {dst.strides(), broadcast_strides(src, dst.shape())});
+  if (same && is_transposed_block(plan)) {
+    void* out = raw_data(dst);
+    const void* in = raw_data(src);
+    switch (element_size(dst.dtype())) {
+      case 2: return copy_transposed(static_cast<uint16_t*>(out), static_cast<const uint16_t*>(in), plan);
+      case 4: return copy_transposed(static_cast<uint32_t*>(out), static_cast<const uint32_t*>(in), plan);
+      case 8: return copy_transposed(static_cast<uint64_t*>(out), static_cast<const uint64_t*>(in), plan);
+      default: break;  // one-byte elements take the walk below
+    }
+  }
   const int64_t grain = std::max<int64_t>(1, kernels::kGrain / plan.sizes.back());
   with_copy_types(dst, src, [&](auto* out, const auto* in) {
     kernels::parallel_for(0, plan.runs(), grain, [&](int64_t lo, int64_t hi) {

@@ -1,9 +1,13 @@
 // Kernels that read strided operands where they lie, against the same op on contiguous copies: matmul with
 // transposed, narrowed and broadcast operands, attention with heads split by views (q, k, v inside one
-// (B, T, 3C) projection, the GPT's layout), and the strided elementwise walk of + - * /.
+// (B, T, 3C) projection, the GPT's layout), the strided elementwise walk of + - * /, and the tiled copy of a
+// transposed block against the plain loop.
 #include <catch2/catch.hpp>
 #include <microtorch/microtorch.h>
+#include <microtorch/core/ops/strided.h>
 
+#include <functional>
+#include <utility>
 #include <vector>
 
 namespace mt = microtorch;
@@ -88,4 +92,26 @@ TEST_CASE("strided kernels: a one-row matmul (the GEMV path) with a narrowed or 
   const mt::Tensor spaced = mt::randn({6, 2}).narrow(1, 0, 1).t();  // (1, 6), its elements 2 apart
   require_close(mt::matmul(spaced, w.t()), mt::matmul(spaced.contiguous(), w.t().contiguous()));
   require_close(mt::matmul(x, col), mt::matmul(x, col.contiguous()));
+}
+
+TEST_CASE("strided kernels: a transposed block copied in tiles equals the plain loop, bit for bit") {
+  mt::manual_seed(11);
+  const std::vector<std::pair<const char*, std::function<mt::Tensor(const mt::Tensor&)>>> layouts = {
+      {"t() of (70, 45)", [](const mt::Tensor& x) { return x.narrow(0, 0, 3150).reshape({70, 45}).t(); }},
+      {"t() of (64, 64)", [](const mt::Tensor& x) { return x.narrow(0, 0, 4096).reshape({64, 64}).t(); }},
+      {"(3, 33, 40) transposed (1, 2)", [](const mt::Tensor& x) { return x.narrow(0, 0, 3960).reshape({3, 33, 40}).transpose(1, 2); }},
+      {"t() of a narrowed (70, 45)", [](const mt::Tensor& x) { return x.narrow(0, 0, 3150).reshape({70, 45}).narrow(1, 3, 40).t(); }},
+      {"(2, 35, 3, 40) permuted (0, 3, 2, 1)", [](const mt::Tensor& x) {
+         return x.narrow(0, 0, 8400).reshape({2, 35, 3, 40}).permute({0, 3, 2, 1}); }},
+  };
+  const mt::Tensor values = mt::randn({8400}) * 100.0f;
+  for (const auto& [name, layout] : layouts)
+    for (mt::Dtype dtype : {mt::kFloat32, mt::kFloat64, mt::kInt64, mt::kInt32, mt::kFloat16, mt::kBFloat16, mt::kBool}) {
+      INFO(name << " in " << mt::dtype_name(dtype));
+      const mt::Tensor src = layout(values.to(dtype));
+      mt::Tensor fast = mt::empty(src.shape(), dtype), plain = mt::empty(src.shape(), dtype);
+      mt::detail::copy_strided(fast, src);
+      mt::detail::copy_strided_plain(plain, src);
+      CHECK(fast.to(mt::kFloat64).to_vector<double>() == plain.to(mt::kFloat64).to_vector<double>());
+    }
 }
