@@ -226,7 +226,10 @@ struct Gpt2Shapes : mt::nn::Module {  // GPT-2 small's parameters by shape (the 
     add("ln_f.weight", {C});
     add("ln_f.bias", {C});
   }
-  void add(const std::string& name, const mt::Shape& shape) { register_parameter(name, mt::zeros(shape)); }
+  void add(std::string name, const mt::Shape& shape) {  // GPT-2's dotted path, '_' for '.' (a name has no '.')
+    std::replace(name.begin(), name.end(), '.', '_');
+    register_parameter(name, mt::zeros(shape));
+  }
 };
 
 void allreduce_section() {

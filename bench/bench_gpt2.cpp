@@ -75,13 +75,13 @@ double gemm_floor_seconds(const std::vector<Shape3>& g) {
   for (const auto& s : g) most = std::max<size_t>(most, static_cast<size_t>(std::max({s.M * s.K, s.N * s.K, s.M * s.N})));
   std::vector<float> a(most, 0.01f), b(most, 0.02f), c(most);
   double best = 1e30;
-  using Packed = void (*)(bool, bool, int64_t, int64_t, int64_t, float, const float*, const float*, float, float*);
   for (bool blas : {false, true})
     for (int rep = 0; rep < 3; ++rep) {
-      const Packed run = blas ? Packed(mt::kernels::gemm_openblas) : Packed(mt::kernels::gemm);  // the packed overloads
+      mt::kernels::Sgemm* const run = blas ? &mt::kernels::gemm_openblas : static_cast<mt::kernels::Sgemm*>(&mt::kernels::gemm);
       const double t0 = now();
       for (const auto& s : g)
-        for (int64_t i = 0; i < s.times; ++i) run(false, s.tb, s.M, s.N, s.K, 1.0f, a.data(), b.data(), 0.0f, c.data());
+        for (int64_t i = 0; i < s.times; ++i)
+          mt::kernels::gemm_packed(run, false, s.tb, s.M, s.N, s.K, 1.0f, a.data(), b.data(), 0.0f, c.data());
       best = std::min(best, now() - t0);
     }
   return best;

@@ -47,13 +47,24 @@ template <class T> static void binary_strided(Binary op, const Tensor& out, cons
   T* o = static_cast<T*>(detail::raw_data(out));
   const T *x = static_cast<const T*>(detail::raw_data(a)), *y = static_cast<const T*>(detail::raw_data(b));
   kernels::with_op(op, [&](auto f) {
+    // One inner run: po[i * st0] = f(px[i * st1], py[i * st2]), with the steps the compiler can vectorise
+    // (both 1; a step over a scalar) written out.
+    auto run = [&f](T* __restrict po, const T* px, const T* py, int64_t n, const std::array<int64_t, 3>& st) {
+      if (st[0] == 1 && st[1] == 1 && st[2] == 1) for (int64_t i = 0; i < n; ++i) po[i] = f(px[i], py[i]);
+      else if (st[0] == 1 && st[2] == 0) for (int64_t i = 0; i < n; ++i) po[i] = f(px[i * st[1]], *py);
+      else if (st[0] == 1 && st[1] == 0) for (int64_t i = 0; i < n; ++i) po[i] = f(*px, py[i * st[2]]);
+      else for (int64_t i = 0; i < n; ++i) po[i * st[0]] = f(px[i * st[1]], py[i * st[2]]);
+    };
+    if (plan.sizes.size() == 1) {  // the whole walk is one run (x[:, ::2] * 2): split it among the threads
+      const std::array<int64_t, 3> st{plan.strides[0][0], plan.strides[1][0], plan.strides[2][0]};
+      return kernels::parallel_for(0, plan.sizes[0], kernels::kGrain, [&](int64_t lo, int64_t hi) {
+        run(o + lo * st[0], x + lo * st[1], y + lo * st[2], hi - lo, st);
+      });
+    }
     const int64_t grain = std::max<int64_t>(1, kernels::kGrain / plan.sizes.back());
     kernels::parallel_for(0, plan.runs(), grain, [&](int64_t lo, int64_t hi) {
       detail::for_each_run(plan, lo, hi, [&](const std::array<int64_t, 3>& off, int64_t n, const std::array<int64_t, 3>& st) {
-        T* __restrict po = o + off[0];
-        const T *px = x + off[1], *py = y + off[2];
-        if (st[0] == 1 && st[1] == 1 && st[2] == 1) for (int64_t i = 0; i < n; ++i) po[i] = f(px[i], py[i]);
-        else for (int64_t i = 0; i < n; ++i) po[i * st[0]] = f(px[i * st[1]], py[i * st[2]]);
+        run(o + off[0], x + off[1], y + off[2], n, st);
       });
     });
   });

@@ -76,6 +76,13 @@ TEST_CASE("strided kernels: + - * / of transposed and sliced operands equal them
   require_close(at * at, at.contiguous() * at.contiguous());
   require_close(at - r, at.contiguous() - r);
   require_close(bs / (at.narrow(1, 0, 3) + 3.0f), bs.contiguous() / (at.narrow(1, 0, 3).contiguous() + 3.0f));
+  // every other column of a wide tensor with a scalar: one long run, split among two threads
+  const mt::Tensor wide = mt::randn({256, 512}).slice(1, 0, 512, 2);
+  const int threads = mt::get_num_threads();
+  mt::set_num_threads(2);
+  require_close(wide * 2.0f, wide.contiguous() * 2.0f);
+  require_close(3.0f - wide, 3.0f - wide.contiguous());
+  mt::set_num_threads(threads);
   CHECK((at * 2.0f).strides() == at.strides());  // the output keeps a dense input's layout, as PyTorch
   CHECK(mt::exp(at).strides() == at.strides());
 }
