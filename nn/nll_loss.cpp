@@ -1,5 +1,6 @@
-// F::nll_loss (loss.h), composed: the rows of log-probabilities times a constant (R, C) table holding each
-// row's target weight at its target's column, summed per row. No backward of its own: the product's. Runs in
+// F::nll_loss (loss.h), composed: each target's log-probability gathered along the class dim, times its
+// weight, and 0 where the target is ignored (chosen by where, never a product with 0, so a -inf elsewhere in
+// the row stays out, as in PyTorch). No backward of its own: gather's, the product's and where's. Runs in
 // float32 and float64; float16/bfloat16 run in float32 and round back. A weight must have the input's dtype.
 #include "../core/ops.h"
 #include "internal/dtypes.h"
@@ -8,7 +9,7 @@
 namespace microtorch::nn::functional {
 
 template <class T>
-static Tensor nll_loss_rows(const Tensor& input, const Tensor& targets, const NLLLossFuncOptions& o, int64_t C);
+static Tensor nll_loss_picked(const Tensor& input, const Tensor& targets, const NLLLossFuncOptions& o, int64_t C);
 
 Tensor nll_loss(const Tensor& input, const Tensor& targets, const NLLLossFuncOptions& o) {
   internal::check_floating("nll_loss", "input", input);
@@ -34,22 +35,24 @@ Tensor nll_loss(const Tensor& input, const Tensor& targets, const NLLLossFuncOpt
     o32.weight(internal::to_float32(weight));
     return nll_loss(input.to(kFloat32), targets, o32).to(input.dtype());
   }
-  if (input.dtype() == kFloat64) return nll_loss_rows<double>(input, targets, o, C);
-  return nll_loss_rows<float>(input, targets, o, C);
+  if (input.dtype() == kFloat64) return nll_loss_picked<double>(input, targets, o, C);
+  return nll_loss_picked<float>(input, targets, o, C);
 }
 
-// The (R, C) picks in T, then the weighted sum of the picked log-probabilities, reduced.
+// Each target's weighted log-probability (targets' shape), reduced.
 template <class T>
-static Tensor nll_loss_rows(const Tensor& input, const Tensor& targets, const NLLLossFuncOptions& o, int64_t C) {
-  const Tensor& weight = o.weight();
-
-  // picks (R, C): weight[t] at (r, t) for each target t that is not ignored; their sum is the mean's divisor
-  const int64_t R = targets.numel();
-  const int64_t* t = targets.data_ptr<int64_t>();
-  Tensor picks = zeros({R, C}, input.dtype());
-  T* p = picks.data_ptr<T>();
-  const Tensor wc = weight.defined() ? weight.contiguous() : weight;
-  const T* w = weight.defined() ? wc.data_ptr<T>() : nullptr;
+static Tensor nll_loss_picked(const Tensor& input, const Tensor& targets, const NLLLossFuncOptions& o, int64_t C) {
+  // at: each target (0, a valid index, where ignored); scale: its weight (1 without one); kept: not ignored.
+  // The kept weights' sum is the mean's divisor.
+  const Tensor ts = targets.contiguous();
+  const int64_t R = ts.numel();
+  const int64_t* t = ts.data_ptr<int64_t>();
+  Tensor at = zeros(ts.shape(), kInt64), scale = zeros(ts.shape(), input.dtype()), kept = zeros(ts.shape(), kBool);
+  int64_t* a = at.data_ptr<int64_t>();
+  T* s = scale.data_ptr<T>();
+  bool* k = kept.data_ptr<bool>();
+  const Tensor wc = o.weight().defined() ? o.weight().contiguous() : Tensor();
+  const T* w = wc.defined() ? wc.data_ptr<T>() : nullptr;
   double total_weight = 0.0;
   for (int64_t r = 0; r < R; ++r) {
     if (t[r] == o.ignore_index()) continue;
@@ -57,21 +60,15 @@ static Tensor nll_loss_rows(const Tensor& input, const Tensor& targets, const NL
       throw std::invalid_argument("nll_loss: target " + std::to_string(t[r]) + " at position " + std::to_string(r) +
                                   " is outside [0, " + std::to_string(C) + ") and is not ignore_index " +
                                   std::to_string(o.ignore_index()));
-    p[r * C + t[r]] = w ? w[t[r]] : T(1);
-    total_weight += w ? w[t[r]] : T(1);
+    a[r] = t[r];
+    s[r] = w ? w[t[r]] : T(1);
+    k[r] = true;
+    total_weight += s[r];
   }
-
-  // rows (R, C): the class dim moved last
-  Tensor rows = input;
-  if (input.dim() == 1) rows = input.view({1, C});
-  if (input.dim() > 2) {
-    Shape order{0};
-    for (int64_t d = 2; d < input.dim(); ++d) order.push_back(d);
-    order.push_back(1);
-    rows = input.permute(order).reshape({R, C});
-  }
-  const Tensor losses = -(rows * picks).sum(1);  // (R): -weight[t] * input[r, t]
-  if (o.reduction() == kNone) return losses.view(targets.shape());
+  const int64_t class_dim = input.dim() == 1 ? 0 : 1;
+  const Tensor picked = input.gather(class_dim, at.unsqueeze(class_dim)).sum(class_dim);  // input[.., t, ..]
+  const Tensor losses = where(kept, -picked * scale, zeros({}, input.dtype()));          // targets' shape
+  if (o.reduction() == kNone) return losses;
   if (o.reduction() == kSum) return losses.sum();
   return losses.sum() / static_cast<T>(total_weight);  // 0 / 0 = NaN when every target is ignored, as PyTorch
 }

@@ -6,6 +6,7 @@
 #include <microtorch/microtorch.h>
 
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -115,6 +116,29 @@ TEST_CASE("losses: nll_loss with class weights, as PyTorch, and the module forms
   check_close(nll(x, t), {3.88415575f});
   mt::nn::MSELoss mse{mt::nn::MSELossOptions(mt::kSum)};  // braces: with parentheses this declares a function
   check_close(mse(mt::tensor({1.f, 2.f}), mt::tensor({0.f, 4.f})), {5.0f});
+}
+
+TEST_CASE("losses: nll_loss leaves a -inf outside the target out, and reduction none is a tensor of its own") {
+  const float inf = std::numeric_limits<float>::infinity();
+  const mt::Tensor w = mt::tensor({2.0f, 0.5f, 1.0f}), t = mt::tensor({1, 0, -100});
+  const std::vector<std::string> reductions{"none", "sum", "mean"};
+  // torch 1.13: F.nll_loss(x, t, weight=w, reduction=...), then .sum().backward()
+  const std::vector<std::vector<float>> want{{0.5f, 1.0f, 0.0f}, {1.5f}, {0.6f}};
+  const std::vector<float> scale{1.0f, 1.0f, 0.4f};  // the gradient of the mean is the sum's over 2.5
+  for (size_t i = 0; i < reductions.size(); ++i) {
+    INFO(reductions[i]);
+    const mt::Tensor x = mt::tensor(std::vector<float>{-inf, -1, -2, -0.5f, -inf, -3, -1, -2, -0.25f}, {3, 3}).requires_grad_(true);
+    const mt::Reduction r = i == 0 ? mt::kNone : i == 1 ? mt::kSum : mt::kMean;
+    const mt::Tensor loss = F::nll_loss(x, t, F::NLLLossFuncOptions().weight(w).reduction(r));
+    check_close(loss, want[i]);
+    CHECK_FALSE(loss.is_view());
+    loss.sum().backward();
+    check_close(x.grad(), {0, -0.5f * scale[i], 0, -2.0f * scale[i], 0, 0, 0, 0, 0});
+  }
+  const mt::Tensor per_row = F::cross_entropy(mt::randn({4, 3}), mt::tensor({0, 2, 1, 1}),
+                                              F::CrossEntropyFuncOptions().reduction(mt::kNone));
+  CHECK(per_row.shape() == mt::Shape{4});
+  CHECK_FALSE(per_row.is_view());
 }
 
 TEST_CASE("losses: mse_loss and l1_loss, mean and sum, as PyTorch (l1's gradient is 0 where they agree)") {
