@@ -16,7 +16,9 @@
 //   NoGradGuard, with dout of out's shape, and must accumulate_grad into each input that requires grad.
 //   The op name appears in errors (a wrong backward seed, an input changed in place, an anomaly). A fifth
 //   argument, Saved::Nothing, tells that backward reads no input's values (only shapes): writing an input in
-//   place after the op is then allowed, as PyTorch allows it for add. An undefined out is std::invalid_argument.
+//   place after the op is then allowed, as PyTorch allows it for add. Saved::Output: backward reads only
+//   out's value (captured as out.detach()), and a write into out refuses the backward. An undefined out, or
+//   an out that is a view of another tensor (clone it), is std::invalid_argument.
 // - accumulate_grad(t, g): g float32 of t's shape (std::invalid_argument otherwise); a no-op when t does
 //   not require grad. Check the result with autograd::gradcheck (gradcheck.h).
 #pragma once
