@@ -77,13 +77,18 @@ void SGD::load_state(const OptimizerState& state) {
 void SGD::step() {
   NoGradGuard no_grad;
   const size_t n = params().size();
-  std::vector<Tensor> dense(n);           // the dense gradient, where the step reads it
-  std::vector<Tensor> buffers = momentum_buffers_;
-  std::vector<char> first(n, 0);          // the buffer was made by this step (buf = d)
+  std::vector<Tensor> dense;    // the dense gradient, where the step reads it (made when a parameter needs it)
+  std::vector<Tensor> buffers;
+  std::vector<char> first;      // the buffer was made by this step (buf = d)
   for (size_t i = 0; i < n; ++i) {
     const Tensor& p = params()[i];
     const grad::Kind kind = grad::kind(p);
     if (kind == grad::Kind::kNone || rows_only(i)) continue;
+    if (dense.empty()) {
+      dense.resize(n);
+      buffers = momentum_buffers_;
+      first.assign(n, 0);
+    }
     dense[i] = grad::dense(p);
     const SGDOptions& o = options_of<SGDOptions>(i);
     if (o.momentum() != 0.0 && !buffers[i].defined()) {
@@ -91,7 +96,7 @@ void SGD::step() {
       first[i] = 1;
     }
   }
-  momentum_buffers_ = std::move(buffers);
+  if (!dense.empty()) momentum_buffers_ = std::move(buffers);
   for (size_t i = 0; i < n; ++i) {
     const Tensor& p = params()[i];
     if (grad::kind(p) == grad::Kind::kNone) continue;

@@ -205,17 +205,16 @@ Tensor& Tensor::operator/=(const Tensor& other) { return div_(other); }
 // Every element = value (cast to the dtype). Recorded, the old value gets a zero gradient.
 Tensor& Tensor::fill_(const Scalar& value) {
   if (value.is_floating_point()) detail::check_value_fits("fill_", value.to_double(), dtype());
-  const Tensor v = detail::scalar_tensor(value).to(dtype());
   if (check_write("fill_", *this, {})) {
     write_recorded("fill_", *this, {}, [&](const std::vector<Tensor>& r) {
       const Tensor old = r[0];
       Tensor y = empty(old.shape(), old.dtype());
-      detail::copy_strided(y, v);
+      detail::fill_strided(y, value);
       record(y, "fill_", {old}, [old](const Tensor&) { accumulate_grad(old, zeros(old.shape(), old.dtype())); });
       return y;
     });
   } else {
-    detail::copy_strided(*this, v);
+    detail::fill_strided(*this, value);
   }
   bump_version();
   return *this;

@@ -228,6 +228,26 @@ void add_strided(const Tensor& dst, const Tensor& src) {
   });
 }
 
+// One value in every element of dst: the value cast to dst's dtype once, as copy_strided would cast a
+// one-element tensor of the Scalar's own dtype (float64, int64 or bool), then stored along each run.
+void fill_strided(const Tensor& dst, const Scalar& value) {
+  if (dst.numel() == 0) return;
+  dispatch(dst.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T v = value.is_floating_point() ? cast_one<T>(value.to_double())
+                : value.is_boolean()      ? cast_one<T>(value.to_long() != 0)
+                                          : cast_one<T>(value.to_long());
+    T* out = static_cast<T*>(raw_data(dst));
+    if (dst.is_contiguous()) {
+      kernels::parallel_for(0, dst.numel(), kernels::kGrain, [&](int64_t lo, int64_t hi) { std::fill(out + lo, out + hi, v); });
+      return;
+    }
+    for_each_run<1>(dst.shape(), {dst.strides()}, [&](const std::array<int64_t, 1>& off, int64_t n, const std::array<int64_t, 1>& step) {
+      for (int64_t i = 0; i < n; ++i) out[off[0] + i * step[0]] = v;
+    });
+  });
+}
+
 void copy_strided_plain(const Tensor& dst, const Tensor& src) {
   const Shape& sizes = dst.shape();
   const std::vector<int64_t> src_strides = broadcast_strides(src, sizes);

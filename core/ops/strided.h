@@ -113,6 +113,9 @@ void for_each_run(const Shape& sizes, const std::array<std::vector<int64_t>, N>&
 // behind contiguous(), clone, to(), copy_ and every write through a view. Runs with step 1 on both sides
 // and one dtype are one memcpy. dst must not overlap src unless they are the same elements.
 void copy_strided(const Tensor& dst, const Tensor& src);
+// dst <- value at every element, cast as copy_strided casts (fill_'s unrecorded path, with no tensor made
+// for the value).
+void fill_strided(const Tensor& dst, const Scalar& value);
 // The plain path, one element at a time in row-major order: the tests' oracle.
 void copy_strided_plain(const Tensor& dst, const Tensor& src);
 // dst += src elementwise (float32 or float64, one dtype), any geometry of one shape: a gradient added at a

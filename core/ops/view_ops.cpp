@@ -68,8 +68,8 @@ std::optional<Shape> view_strides(const Shape& sizes, const Shape& strides, cons
 }
 
 // y = a's elements under a new shape (a view; the strides must allow it). da += dy reshaped back.
-Tensor view_as_shape(const Tensor& a, const char* op, const Shape& to, const Shape& strides) {
-  Tensor y = detail::make_view(a, {to, strides, a.storage_offset()});
+Tensor view_as_shape(const Tensor& a, const char* op, Shape to, Shape strides) {
+  Tensor y = detail::make_view(a, {std::move(to), std::move(strides), a.storage_offset()});
   detail::record_view(y, op, a, [a](const Tensor& dy) { accumulate_grad(a, dy.reshape(a.shape())); });
   return y;
 }
@@ -87,19 +87,19 @@ std::string range_str(int64_t lo, int64_t hi) { return "[" + std::to_string(lo) 
 }  // namespace
 
 Tensor Tensor::view(const Shape& shape_in) const {
-  const Shape to = infer_shape("view", shape(), shape_in);
-  const std::optional<Shape> strides = view_strides(shape(), this->strides(), to);
+  Shape to = infer_shape("view", shape(), shape_in);
+  std::optional<Shape> strides = view_strides(shape(), this->strides(), to);
   if (!strides)
     throw std::invalid_argument("view: shape " + shape_str(to) + " is not compatible with the input's shape " +
                                 shape_str(shape()) + " and strides " + shape_str(this->strides()) +
                                 " (a dim would span two non-contiguous blocks); use reshape(), which copies then");
-  return view_as_shape(*this, "view", to, *strides);
+  return view_as_shape(*this, "view", std::move(to), std::move(*strides));
 }
 
 Tensor Tensor::reshape(const Shape& shape_in) const {
-  const Shape to = infer_shape("reshape", shape(), shape_in);
-  if (const std::optional<Shape> strides = view_strides(shape(), this->strides(), to))
-    return view_as_shape(*this, "reshape", to, *strides);
+  Shape to = infer_shape("reshape", shape(), shape_in);
+  if (std::optional<Shape> strides = view_strides(shape(), this->strides(), to))
+    return view_as_shape(*this, "reshape", std::move(to), std::move(*strides));
   // a copy under the new shape, not a view of anything (PyTorch's _unsafe_view of a contiguous clone)
   Tensor c;
   {
@@ -117,7 +117,7 @@ Tensor Tensor::unsqueeze(int64_t dim) const {
   Shape s = shape(), st = strides();
   st.insert(st.begin() + d, d < this->dim() ? s[d] * st[d] : 1);
   s.insert(s.begin() + d, 1);
-  return view_as_shape(*this, "unsqueeze", s, st);
+  return view_as_shape(*this, "unsqueeze", std::move(s), std::move(st));
 }
 
 // Without dim when its size is 1; otherwise a's shape (as PyTorch).
@@ -132,7 +132,7 @@ Tensor Tensor::squeeze(int64_t dim) const {
     s.erase(s.begin() + d);
     st.erase(st.begin() + d);
   }
-  return view_as_shape(*this, "squeeze", s, st);
+  return view_as_shape(*this, "squeeze", std::move(s), std::move(st));
 }
 
 Tensor Tensor::squeeze() const {
@@ -142,7 +142,7 @@ Tensor Tensor::squeeze() const {
       s.push_back(shape()[d]);
       st.push_back(strides()[d]);
     }
-  return view_as_shape(*this, "squeeze", s, st);
+  return view_as_shape(*this, "squeeze", std::move(s), std::move(st));
 }
 
 // y dim i is a's dim dims[i] (sizes and strides reordered). da += dy permuted back by the inverse.
@@ -161,7 +161,7 @@ Tensor permute(const Tensor& a, const Shape& dims_in) {
     g.sizes[i] = a.shape()[dims[i]];
     g.strides[i] = a.strides()[dims[i]];
   }
-  Tensor y = detail::make_view(a, g);
+  Tensor y = detail::make_view(a, std::move(g));
   detail::record_view(y, "permute", a, [a, inverse](const Tensor& dy) { accumulate_grad(a, dy.permute(inverse)); });
   return y;
 }
@@ -328,7 +328,7 @@ Tensor Tensor::expand(const Shape& sizes) const {
     }
   }
   Tensor a = *this;
-  Tensor y = detail::make_view(a, g);
+  Tensor y = detail::make_view(a, std::move(g));
   detail::record_view(y, "expand", a, [a](const Tensor& dy) { accumulate_grad(a, sum_to(dy, a.shape())); });
   return y;
 }

@@ -52,9 +52,9 @@ Geometry geometry(const Tensor& t) { return {t.shape(), t.strides(), t.storage_o
 
 Geometry contiguous_geometry(const Shape& sizes) { return {sizes, contiguous_strides(sizes), 0}; }
 
-Tensor make_view(const Tensor& a, const Geometry& g) {
+Tensor make_view(const Tensor& a, Geometry g) {
   const TensorImpl* in = impl_ptr(a);
-  auto out = std::make_shared<TensorImpl>(in->storage, g.sizes, g.strides, g.offset, a.dtype());
+  auto out = std::make_shared<TensorImpl>(in->storage, std::move(g.sizes), std::move(g.strides), g.offset, a.dtype());
   out->base = in->base ? in->base : shared_impl(a);
   out->base_version = in->storage->version;
   out->differentiable = GradMode::is_enabled();

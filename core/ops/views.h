@@ -10,7 +10,7 @@ Geometry contiguous_geometry(const Shape& sizes);   // a fresh row-major tensor'
 
 // A view of a over its storage at geometry g: no copy, no node; remembers a's base (a itself when a is not
 // a view) and whether grad mode was on (a view made under NoGradGuard never gets a node from its base).
-Tensor make_view(const Tensor& a, const Geometry& g);
+Tensor make_view(const Tensor& a, Geometry g);
 // An op's fresh contiguous result given another shape of the same numel, as a tensor of its own and not a
 // view (a sum over a dim kept or dropped): an in-place write into it then changes its node, not a hidden
 // base's. When fresh requires grad, a "reshape" node passes the gradient back to it; else the op records its

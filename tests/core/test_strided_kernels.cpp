@@ -4,6 +4,7 @@
 // transposed block against the plain loop.
 #include <catch2/catch.hpp>
 #include <microtorch/microtorch.h>
+#include <microtorch/core/ops/promotion.h>
 #include <microtorch/core/ops/strided.h>
 
 #include <functional>
@@ -120,5 +121,24 @@ TEST_CASE("strided kernels: a transposed block copied in tiles equals the plain 
       mt::detail::copy_strided(fast, src);
       mt::detail::copy_strided_plain(plain, src);
       CHECK(fast.to(mt::kFloat64).to_vector<double>() == plain.to(mt::kFloat64).to_vector<double>());
+    }
+}
+
+TEST_CASE("strided kernels: fill_ of a strided view equals the plain copy of the value's own tensor, bit for bit") {
+  // fill_ casts the Scalar once and stores it along each run; the oracle copies a one-element tensor of the
+  // Scalar's dtype (float64, int64 or bool) element by element. Elements outside the view keep their value.
+  const std::vector<mt::Scalar> values = {2.7, -1.5, 65519.0, 0.1, 3, int64_t{-7}, true, false};
+  for (mt::Dtype dtype : {mt::kFloat32, mt::kFloat64, mt::kInt64, mt::kInt32, mt::kFloat16, mt::kBFloat16, mt::kBool})
+    for (size_t v = 0; v < values.size(); ++v) {
+      INFO(mt::dtype_name(dtype) << ", value " << v);
+      const mt::Tensor base = mt::arange(0, 6 * 8).to(dtype).reshape({6, 8});
+      mt::Tensor fast = base.clone(), plain = base.clone();
+      fast.t().narrow(0, 1, 5).slice(1, 0, 6, 2).fill_(values[v]);  // a transposed, narrowed, stepped view
+      mt::detail::copy_strided_plain(plain.t().narrow(0, 1, 5).slice(1, 0, 6, 2), mt::detail::scalar_tensor(values[v]));
+      CHECK(fast.to(mt::kFloat64).to_vector<double>() == plain.to(mt::kFloat64).to_vector<double>());
+      mt::Tensor whole = base.clone(), whole_plain = base.clone();
+      whole.fill_(values[v]);
+      mt::detail::copy_strided_plain(whole_plain, mt::detail::scalar_tensor(values[v]));
+      CHECK(whole.to(mt::kFloat64).to_vector<double>() == whole_plain.to(mt::kFloat64).to_vector<double>());
     }
 }
