@@ -109,8 +109,9 @@ static Tensor binary_values(Binary op, const char* name, const Tensor& a_in, con
 // would be a second handle, and the leaf would copy 4 MB for a 1M-float x).
 static void accumulate_summed(const Tensor& a, const Tensor& g) {
   if (!a.requires_grad()) return;
-  const Tensor s = g.shape() == a.shape() ? g : sum_to(g, a.shape());
-  accumulate_grad(a, s.dtype() == a.dtype() ? s : s.to(a.dtype()));
+  if (g.shape() != a.shape()) accumulate_summed(a, sum_to(g, a.shape()));
+  else if (g.dtype() != a.dtype()) accumulate_grad(a, g.to(a.dtype()));
+  else accumulate_grad(a, g);
 }
 
 // y = a + b. da += dy, db += dy (each summed to its shape).
