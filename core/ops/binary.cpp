@@ -84,7 +84,7 @@ static Dtype binary_dtype(Binary op, const char* name, const Tensor& a, const Te
 // out takes the layout of an operand of its shape (a transposed a gives a transposed out, so the walk is
 // contiguous runs), as PyTorch's TensorIterator does.
 static Tensor binary_values(Binary op, const char* name, const Tensor& a_in, const Tensor& b_in) {
-  const Shape shape = detail::broadcast_shapes(name, {a_in.shape(), b_in.shape()});
+  const Shape shape = detail::broadcast_shapes(name, a_in.shape(), b_in.shape());
   const Dtype out_dtype = binary_dtype(op, name, a_in, b_in);
   const Dtype compute = out_dtype == kBool ? kInt64 : detail::compute_dtype(out_dtype);
   const Tensor a = detail::cast_values(a_in, compute), b = detail::cast_values(b_in, compute);
@@ -178,19 +178,19 @@ Tensor neg(const Tensor& a) {
   return y;
 }
 
-using detail::scalar_tensor;
+using detail::scalar_operand;
 Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
 Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
 Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
 Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
-Tensor operator+(const Tensor& a, const Scalar& s) { return add(a, scalar_tensor(s)); }
-Tensor operator-(const Tensor& a, const Scalar& s) { return sub(a, scalar_tensor(s)); }
-Tensor operator*(const Tensor& a, const Scalar& s) { return mul(a, scalar_tensor(s)); }
-Tensor operator/(const Tensor& a, const Scalar& s) { return div(a, scalar_tensor(s)); }
-Tensor operator+(const Scalar& s, const Tensor& a) { return add(scalar_tensor(s), a); }
-Tensor operator-(const Scalar& s, const Tensor& a) { return sub(scalar_tensor(s), a); }
-Tensor operator*(const Scalar& s, const Tensor& a) { return mul(scalar_tensor(s), a); }
-Tensor operator/(const Scalar& s, const Tensor& a) { return div(scalar_tensor(s), a); }
+Tensor operator+(const Tensor& a, const Scalar& s) { return add(a, scalar_operand(a, s)); }
+Tensor operator-(const Tensor& a, const Scalar& s) { return sub(a, scalar_operand(a, s)); }
+Tensor operator*(const Tensor& a, const Scalar& s) { return mul(a, scalar_operand(a, s)); }
+Tensor operator/(const Tensor& a, const Scalar& s) { return div(a, scalar_operand(a, s)); }
+Tensor operator+(const Scalar& s, const Tensor& a) { return add(scalar_operand(a, s), a); }
+Tensor operator-(const Scalar& s, const Tensor& a) { return sub(scalar_operand(a, s), a); }
+Tensor operator*(const Scalar& s, const Tensor& a) { return mul(scalar_operand(a, s), a); }
+Tensor operator/(const Scalar& s, const Tensor& a) { return div(scalar_operand(a, s), a); }
 Tensor Tensor::operator-() const { return microtorch::neg(*this); }
 
 }  // namespace microtorch

@@ -32,6 +32,14 @@ inline Shape broadcast_shapes(const char* op, const std::vector<Shape>& shapes) 
   return out;
 }
 
+// The same for two shapes (every binary op), without copying them into a list when one already is the
+// result: equal shapes, or a zero-dim operand.
+inline Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
+  if (a == b || b.empty()) return a;
+  if (a.empty()) return b;
+  return broadcast_shapes(op, std::vector<Shape>{a, b});
+}
+
 // Calls f(i, offsets) for every flat output index i in order, offsets[k] being operand k's flat index.
 // The last dim runs as an inner loop; the outer dims advance like an odometer.
 template <size_t N, class F>

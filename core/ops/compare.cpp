@@ -32,7 +32,7 @@ template <class T> bool compare(Cmp c, T x, T y) {
 // compared in float32, which holds them exactly).
 Tensor compare_values(Cmp c, const char* op, const Tensor& a_in, const Tensor& b_in) {
   const Dtype common = detail::compute_dtype(result_type(a_in, b_in));
-  const Shape out_shape = detail::broadcast_shapes(op, {a_in.shape(), b_in.shape()});
+  const Shape out_shape = detail::broadcast_shapes(op, a_in.shape(), b_in.shape());
   const Tensor a = detail::cast_values(a_in, common), b = detail::cast_values(b_in, common);
   Tensor out = empty(out_shape, kBool);
   bool* o = out.data_ptr<bool>();
@@ -139,7 +139,7 @@ static Tensor fill_masked(const Tensor& a, const Tensor& mask, const Scalar& val
 // form). da += dy where not mask.
 Tensor masked_fill(const Tensor& a, const Tensor& mask, const Scalar& value) {
   check_mask("masked_fill", mask);
-  if (detail::broadcast_shapes("masked_fill", {a.shape(), mask.shape()}) != a.shape())
+  if (detail::broadcast_shapes("masked_fill", a.shape(), mask.shape()) != a.shape())
     throw std::invalid_argument("masked_fill: mask of shape " + shape_str(mask.shape()) +
                                 " does not broadcast to the tensor's shape " + shape_str(a.shape()));
   if (value.is_floating_point()) detail::check_value_fits("masked_fill", value.to_double(), a.dtype());

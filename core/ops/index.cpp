@@ -232,7 +232,7 @@ Tensor index_add(const Tensor& x, int64_t dim_in, const Tensor& index, const Ten
 Tensor masked_select(const Tensor& x, const Tensor& mask) {
   if (mask.dtype() != kBool)
     throw std::invalid_argument("masked_select: the mask must be bool, got " + dtype_name(mask.dtype()));
-  const Shape shape = detail::broadcast_shapes("masked_select", {x.shape(), mask.shape()});
+  const Shape shape = detail::broadcast_shapes("masked_select", x.shape(), mask.shape());
   return x.expand(shape).index({mask.expand(shape)});
 }
 

@@ -40,7 +40,7 @@ bool check_write(const char* op, const Tensor& self, const std::vector<Tensor>& 
                                   " expanded (stride 0), so several of its elements are one memory location; "
                                   "clone() it first");
   for (const Tensor& o : operands)
-    if (broadcast && detail::broadcast_shapes(op, {self.shape(), o.shape()}) != self.shape())
+    if (broadcast && detail::broadcast_shapes(op, self.shape(), o.shape()) != self.shape())
       throw std::invalid_argument(std::string(op) + ": the operand of shape " + shape_str(o.shape()) +
                                   " does not broadcast to the tensor's shape " + shape_str(self.shape()));
   if (!GradMode::is_enabled()) return false;

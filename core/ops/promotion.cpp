@@ -8,6 +8,7 @@
 
 #include "../tensor.h"
 #include "promotion.h"
+#include "strided.h"
 #include "tensor_access.h"
 
 namespace microtorch {
@@ -31,9 +32,10 @@ std::optional<Dtype> combine(std::optional<Dtype> higher, std::optional<Dtype> l
 
 struct State {
   std::optional<Dtype> dims, zero_dim, wrapped;
+  void add_wrapped(Dtype d) { wrapped = promote(wrapped, is_floating_point(d) ? kFloat32 : d); }  // the default float dtype
   void add(const Tensor& t) {
     if (detail::is_wrapped_number(t)) {
-      wrapped = promote(wrapped, is_floating_point(t.dtype()) ? kFloat32 : t.dtype());  // the default float dtype
+      add_wrapped(t.dtype());
     } else if (t.dim() == 0) {
       zero_dim = promote(zero_dim, t.dtype());
     } else {
@@ -51,8 +53,20 @@ Dtype result_type(const std::vector<Tensor>& operands) {
     if (t.defined()) s.add(t);
   return s.dims || s.zero_dim || s.wrapped ? s.result() : kFloat32;
 }
-Dtype result_type(const Tensor& a, const Tensor& b) { return result_type(std::vector<Tensor>{a, b}); }
-Dtype result_type(const Tensor& a, const Scalar& s) { return result_type(a, detail::scalar_tensor(s)); }
+Dtype result_type(const Tensor& a, const Tensor& b) {  // as above, with no list made (every binary op)
+  if (a.defined() && b.defined() && a.dtype() == b.dtype() && !(detail::is_wrapped_number(a) && detail::is_wrapped_number(b)))
+    return a.dtype();  // one dtype, held by a tensor: every rule gives it back
+  State s;
+  if (a.defined()) s.add(a);
+  if (b.defined()) s.add(b);
+  return s.dims || s.zero_dim || s.wrapped ? s.result() : kFloat32;
+}
+Dtype result_type(const Tensor& a, const Scalar& s) {
+  State st;
+  if (a.defined()) st.add(a);
+  st.add_wrapped(s.dtype());
+  return st.result();
+}
 
 namespace detail {
 
@@ -63,6 +77,14 @@ Tensor scalar_tensor(const Scalar& s) {
     case Scalar::Kind::Integral: *t.data_ptr<int64_t>() = s.to_long(); break;
     case Scalar::Kind::Bool: *t.data_ptr<bool>() = s.to_long() != 0; break;
   }
+  impl_ptr(t)->wrapped_number = true;
+  return t;
+}
+
+Tensor scalar_operand(const Tensor& a, const Scalar& s) {
+  const Dtype r = result_type(a, s);
+  Tensor t = empty({}, is_floating_point(r) ? compute_dtype(r) : r);
+  fill_strided(t, s);  // cast as a copy of scalar_tensor(s) would be
   impl_ptr(t)->wrapped_number = true;
   return t;
 }

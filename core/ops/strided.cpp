@@ -181,6 +181,13 @@ void copy_strided(const Tensor& dst, const Tensor& src) {
                                  [&](int64_t lo, int64_t hi) { std::memcpy(d + lo, s + lo, static_cast<size_t>(hi - lo)); });
   }
   if (dst.numel() == 0) return;
+  if (dst.is_contiguous() && src.is_contiguous() && src.numel() == dst.numel()) {  // a cast of one block
+    return with_copy_types(dst, src, [&](auto* out, const auto* in) {
+      kernels::parallel_for(0, dst.numel(), kernels::kGrain, [&](int64_t lo, int64_t hi) {
+        copy_run(out + lo, in + lo, hi - lo, 1, 1);
+      });
+    });
+  }
   const RunPlan<2> plan = plan_runs<2>(dst.shape(), {dst.strides(), broadcast_strides(src, dst.shape())});
   if (same && is_transposed_block(plan)) {
     void* out = raw_data(dst);

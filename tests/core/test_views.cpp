@@ -206,3 +206,25 @@ TEST_CASE("views: copy_strided gives the plain loop's values for every layout an
         CHECK(fast.to(mt::kFloat64).to_vector<double>() == plain.to(mt::kFloat64).to_vector<double>());
       }
 }
+
+TEST_CASE("views: a cast between two contiguous tensors gives the plain loop's values for every dtype pair") {
+  const std::vector<mt::Dtype> dtypes = {mt::kFloat32, mt::kFloat64, mt::kFloat16, mt::kBFloat16, mt::kInt64, mt::kInt32, mt::kBool};
+  std::vector<double> v;
+  for (int i = -40; i < 40; ++i) v.push_back(0.37 * i);  // fractions, negatives, 0
+  const mt::Tensor values = mt::tensor(v, {4, 20});
+  for (mt::Dtype from : dtypes)
+    for (mt::Dtype to : dtypes) {
+      INFO("from " << mt::dtype_name(from) << " to " << mt::dtype_name(to));
+      const mt::Tensor src = mt::empty(values.shape(), from);  // made by the plain loop too
+      mt::detail::copy_strided_plain(src, values);
+      mt::Tensor fast = mt::zeros(src.shape(), to), plain = mt::ones(src.shape(), to);  // a skipped element shows
+      mt::detail::copy_strided(fast, src);
+      mt::detail::copy_strided_plain(plain, src);
+      auto read = [](const mt::Tensor& t) {  // read back through the plain loop too
+        mt::Tensor r = mt::empty(t.shape(), mt::kFloat64);
+        mt::detail::copy_strided_plain(r, t);
+        return r.to_vector<double>();
+      };
+      CHECK(read(fast) == read(plain));
+    }
+}
