@@ -164,12 +164,12 @@ void Tensor::backward(const Tensor& grad_out) const {
   if (!requires_grad())
     throw std::runtime_error("backward: this tensor does not require grad and has no grad_fn");
   // The seed is checked before anything is stored: a wrong one would poison every later grad() and step().
-  const std::string op = is_leaf() ? std::string("a leaf tensor") : "the output of '" + impl().grad_fn->op + "'";
+  auto op = [this] { return is_leaf() ? std::string("a leaf tensor") : "the output of '" + impl().grad_fn->op + "'"; };
   if (!grad_out.defined() && numel() != 1)
-    throw std::invalid_argument("backward: grad_out can be omitted only for a one-element tensor; " + op +
+    throw std::invalid_argument("backward: grad_out can be omitted only for a one-element tensor; " + op() +
                                 " has shape " + shape_str(shape()));
   if (grad_out.defined() && (grad_out.dtype() != dtype() || grad_out.shape() != shape()))
-    throw std::invalid_argument("backward: grad_out for " + op + " must be " + dtype_name(dtype()) + " of shape " +
+    throw std::invalid_argument("backward: grad_out for " + op() + " must be " + dtype_name(dtype()) + " of shape " +
                                 shape_str(shape()) + ", got " + dtype_name(grad_out.dtype()) + " of shape " +
                                 shape_str(grad_out.shape()));
   const auto order = topological_order(shared_impl());

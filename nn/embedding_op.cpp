@@ -156,8 +156,8 @@ Tensor embedding(const Tensor& ids, const Tensor& weight, const EmbeddingFuncOpt
   }
 
   // out (n, C) <- rows of weight (V, C) picked by ids (n)
-  Shape out_shape = ids.shape();
-  out_shape.push_back(C);
+  Shape out_shape(ids.shape().size() + 1, C);  // ids' shape, then C
+  std::copy(ids.shape().begin(), ids.shape().end(), out_shape.begin());
   Tensor out = empty(out_shape);
   Tensor table;  // the weight in row-major order (itself, unless it is a view of another layout)
   {

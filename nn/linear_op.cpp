@@ -36,9 +36,10 @@ Tensor linear(const Tensor& x_in, const Tensor& weight_in, const Tensor& bias_in
     const Tensor y = matmul(x, weight.t());  // (..., out)
     return bias.defined() ? y + bias : y;
   }
-  Shape y_shape(x.shape().begin(), x.shape().end() - 1);
-  const int64_t R = shape_numel(y_shape);
-  y_shape.push_back(out_f);
+  Shape y_shape = x.shape();  // (..., in) -> (..., out)
+  y_shape.back() = out_f;
+  int64_t R = 1;  // rows: the product of x's leading dims (their numel fits: x's does)
+  for (size_t d = 0; d + 1 < x.shape().size(); ++d) R *= x.shape()[d];
   Tensor y = empty(y_shape);
   float* yp = y.data_ptr<float>();
   if (bias.defined())
